@@ -1,0 +1,66 @@
+"""Admin pages for departments."""
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.accounts.forms import DepartmentForm
+from portal.accounts.models import Department
+from portal.audit import AuditEntry
+from portal.db import Invalid
+from portal.permissions import authorize
+from portal.render import render
+
+departments = Blueprint("departments", __name__, url_prefix="/admin/departments")
+
+
+@departments.route("/")
+def index():
+    authorize("administer")
+    return render("departments/index.html", departments=Department.with_counts())
+
+
+@departments.route("/new")
+def new():
+    authorize("administer")
+    return render("departments/form.html", form=DepartmentForm(), department=None)
+
+
+@departments.route("/", methods=["POST"])
+def create():
+    authorize("administer")
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = Department.add(current_user, form.name.data, form.name_en.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Department %(name)s added.", name=department.name), "success")
+            return redirect(url_for("departments.index"), 303)
+    return render("departments/form.html", form=form, department=None)
+
+
+@departments.route("/<int:department_id>")
+def edit(department_id):
+    department = Department.get_or_none(Department.id == department_id) or abort(404)
+    authorize("edit", department)
+    form = DepartmentForm(obj=department, head=department.head_id or 0, department=department)
+    return render("departments/form.html", form=form, department=department,
+                  history=AuditEntry.for_object(department).limit(20))
+
+
+@departments.route("/<int:department_id>", methods=["POST"])
+def update(department_id):
+    department = Department.get_or_none(Department.id == department_id) or abort(404)
+    authorize("edit", department)
+    form = DepartmentForm(department=department)
+    if form.validate_on_submit():
+        try:
+            department.update_details(current_user, form.name.data, form.name_en.data, form.chosen_head)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("departments.index"), 303)
+    return render("departments/form.html", form=form, department=department,
+                  history=AuditEntry.for_object(department).limit(20))

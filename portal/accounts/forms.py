@@ -1,0 +1,74 @@
+"""Sign-in, password and account forms."""
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from portal.accounts.models import LANGUAGES, ROLES, TIMEZONES, Department
+from portal.forms import Form
+
+PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
+NONE = SelectChoice(0, _l("— none —"))
+
+
+def _language_choices():
+    return [SelectChoice("", _l("Same as my browser"))] + [SelectChoice(k, v) for k, v in LANGUAGES.items()]
+
+
+class LoginForm(Form):
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+    next = HiddenField()
+
+
+class SetPasswordForm(Form):
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES)
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PreferencesForm(Form):
+    language = SelectField(_l("Language"), choices=_language_choices())
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone) for zone in TIMEZONES])
+
+
+class UserForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    department = SelectField(_l("Department"), coerce=int)
+    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLES.items()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {d.id: d for d in Department.ordered()}
+        self.department.choices = [NONE] + [SelectChoice(d.id, d.display_name) for d in self.departments.values()]
+
+    @property
+    def chosen_department(self):
+        return self.departments.get(self.department.data)
+
+
+class NewUserForm(UserForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()])
+    language = SelectField(_l("Language for mail"), choices=_language_choices())
+
+
+class DepartmentForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name_en = StringField(_l("English name"), validators=[Optional(), Length(max=100)])
+    head = SelectField(_l("Head"), coerce=int)
+
+    def __init__(self, *args, department=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if department is None:
+            del self.head  # A new department has no members to choose from yet.
+            return
+        self.members = {u.id: u for u in department.active_members()}
+        self.head.choices = [NONE] + [SelectChoice(u.id, u.name) for u in self.members.values()]
+
+    @property
+    def chosen_head(self):
+        return self.members.get(self.head.data)

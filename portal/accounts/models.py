@@ -1,0 +1,368 @@
+"""Departments, users, their login sessions and failed sign-in attempts."""
+import datetime
+import hashlib
+import secrets
+import zoneinfo
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeignKey, ForeignKeyField,
+                    IntegrityError, fn)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import mail
+from portal.audit import AuditEntry, apply_changes
+from portal.db import BaseModel, Invalid, db, utcnow
+
+ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("Member")}
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+TIMEZONES = sorted(zoneinfo.available_timezones())
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+class Department(BaseModel):
+    name = CharField(max_length=100, unique=True)
+    name_en = CharField(max_length=100, default="")
+    # Departments and users name each other; the head column is added after both tables exist.
+    head = DeferredForeignKey("User", null=True, on_delete="SET NULL")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        locale = get_locale()
+        if self.name_en and locale is not None and locale.language == "en":
+            return self.name_en
+        return self.name
+
+    @classmethod
+    def ordered(cls):
+        return cls.select().order_by(cls.name)
+
+    @classmethod
+    def with_counts(cls):
+        """Departments with their head and number of active members, in one query."""
+        Head = User.alias()
+        members = (User.select(fn.COUNT(User.id)).where((User.department == cls.id) & User.active))
+        return (cls.select(cls, Head, members.alias("member_count"))
+                .join(Head, join_type=JOIN.LEFT_OUTER, on=(cls.head == Head.id)).order_by(cls.name))
+
+    def active_members(self):
+        return self.members.where(User.active == True).order_by(User.name)  # noqa: E712
+
+    @classmethod
+    def find(cls, name):
+        """A department by its Chinese or English name, ignoring case; None if there is none."""
+        key = name.strip().lower()
+        return cls.get_or_none((fn.lower(cls.name) == key) | (fn.lower(cls.name_en) == key))
+
+    @classmethod
+    def add(cls, by, name, name_en=""):
+        with db.atomic():
+            cls._refuse_taken(name)
+            department = cls.create(name=name, name_en=name_en)
+            AuditEntry.record(by, "department.create", department, {"name": [None, name]})
+        return department
+
+    def update_details(self, by, name, name_en, head):
+        if head is not None and (head.department_id != self.id or not head.active):
+            raise Invalid(_l("The head must be an active member of this department."), "head")
+        with db.atomic():
+            if name != self.name:
+                self._refuse_taken(name)
+            changes = apply_changes(self, name=name, name_en=name_en, head=head)
+            if changes:
+                self.save()
+                AuditEntry.record(by, "department.update", self, changes)
+        return changes
+
+    @classmethod
+    def _refuse_taken(cls, name):
+        if cls.select().where(fn.lower(cls.name) == name.lower()).exists():
+            raise Invalid(_l("A department with this name already exists."), "name")
+
+
+class User(BaseModel):
+    email = CharField(max_length=254, unique=True)
+    name = CharField(max_length=100)
+    password_hash = CharField(max_length=255, null=True)
+    department = ForeignKeyField(Department, null=True, backref="members", on_delete="RESTRICT")
+    role = CharField(max_length=20, default="member")
+    # Empty means: follow the browser's Accept-Language.
+    language = CharField(max_length=10, default="")
+    timezone = CharField(max_length=64, default="Asia/Shanghai")
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    password_changed_at = DateTimeField(null=True)
+
+    def __str__(self):
+        return self.name
+
+    # flask-login reads these; the id it stores is the login session's token (see portal.auth).
+    is_authenticated = True
+    is_anonymous = False
+    session_token = None
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return self.session_token
+
+    @property
+    def is_admin(self):
+        return self.role == "admin"
+
+    @property
+    def is_coordinator(self):
+        return self.role == "coordinator"
+
+    @property
+    def heads(self):
+        """The department this user heads, if any."""
+        return self.department if self.department and self.department.head_id == self.id else None
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def mail_language(self):
+        return self.language or current_app.config["DEFAULT_LOCALE"]
+
+    @classmethod
+    def by_email(cls, email):
+        return cls.get_or_none(cls.email == normalize_email(email))
+
+    @classmethod
+    def directory(cls):
+        """All users with their department, for admin lists and pickers."""
+        return (cls.select(cls, Department).join(Department, join_type=JOIN.LEFT_OUTER, on=cls.department)
+                .order_by(cls.active.desc(), cls.name))
+
+    # -- behaviours -------------------------------------------------------------------------
+
+    @classmethod
+    def invite(cls, by, email, name, department=None, role="member", language="", timezone=None,
+               password=None):
+        """Create an account; without a password, mail the new user a link to set one."""
+        email = normalize_email(email)
+        with db.atomic():
+            if cls.select().where(cls.email == email).exists():
+                raise Invalid(_l("An account with this email already exists."), "email")
+            user = cls(email=email, name=name, department=department, role=role, language=language,
+                       timezone=timezone or current_app.config["DEFAULT_TIMEZONE"])
+            if password:
+                user.password_hash = _hash(password)
+                user.password_changed_at = utcnow()
+            try:
+                user.save()
+            except IntegrityError:
+                raise Invalid(_l("An account with this email already exists."), "email") from None
+            AuditEntry.record(by, "user.create", user, {
+                "email": [None, email], "role": [None, role],
+                "department": [None, str(department) if department else None]})
+            if not password:
+                user.send_password_link(by, welcome=True)
+        return user
+
+    def update_account(self, by, **values):
+        """Admin edits: name, role, department."""
+        with db.atomic():
+            if "department" in values and self.department_id and self.department.head_id == self.id \
+                    and values["department"] != self.department:
+                raise Invalid(_l("This user heads their department; name another head first."),
+                              "department")
+            changes = apply_changes(self, **values)
+            if changes:
+                self.save()
+                AuditEntry.record(by, "user.update", self, changes)
+        return changes
+
+    def update_preferences(self, language, timezone):
+        with db.atomic():
+            changes = apply_changes(self, language=language, timezone=timezone)
+            if changes:
+                self.save()
+                AuditEntry.record(self, "user.preferences", self, changes)
+        return changes
+
+    def deactivate(self, by):
+        if by.id == self.id:
+            raise Invalid(_l("You cannot deactivate your own account."))
+        with db.atomic():
+            changes = apply_changes(self, active=False)
+            if changes:
+                self.save()
+                # Whoever this user headed is left without a head rather than with an inactive one.
+                Department.update(head=None).where(Department.head == self).execute()
+                LoginSession.end_all(self)
+                AuditEntry.record(by, "user.deactivate", self, changes)
+
+    def reactivate(self, by):
+        with db.atomic():
+            changes = apply_changes(self, active=True)
+            if changes:
+                self.save()
+                AuditEntry.record(by, "user.reactivate", self, changes)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def set_password(self, password, keep_session=None):
+        """Change the password and end every login session but `keep_session`."""
+        with db.atomic():
+            self.password_hash = _hash(password)
+            self.password_changed_at = utcnow()
+            self.save()
+            LoginSession.end_all(self, keep=keep_session)
+            AuditEntry.record(self, "user.password", self, summary="password changed")
+
+    def send_password_link(self, by, welcome=False):
+        """Queue the set-password mail; return the link so an admin can pass it on by hand."""
+        link = mail.absolute_url("accounts.set_password", token=self.password_token())
+        with db.atomic():
+            mail.queue("welcome" if welcome else "set_password", self, link=link, user=self,
+                       invited_by=by)
+            if not welcome:
+                AuditEntry.record(by, "user.password_link", self, summary="set-password link sent")
+        return link
+
+    def password_token(self):
+        return _token_serializer().dumps({"u": self.id, "p": self._password_fingerprint()})
+
+    @classmethod
+    def from_password_token(cls, token, max_age=INVITE_MAX_AGE):
+        """The user a set-password link belongs to; None once expired, used or forged."""
+        try:
+            data = _token_serializer().loads(token, max_age=max_age)
+        except (BadSignature, UnicodeError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        user = cls.get_or_none(cls.id == data.get("u"))
+        if user is None or not user.active or data.get("p") != user._password_fingerprint():
+            return None
+        return user
+
+    def _password_fingerprint(self):
+        # Changes with every password, so a link works once.
+        return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+class LoginSession(BaseModel):
+    """One signed-in browser. Its token (hashed here) is what the cookie carries."""
+
+    user = ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_seen = DateTimeField(default=utcnow)
+    user_agent = CharField(max_length=200, default="")
+
+    IDLE_LIMIT = datetime.timedelta(days=30)
+    TOUCH_EVERY = datetime.timedelta(minutes=5)
+
+    @classmethod
+    def start(cls, user, user_agent=""):
+        token = secrets.token_urlsafe(32)
+        cls.create(user=user, token_hash=_digest(token), user_agent=user_agent[:200])
+        return token
+
+    @classmethod
+    def user_for(cls, token):
+        """The active user a session token belongs to, with the token set; None when it has ended."""
+        if not token or not isinstance(token, str):
+            return None
+        row = (cls.select(cls, User).join(User)
+               .where((cls.token_hash == _digest(token)) & (User.active == True))  # noqa: E712
+               .first())
+        if row is None:
+            return None
+        now = utcnow()
+        if now - row.last_seen > cls.IDLE_LIMIT:
+            row.delete_instance()
+            return None
+        if now - row.last_seen > cls.TOUCH_EVERY:
+            cls.update(last_seen=now).where(cls.id == row.id).execute()
+        user = row.user
+        user.session_token = token
+        return user
+
+    @classmethod
+    def end(cls, token):
+        if token:
+            cls.delete().where(cls.token_hash == _digest(token)).execute()
+
+    @classmethod
+    def end_all(cls, user, keep=None):
+        query = cls.delete().where(cls.user == user)
+        if keep:
+            query = query.where(cls.token_hash != _digest(keep))
+        query.execute()
+
+
+class LoginAttempt(BaseModel):
+    """A failed sign-in, counted per account and per address to slow down guessing."""
+
+    key = CharField(max_length=300, index=True)
+    at = DateTimeField(default=utcnow)
+
+    WINDOW = datetime.timedelta(minutes=30)
+    # (free failures, failures that lock) per kind of key; an office shares one address.
+    LIMITS = {"email": (3, 10), "ip": (20, 60)}
+    LOCK = datetime.timedelta(minutes=15)
+
+    @classmethod
+    def wait(cls, keys, now=None):
+        """Seconds to wait before another try, for the strictest of the keys; 0 if none."""
+        now = now or utcnow()
+        since = now - cls.WINDOW
+        rows = (cls.select(cls.key, fn.COUNT(cls.id).alias("n"), fn.MAX(cls.at).alias("last"))
+                .where(cls.key.in_(keys) & (cls.at > since)).group_by(cls.key).dicts())
+        wait = 0
+        for row in rows:
+            free, lock = cls.LIMITS[row["key"].split(":", 1)[0]]
+            last = row["last"]
+            if isinstance(last, str):
+                last = datetime.datetime.fromisoformat(last)
+            if row["n"] >= lock:
+                until = last + cls.LOCK
+            elif row["n"] > free:
+                until = last + datetime.timedelta(seconds=2 ** (row["n"] - free))
+            else:
+                continue
+            wait = max(wait, (until - now).total_seconds())
+        return int(wait + 0.999) if wait > 0 else 0
+
+    @classmethod
+    def fail(cls, keys):
+        with db.atomic():
+            cls.insert_many([{"key": key} for key in keys]).execute()
+
+    @classmethod
+    def forget(cls, key):
+        cls.delete().where(cls.key == key).execute()
+
+    @classmethod
+    def purge(cls, now=None):
+        return cls.delete().where(cls.at < (now or utcnow()) - cls.WINDOW).execute()
+
+
+def normalize_email(email):
+    return (email or "").strip().lower()
+
+
+def _hash(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _token_serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")

@@ -1,0 +1,132 @@
+"""Admin pages and the CLI for user accounts."""
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import mail
+from portal.accounts.forms import NewUserForm, UserForm
+from portal.accounts.models import LANGUAGES, ROLES, Department, User
+from portal.audit import AuditEntry
+from portal.db import Invalid
+from portal.permissions import authorize
+from portal.render import render
+
+users = Blueprint("users", __name__, url_prefix="/admin/users", cli_group="user")
+
+
+@users.route("/")
+def index():
+    authorize("administer")
+    return render("users/index.html", users=User.directory())
+
+
+@users.route("/new")
+def new():
+    authorize("administer")
+    return render("users/form.html", form=NewUserForm(language=""), user=None)
+
+
+@users.route("/", methods=["POST"])
+def create():
+    authorize("administer")
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = User.invite(current_user, form.email.data, form.name.data, form.chosen_department,
+                               form.role.data, form.language.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            _announce_password_link(user, _("%(name)s was added and has been mailed a link to set a password.",
+                                            name=user.name))
+            return redirect(url_for("users.edit", user_id=user.id), 303)
+    return render("users/form.html", form=form, user=None)
+
+
+@users.route("/<int:user_id>")
+def edit(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    authorize("edit", user)
+    form = UserForm(obj=user, department=user.department_id or 0)
+    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+
+
+@users.route("/<int:user_id>", methods=["POST"])
+def update(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    authorize("edit", user)
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user.update_account(current_user, name=form.name.data, role=form.role.data,
+                                department=form.chosen_department)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("users.edit", user_id=user.id), 303)
+    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+
+
+@users.route("/<int:user_id>/deactivate", methods=["POST"])
+def deactivate(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    authorize("deactivate", user)
+    user.deactivate(current_user)
+    flash(_("%(name)s can no longer sign in. Their history stays.", name=user.name), "success")
+    return redirect(url_for("users.edit", user_id=user.id), 303)
+
+
+@users.route("/<int:user_id>/reactivate", methods=["POST"])
+def reactivate(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    authorize("deactivate", user)
+    user.reactivate(current_user)
+    flash(_("%(name)s can sign in again.", name=user.name), "success")
+    return redirect(url_for("users.edit", user_id=user.id), 303)
+
+
+@users.route("/<int:user_id>/password-link", methods=["POST"])
+def password_link(user_id):
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    authorize("edit", user)
+    user.send_password_link(current_user)
+    _announce_password_link(user, _("A new set-password link was mailed to %(name)s.", name=user.name))
+    return redirect(url_for("users.edit", user_id=user.id), 303)
+
+
+def _announce_password_link(user, message):
+    flash(message, "success")
+    if not current_app.config["MAIL_SERVER"]:
+        # Without a mail server the admin passes the link on by hand.
+        flash(_password_link(user), "password-link")
+
+
+def _password_link(user):
+    return mail.absolute_url("accounts.set_password", token=user.password_token())
+
+
+@users.cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--department", default="", help="Department name (Chinese or English).")
+@click.option("--role", type=click.Choice(list(ROLES)), default="member", show_default=True)
+@click.option("--password", default="", help="Set a password now instead of mailing a link.")
+@click.option("--language", type=click.Choice(["", *LANGUAGES]), default="")
+def create_command(email, name, department, role, password, language):
+    """Create a user account."""
+    found = None
+    if department:
+        found = Department.find(department)
+        if found is None:
+            raise click.BadParameter("no department named %r" % department, param_hint="--department")
+    if password and len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    try:
+        user = User.invite(None, email, name, found, role, language, password=password or None)
+    except Invalid as invalid:
+        raise click.ClickException(str(invalid.message)) from None
+    click.echo("created %s <%s> (%s)" % (user.name, user.email, user.role))
+    if not password:
+        click.echo("set-password link: %s" % _password_link(user))

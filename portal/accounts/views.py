@@ -1,0 +1,87 @@
+"""Signing in and out, set-password links, and one's own settings."""
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import auth
+from portal.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm
+from portal.accounts.models import LANGUAGES, User
+from portal.render import render
+
+accounts = Blueprint("accounts", __name__)
+
+
+# -- signing in and out -------------------------------------------------------------------
+
+@accounts.route("/login", methods=["GET", "POST"])
+@auth.public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user, refusal = auth.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            auth.log_in(user, remember=form.remember.data)
+            return redirect(auth.safe_next(form.next.data) or url_for("home.index"), 303)
+        form.form_errors.append(refusal)
+    return render("accounts/login.html", form=form)
+
+
+@accounts.route("/logout", methods=["POST"])
+@auth.public
+def logout():
+    auth.log_out()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("accounts.login"), 303)
+
+
+@accounts.route("/password/set/<token>", methods=["GET", "POST"])
+@auth.public
+def set_password(token):
+    user = User.from_password_token(token)
+    if user is None:
+        return render("accounts/link_expired.html", status=404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        auth.log_in(user)
+        flash(_("Your password is set. Welcome!"), "success")
+        return redirect(url_for("home.index"), 303)
+    return render("accounts/set_password.html", form=form, user=user)
+
+
+@accounts.route("/language", methods=["POST"])
+@auth.public
+def set_language():
+    language = request.form.get("language", "")
+    if language not in LANGUAGES:
+        abort(400)
+    session["language"] = language
+    if current_user.is_authenticated:
+        current_user.update_preferences(language, current_user.timezone)
+    return redirect(auth.safe_next(request.form.get("next", "")) or url_for("home.index"), 303)
+
+
+# -- one's own settings ---------------------------------------------------------------------
+
+@accounts.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.update_preferences(form.language.data, form.timezone.data)
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("accounts.settings"), 303)
+    return render("accounts/settings.html", form=form, password_form=ChangePasswordForm(formdata=None))
+
+
+@accounts.route("/settings/password", methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.current.data):
+            current_user.set_password(form.password.data, keep_session=current_user.session_token)
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
+            return redirect(url_for("accounts.settings"), 303)
+        form.current.errors = [_("This is not your current password.")]
+    return render("accounts/settings.html", form=PreferencesForm(obj=current_user), password_form=form)

@@ -1,0 +1,69 @@
+"""The audit trail: who changed what, when, old → new; written in the transaction of the change."""
+import datetime
+import enum
+import json
+
+from peewee import CharField, DateTimeField, IntegerField, TextField
+
+from portal.db import BaseModel, utcnow
+
+
+def _plain(value):
+    """A JSON-safe, human-readable form of a field value."""
+    if isinstance(value, BaseModel):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def apply_changes(obj, **values):
+    """Set the given fields on obj; return {field: [old, new]} for those that really changed."""
+    changes = {}
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+class AuditEntry(BaseModel):
+    at = DateTimeField(default=utcnow, index=True)
+    # The actor's name is copied so the trail reads the same after a rename.
+    actor_id = IntegerField(null=True, index=True)
+    actor_name = CharField(max_length=200, default="")
+    action = CharField(max_length=64)
+    object_type = CharField(max_length=64)
+    object_id = IntegerField(null=True)
+    summary = CharField(max_length=500, default="")
+    changes = TextField(default="{}")
+
+    class Meta:
+        indexes = ((("object_type", "object_id"), False),)
+
+    @classmethod
+    def record(cls, actor, action, obj, changes=None, summary=""):
+        """Write one entry; call it inside the transaction that makes the change."""
+        return cls.create(
+            actor_id=actor.id if actor is not None else None,
+            actor_name=actor.name if actor is not None else "",
+            action=action,
+            object_type=type(obj).__name__,
+            object_id=obj.id,
+            summary=summary[:500],
+            changes=json.dumps(changes or {}, ensure_ascii=False),
+        )
+
+    @classmethod
+    def for_object(cls, obj):
+        return (cls.select()
+                .where((cls.object_type == type(obj).__name__) & (cls.object_id == obj.id))
+                .order_by(cls.at.desc(), cls.id.desc()))
+
+    @property
+    def change_list(self):
+        return sorted(json.loads(self.changes).items())
+

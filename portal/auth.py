@@ -1,0 +1,112 @@
+"""Signing in and out, the login wall, and the rate limit on guessing passwords.
+
+Sessions live server-side (LoginSession): the cookie carries only a token, so logging out,
+changing the password or being deactivated ends every copy of that cookie at its next request.
+"""
+import functools
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
+from portal.extensions import login_manager
+
+
+def public(view):
+    """Mark a view as reachable without signing in; every other view is behind the wall."""
+    view.public = True
+    return view
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "accounts.login"
+    login_manager.user_loader(LoginSession.user_for)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_login_wall)
+
+
+def _login_wall():
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or getattr(view, "public", False) or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+def _unauthorized():
+    if request.htmx:
+        # A redirect would be followed inside the XHR and the login page swapped into a div.
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for(
+            "accounts.login", next=safe_next(request.htmx.current_url or ""))
+        return response
+    flash(_l("Please sign in to continue."), "info")
+    target = request.full_path if request.method == "GET" else ""
+    return redirect(url_for("accounts.login", next=safe_next(target) or None))
+
+
+def safe_next(target):
+    """The local path of target, or '' when it would lead off this site."""
+    parts = urlsplit(target or "")
+    if parts.netloc and parts.netloc != request.host:
+        return ""
+    path = parts.path
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    return path + ("?" + parts.query if parts.query else "")
+
+
+def authenticate(email, password):
+    """(user, None) on success, else (None, reason) where reason is a translated message.
+
+    Unknown and known emails get the same answer and take the same time.
+    """
+    email = normalize_email(email)
+    keys = ["email:" + email, "ip:" + (request.remote_addr or "unknown")]
+    wait = LoginAttempt.wait(keys)
+    if wait:
+        return None, _locked_message(wait)
+    user = User.by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+    elif user.check_password(password):
+        if not user.active:
+            return None, _l("This account has been deactivated. Ask an administrator.")
+        LoginAttempt.forget(keys[0])
+        return user, None
+    LoginAttempt.fail(keys)
+    wait = LoginAttempt.wait(keys)
+    return None, _locked_message(wait) if wait else _l("The email or password is not correct.")
+
+
+def log_in(user, remember=False):
+    # A fresh session against fixation; the language picked on the sign-in page carries over.
+    language = session.get("language")
+    session.clear()
+    if language:
+        session["language"] = language
+    user.session_token = LoginSession.start(user, request.user_agent.string or "")
+    login_user(user, remember=remember)
+
+
+def log_out():
+    if current_user.is_authenticated:
+        LoginSession.end(current_user.session_token)
+    logout_user()
+    session.clear()
+
+
+def _locked_message(seconds):
+    if seconds >= 120:
+        return _l("Too many failed sign-in attempts. Try again in %(n)d minutes.",
+                  n=(seconds + 59) // 60)
+    return _l("Too many failed sign-in attempts. Try again in %(n)d seconds.", n=seconds)
+
+
+@functools.cache
+def _dummy_hash():
+    return generate_password_hash("not a password", method=current_app.config["PASSWORD_HASH_METHOD"])

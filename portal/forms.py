@@ -1,0 +1,37 @@
+"""The base form: every text field is trimmed and refuses control characters (NUL and the like)."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = [_strip, *options.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+                field.errors = [*field.errors, _l("Remove the invisible control characters from this field.")]
+                valid = False
+        return valid
+
+    def show_error(self, invalid):
+        """Attach a model's refusal (portal.db.Invalid) to its field, or to the whole form."""
+        field = self._fields.get(invalid.field) if invalid.field else None
+        if field is not None:
+            field.errors = [*field.errors, invalid.message]
+        else:
+            self.form_errors.append(invalid.message)

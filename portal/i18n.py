@@ -1,0 +1,38 @@
+"""Language and time zone per request: the user's setting, else the browser's, else the default."""
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from portal.accounts.models import LANGUAGES
+
+
+def select_locale():
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = session.get("language")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=current_app.config["DEFAULT_LOCALE"])
+
+
+def select_timezone():
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def init_app(app):
+    from portal.extensions import babel
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["current_locale"] = current_language
+
+
+def current_language():
+    """The LANGUAGES key in use (Babel spells zh_CN as zh_Hans_CN)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"

@@ -1,0 +1,81 @@
+"""The one place that answers "may this user do this to this object".
+
+Views never decide for themselves: they call `authorize(action, obj)`, which answers 404 for
+an object the user may not see (its existence is not confirmed) and 403 for one they may see
+but not change. Rules are keyed by (model name, action); a missing rule is a programming
+error and raises, so a new route cannot silently fall through to "allowed".
+"""
+from flask import abort
+from flask_login import current_user
+
+_RULES = {}
+
+
+def rule(action, model=None):
+    def register(predicate):
+        _RULES[(model, action)] = predicate
+        return predicate
+    return register
+
+
+def can(user, action, obj=None):
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    key = (type(obj).__name__ if obj is not None else None, action)
+    try:
+        predicate = _RULES[key]
+    except KeyError:
+        raise LookupError("no permission rule for %r on %s" % (action, key[0])) from None
+    return bool(predicate(user, obj))
+
+
+def authorize(action, obj=None, user=None):
+    user = user if user is not None else current_user
+    if obj is not None and action != "view" and not can(user, "view", obj):
+        abort(404)
+    if not can(user, action, obj):
+        abort(404 if action == "view" else 403)
+
+
+# -- company administration ---------------------------------------------------------------
+
+@rule("administer")
+def _administer(user, _):
+    return user.is_admin
+
+
+# -- people and departments ---------------------------------------------------------------
+
+@rule("view", "User")
+def _see_colleague(user, other):
+    return True
+
+
+@rule("edit", "User")
+def _edit_user(user, other):
+    return user.is_admin
+
+
+@rule("deactivate", "User")
+def _deactivate_user(user, other):
+    return user.is_admin and other.id != user.id
+
+
+@rule("view", "Department")
+def _see_department(user, department):
+    return True
+
+
+@rule("edit", "Department")
+def _edit_department(user, department):
+    return user.is_admin
+
+
+@rule("view", "OutboxMessage")
+def _see_mail(user, message):
+    return user.is_admin or message.recipient_id == user.id
+
+
+@rule("resend", "OutboxMessage")
+def _resend_mail(user, message):
+    return user.is_admin

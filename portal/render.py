@@ -1,0 +1,101 @@
+"""Full page or htmx fragment from the same partial, flash messages as toasts, error pages."""
+import functools
+import hashlib
+import json
+
+from flask import current_app, make_response, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.config import PROJECT_ROOT
+
+ERROR_TEXT = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("You can see this, but you may not change it.")),
+    404: (_l("Not found"), _l("There is nothing here, or it is not shared with you.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than the portal accepts.")),
+    500: (_l("Something went wrong"),
+          _l("The portal hit an error. Nothing you saved before is lost; try again in a moment.")),
+}
+
+
+def wants_fragment():
+    """An htmx request gets the fragment, unless it is boosted or restoring history."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page, fragment=None, /, status=200, **context):
+    """Render `page`, or `fragment` (the partial the page includes) for an htmx request."""
+    template = fragment if fragment is not None and wants_fragment() else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def toast(response, text, level="info"):
+    _add_trigger(response, "showMessage", [{"level": level, "text": str(text)}])
+    return response
+
+
+def _add_trigger(response, event, messages):
+    try:
+        triggers = json.loads(response.headers.get("HX-Trigger", "{}"))
+    except ValueError:
+        triggers = {}
+    triggers.setdefault(event, []).extend(messages)
+    # ASCII escapes keep Chinese text legal in a header.
+    response.headers["HX-Trigger"] = json.dumps(triggers, ensure_ascii=True)
+
+
+def _flashes_to_trigger(response):
+    # A fragment has no flash area, so its messages travel in a header and show as toasts.
+    # Redirects are followed inside the XHR: their flashes wait for the final response.
+    if (wants_fragment() and response.status_code < 300 and "HX-Redirect" not in response.headers
+            and "_flashes" in session):
+        messages = [{"level": level, "text": str(text)} for level, text in session.pop("_flashes")]
+        _add_trigger(response, "showMessage", messages)
+    return response
+
+
+def _error(exc):
+    code = exc.code if isinstance(exc, HTTPException) and exc.code in ERROR_TEXT else 500
+    if isinstance(exc, CSRFError):
+        title, text = _l("Form expired"), _l(
+            "This form was open too long or came from elsewhere. Go back, reload and send it again.")
+    else:
+        title, text = ERROR_TEXT[code]
+    if code == 500:
+        current_app.logger.error("unhandled error on %s %s", request.method, request.path,
+                                 exc_info=getattr(exc, "original_exception", exc))
+    if wants_fragment():
+        response = make_response("", code)
+        response.headers["HX-Reswap"] = "none"
+        return toast(response, text, "error")
+    try:
+        body = render_template("errors/error.html", code=code, title=title, text=text)
+    except Exception:  # The page itself failed (database gone?): still no stack trace.
+        current_app.logger.exception("error page failed to render")
+        body = "%d %s" % (code, title)
+    response = make_response(body, code)
+    response.vary.add("HX-Request")
+    return response
+
+
+@functools.cache
+def _fingerprint(filename):
+    return hashlib.sha256((PROJECT_ROOT / "static" / filename).read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename):
+    """A static file's URL with a content hash, so it can be cached for a year."""
+    return "/static/%s?v=%s" % (filename, _fingerprint(filename))
+
+
+def init_app(app):
+    app.after_request(_flashes_to_trigger)
+    app.register_error_handler(HTTPException, _error)
+    app.register_error_handler(InternalServerError, _error)
+    app.jinja_env.globals["static_url"] = static_url

@@ -1,0 +1,212 @@
+"""Accounts over HTTP: signing in, set-password links, settings, and the admin pages."""
+import datetime
+import re
+
+import time_machine
+
+from portal.accounts.models import Department, User
+from portal.mail import OutboxMessage
+from tests.conftest import PASSWORD
+
+
+def test_signing_in_lands_on_the_requested_page(client, member):
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD,
+                                           "next": "/settings"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings"
+    assert "Language and time zone" in client.get("/settings").get_data(as_text=True)
+
+
+def test_sign_in_never_redirects_off_site(client, member):
+    for target in ("https://evil.example/x", "//evil.example/x", "/\\evil.example"):
+        response = client.post("/login", data={"email": member.email, "password": PASSWORD, "next": target})
+        assert response.headers["Location"] == "/"
+        client.post("/logout")
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, member):
+    wrong = client.post("/login", data={"email": member.email, "password": "nope-nope"})
+    unknown = client.post("/login", data={"email": "nobody@example.com", "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    message = "The email or password is not correct."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+    assert 'value="nobody@example.com"' in unknown.get_data(as_text=True)
+
+
+def test_a_deactivated_user_cannot_sign_in(client, admin, member):
+    member.deactivate(admin)
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "deactivated" in response.get_data(as_text=True)
+
+
+def test_a_burst_of_wrong_passwords_slows_down_then_locks_with_a_clear_message(client, member):
+    wrong = {"email": member.email, "password": "wrong-password"}
+    with time_machine.travel(datetime.datetime(2026, 5, 4, 9, 0), tick=False) as clock:
+        answers = []
+        for _ in range(10):
+            answers.append(client.post("/login", data=wrong).get_data(as_text=True))
+            clock.shift(90)  # waits out each slow-down, as a patient guesser would
+        assert "The email or password is not correct." in answers[0]
+        assert "Try again in 2 seconds." in answers[3]
+        assert "Try again in 15 minutes." in answers[9]
+        # The right password too must wait out the lock.
+        locked = client.post("/login", data={"email": member.email, "password": PASSWORD})
+        assert "Too many failed sign-in attempts" in locked.get_data(as_text=True)
+        clock.shift(15 * 60)
+        assert client.post("/login", data={"email": member.email, "password": PASSWORD}).status_code == 303
+
+
+def test_the_set_password_link_sets_the_password_signs_in_and_then_stops_working(client, admin):
+    user = User.invite(admin, "newbie@example.com", "Newbie", None)
+    path = "/password/set/" + user.password_token()
+    page = client.get(path)
+    assert "newbie@example.com" in page.get_data(as_text=True)
+    short = client.post(path, data={"password": "short", "confirm": "short"})
+    assert "at least 8 characters" in short.get_data(as_text=True).lower()
+    response = client.post(path, data={"password": "long-enough-1", "confirm": "long-enough-1"})
+    assert response.status_code == 303
+    assert "Hello, Newbie" in client.get("/").get_data(as_text=True)
+    assert client.get(path).status_code == 404
+
+
+def test_changing_the_password_needs_the_current_one(client, member):
+    client.login(member)
+    refused = client.post("/settings/password", data={"current": "guess-guess", "password": "new-secret-99",
+                                                     "confirm": "new-secret-99"})
+    assert "This is not your current password." in refused.get_data(as_text=True)
+    done = client.post("/settings/password", data={"current": PASSWORD, "password": "new-secret-99",
+                                                   "confirm": "new-secret-99"})
+    assert done.status_code == 303
+    assert User.get_by_id(member.id).check_password("new-secret-99")
+
+
+def test_settings_change_the_language_of_every_page(client, member):
+    client.login(member)
+    client.post("/settings", data={"language": "zh_CN", "timezone": "Europe/Berlin"})
+    assert "<h1>设置</h1>" in client.get("/settings").get_data(as_text=True)
+    stored = User.get_by_id(member.id)
+    assert (stored.language, stored.timezone) == ("zh_CN", "Europe/Berlin")
+
+
+def test_settings_refuse_an_unknown_time_zone_and_keep_the_rest(client, member):
+    client.login(member)
+    response = client.post("/settings", data={"language": "en", "timezone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert User.get_by_id(member.id).timezone == "Asia/Shanghai"
+
+
+def test_the_language_switch_works_before_signing_in(client):
+    response = client.post("/language", data={"language": "zh_CN", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    assert "<h1>登录</h1>" in client.get("/login").get_data(as_text=True)
+    assert client.post("/language", data={"language": "klingon"}).status_code == 400
+
+
+def test_the_browser_language_is_used_when_the_user_has_none(client, member):
+    client.login(member)
+    page = client.get("/settings", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert "<h1>设置</h1>" in page.get_data(as_text=True)
+
+
+def test_an_admin_adds_a_person_who_is_mailed_a_link_also_shown_without_mail(client, admin, make_department):
+    department = make_department("研发部", "R&D")
+    client.login(admin)
+    response = client.post("/admin/users/", data={"email": "li.lei@example.com", "name": "李雷",
+                                                  "department": department.id, "role": "member",
+                                                  "language": "zh_CN"})
+    assert response.status_code == 303
+    user = User.by_email("li.lei@example.com")
+    assert user.department == department
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'id="password-link"[^>]*value="([^"]+)"', page).group(1)
+    assert link.startswith("https://portal.example.test/password/set/")
+    mail = OutboxMessage.get(OutboxMessage.recipient_id == user.id)
+    assert mail.language == "zh_CN" and "设置密码" in mail.body_text
+
+
+def test_an_invalid_new_person_form_keeps_what_was_typed(client, admin):
+    client.login(admin)
+    response = client.post("/admin/users/", data={"email": "not-an-email", "name": "Typed Name",
+                                                  "department": "0", "role": "member", "language": ""})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Invalid email address." in body
+    assert 'value="Typed Name"' in body
+
+
+def test_an_admin_changes_role_and_department_and_sees_it_in_the_history(client, admin, member, make_department):
+    target = make_department("采购部")
+    client.login(admin)
+    client.post("/admin/users/%d" % member.id, data={"name": member.name, "department": target.id,
+                                                    "role": "coordinator"})
+    page = client.get("/admin/users/%d" % member.id).get_data(as_text=True)
+    assert "role: member → coordinator" in page
+    assert User.get_by_id(member.id).role == "coordinator"
+
+
+def test_an_admin_deactivates_a_user_whose_open_session_stops_at_once(app, admin, member):
+    member_client, admin_client = app.test_client(), app.test_client()
+    member_client.login(member)
+    admin_client.login(admin)
+    admin_client.post("/admin/users/%d/deactivate" % member.id)
+    response = member_client.get("/settings")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_departments_are_added_renamed_and_given_a_head(client, admin, make_user):
+    client.login(admin)
+    client.post("/admin/departments/", data={"name": "市场部", "name_en": "Marketing"})
+    department = Department.get(Department.name == "市场部")
+    head = make_user(department=department)
+    client.post("/admin/departments/%d" % department.id, data={"name": "市场营销部", "name_en": "Marketing",
+                                                             "head": head.id})
+    stored = Department.get_by_id(department.id)
+    assert (stored.name, stored.head) == ("市场营销部", head)
+    listing = client.get("/admin/departments/").get_data(as_text=True)
+    assert "市场营销部" in listing and head.name in listing
+
+
+def test_a_duplicate_department_name_is_refused_and_the_form_kept(client, admin, make_department):
+    make_department("财务部")
+    client.login(admin)
+    response = client.post("/admin/departments/", data={"name": "财务部", "name_en": "Money"})
+    body = response.get_data(as_text=True)
+    assert "A department with this name already exists." in body
+    assert 'value="Money"' in body
+
+
+def test_a_member_may_not_open_the_admin_pages(client, member, admin):
+    client.login(member)
+    for path in ("/admin/users/", "/admin/users/new", "/admin/departments/", "/admin/outbox/",
+                 "/admin/users/%d" % admin.id):
+        assert client.get(path).status_code == 403, path
+    assert client.post("/admin/users/%d/deactivate" % admin.id).status_code == 403
+    assert User.get_by_id(admin.id).active
+
+
+def test_the_user_create_command_makes_an_account(runner, make_department):
+    make_department("销售部", "Sales")
+    result = runner.invoke(args=["user", "create", "cli@example.com", "--name", "Cli User",
+                                 "--department", "sales", "--role", "coordinator", "--password", "cli-password"])
+    assert result.exit_code == 0, result.output
+    user = User.by_email("cli@example.com")
+    assert user.role == "coordinator" and user.department.name == "销售部"
+    assert user.check_password("cli-password")
+    again = runner.invoke(args=["user", "create", "cli@example.com", "--name", "Twice"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_the_demo_command_is_idempotent(runner):
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    count = User.select().count()
+    assert count == 12
+    runner.invoke(args=["demo"])
+    assert User.select().count() == count
+    sales = Department.get(Department.name_en == "Sales")
+    assert sales.head.email == "sales.head@example.com"
+    skipped = runner.invoke(args=["demo", "--if-empty"])
+    assert "already holds data" in skipped.output

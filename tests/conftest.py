@@ -1,0 +1,172 @@
+"""Fixtures: an app on a real SQLite file migrated by the real migrations, clients, factories,
+a real SMTP server and a live HTTP server for the browser."""
+import itertools
+import shutil
+import socket
+import threading
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+
+from portal import create_app
+from portal.accounts.models import Department, User
+from portal.db import db, migration_runner
+
+PASSWORD = "correct-horse-1"
+_serial = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """One database migrated from empty by migrations/, copied for each test."""
+    folder = tmp_path_factory.mktemp("template")
+    app = create_app(_config(folder))
+    with app.app_context(), db.connection_context():
+        migration_runner().up()
+    return folder / "portal.db"
+
+
+def _config(folder, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": "sqlite:///%s" % (folder / "portal.db"),
+        "INSTANCE_PATH": str(folder / "instance"),
+        "BASE_URL": "https://portal.example.test",
+        "JOBS_IMMEDIATE": True,
+        # Hashing as in production would make every test that creates a user slow.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "MAIL_SERVER": None,
+        "DEFAULT_LOCALE": "en",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_config():
+    """Per-test settings; override this fixture (or update the dict) before `app` is built."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path, app_config):
+    shutil.copy(migrated_database, tmp_path / "portal.db")
+    app = create_app(_config(tmp_path, **app_config))
+    app.test_client_class = PortalClient
+    with app.app_context():
+        yield app
+    if not db.is_closed():
+        db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class PortalClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request, as a browser
+    holding the form would; pass csrf=False to send none."""
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method not in {"GET", "HEAD", "OPTIONS"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self._csrf_token())
+            kwargs["headers"] = headers
+        # A fresh app context, as in production: otherwise the request would reuse the test's
+        # own context and its `g` (the signed-in user, the locale) would leak between requests.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def _csrf_token(self):
+        app = self.application
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", "test-csrf-%d" % next(_serial))
+        # What flask_wtf.csrf.generate_csrf() signs into forms and the csrf-token meta tag.
+        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def login(self, user, password=PASSWORD):
+        response = self.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+
+@pytest.fixture
+def make_department(app):
+    def make(name=None, name_en="", head=None):
+        department = Department.add(None, name or "部门%d" % next(_serial), name_en)
+        return department
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_department):
+    def make(department=None, role="member", password=PASSWORD, head_of=False, **kw):
+        n = next(_serial)
+        department = department if department is not None else make_department()
+        user = User.invite(None, kw.pop("email", "user%d@example.com" % n), kw.pop("name", "User %d" % n),
+                           department or None, role, password=password, **kw)
+        if head_of:
+            department.update_details(None, department.name, department.name_en, user)
+        return user
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(role="admin", name="Ada Admin")
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user(name="Mia Member")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on localhost; `.messages` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    class Recorder:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            import email
+            message = email.message_from_bytes(envelope.content)
+            self.messages.append((envelope.rcpt_tos, message))
+            return "250 OK"
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    controller.messages = recorder.messages
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP in a thread, for the browser."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = "http://127.0.0.1:%d" % server.server_port
+    yield server
+    server.shutdown()

@@ -1,0 +1,107 @@
+"""The shell every page shares: page or fragment, toasts, the login wall, headers, errors."""
+import json
+
+import pytest
+
+from portal.db import db
+
+
+def test_a_normal_request_gets_the_full_page_and_htmx_the_fragment(client, admin):
+    client.login(admin)
+    page = client.get("/admin/outbox/")
+    fragment = client.get("/admin/outbox/", headers={"HX-Request": "true"})
+    assert "<html" in page.get_data(as_text=True) and 'id="outbox-list"' in page.get_data(as_text=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="outbox-list">')
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert "HX-Request" in page.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
+
+
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_boosted_and_history_restore_requests_get_the_full_page(client, admin, header):
+    client.login(admin)
+    response = client.get("/admin/outbox/", headers={"HX-Request": "true", header: "true"})
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_flash_messages_of_an_htmx_request_arrive_as_a_toast_event(client, admin):
+    client.login(admin)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved, 已保存")]
+    response = client.get("/admin/outbox/", headers={"HX-Request": "true"})
+    trigger = json.loads(response.headers["HX-Trigger"])
+    assert trigger["showMessage"] == [{"level": "success", "text": "Saved, 已保存"}]
+    assert "Saved" not in client.get("/admin/outbox/").get_data(as_text=True), "shown once only"
+
+
+def test_an_htmx_request_at_the_login_wall_gets_hx_redirect_back_to_its_page(client):
+    response = client.get("/admin/outbox/", headers={"HX-Request": "true",
+                                                     "HX-Current-URL": "http://localhost/admin/users/?x=1"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/admin/users/?x%3D1"
+
+
+def test_a_normal_request_at_the_login_wall_is_sent_to_sign_in_and_back(client):
+    response = client.get("/admin/users/?q=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/admin/users/?q%3D1"
+
+
+def test_every_response_carries_the_security_headers(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" in cookie, "the base URL is https, so the cookie is Secure"
+
+
+def test_static_files_are_cached_for_a_year_and_pages_link_them_by_content_hash(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "/static/vendor/htmx-2.0.11.min.js?v=" in page
+    script = client.get("/static/vendor/htmx-2.0.11.min.js")
+    assert script.status_code == 200
+    assert "max-age=31536000" in script.headers["Cache-Control"]
+    assert script.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_healthz_answers_once_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("language, title", [("en", "Not found"), ("zh-CN", "未找到")])
+def test_the_404_page_is_styled_and_translated(client, member, language, title):
+    client.login(member)
+    response = client.get("/no/such/page", headers={"Accept-Language": language})
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "<h1>%s</h1>" % title in body and 'class="topbar"' in body
+
+
+@pytest.mark.parametrize("app_config", [{"TESTING": False}])
+def test_a_server_error_shows_a_friendly_page_and_no_stack_trace(client, admin, app_config):
+    client.login(admin)
+    db.execute_sql('DROP TABLE "outbox_message"')
+    response = client.get("/admin/outbox/")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in body
+    assert "Traceback" not in body and "outbox_message" not in body
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_CONTENT_LENGTH": 4096}])
+def test_an_oversized_request_gets_a_clear_413_page(client, app_config):
+    response = client.post("/login", data={"email": "x" * 10000, "password": "y"})
+    assert response.status_code == 413
+    assert "larger than the portal accepts" in response.get_data(as_text=True)
+
+
+def test_a_post_without_csrf_token_is_refused(client, member):
+    client.login(member)
+    response = client.post("/settings", data={"language": "en", "timezone": "UTC"}, csrf=False)
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
