@@ -62,7 +62,7 @@ jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 
 @jobs_cli.command("worker")
-@click.option("--workers", default=lambda: int(os.environ.get("PORTAL_JOB_WORKERS", "2")),
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("PORTAL_JOB_WORKERS", "2")),
               show_default="2", help="Worker threads.")
 def worker(workers):
     """Run the job worker (mail delivery, reminders, digests) in the foreground."""

@@ -137,26 +137,42 @@ def free_port():
 
 
 @pytest.fixture
-def smtp_server():
-    """A real SMTP server on localhost; `.messages` holds what it received."""
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def smtp_server_on():
+    """Start a real SMTP server on a given port, when the test says so."""
     from aiosmtpd.controller import Controller
+
+    started = []
 
     class Recorder:
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):
-            import email
-            message = email.message_from_bytes(envelope.content)
-            self.messages.append((envelope.rcpt_tos, message))
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("bounce"):
+                return "550 5.1.1 no such user"
+            envelope.rcpt_tos.append(address)
             return "250 OK"
 
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    controller.messages = recorder.messages
-    yield controller
-    controller.stop()
+        async def handle_DATA(self, server, session, envelope):
+            import email
+            self.messages.append(email.message_from_bytes(envelope.content))
+            return "250 OK"
+
+    def start(port):
+        recorder = Recorder()
+        controller = Controller(recorder, hostname="127.0.0.1", port=port)
+        controller.start()
+        started.append(controller)
+        return recorder
+
+    yield start
+    for controller in started:
+        controller.stop()
 
 
 @pytest.fixture

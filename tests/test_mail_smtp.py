@@ -6,12 +6,6 @@ import pytest
 from portal import mail
 from portal.db import utcnow
 from portal.mail import OutboxMessage, deliver_due
-from tests.conftest import free_port
-
-
-@pytest.fixture
-def smtp_port():
-    return free_port()
 
 
 @pytest.fixture
@@ -22,40 +16,6 @@ def app_config(smtp_port):
 @pytest.fixture
 def smtp(smtp_port, smtp_server_on):
     return smtp_server_on(smtp_port)
-
-
-@pytest.fixture
-def smtp_server_on():
-    """Start a real SMTP server on a given port, when the test says so."""
-    from aiosmtpd.controller import Controller
-
-    started = []
-
-    class Recorder:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if address.startswith("bounce"):
-                return "550 5.1.1 no such user"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-        async def handle_DATA(self, server, session, envelope):
-            import email
-            self.messages.append(email.message_from_bytes(envelope.content))
-            return "250 OK"
-
-    def start(port):
-        recorder = Recorder()
-        controller = Controller(recorder, hostname="127.0.0.1", port=port)
-        controller.start()
-        started.append(controller)
-        return recorder
-
-    yield start
-    for controller in started:
-        controller.stop()
 
 
 def _queue(user):

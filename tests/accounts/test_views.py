@@ -5,6 +5,7 @@ import re
 import time_machine
 
 from portal.accounts.models import Department, User
+from portal.audit import AuditEntry
 from portal.mail import OutboxMessage
 from tests.conftest import PASSWORD
 
@@ -210,3 +211,13 @@ def test_the_demo_command_is_idempotent(runner):
     assert sales.head.email == "sales.head@example.com"
     skipped = runner.invoke(args=["demo", "--if-empty"])
     assert "already holds data" in skipped.output
+
+
+def test_times_are_shown_in_the_readers_time_zone(client, admin, member):
+    AuditEntry.update(at=datetime.datetime(2026, 3, 2, 1, 30)).where(
+        (AuditEntry.object_type == "User") & (AuditEntry.object_id == member.id)).execute()
+    admin.update_preferences("en", "Europe/Berlin")
+    client.login(admin)
+    assert "2:30" in client.get("/admin/users/%d" % member.id).get_data(as_text=True)
+    admin.update_preferences("en", "Asia/Shanghai")
+    assert "9:30" in client.get("/admin/users/%d" % member.id).get_data(as_text=True)
