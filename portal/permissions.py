@@ -37,6 +37,15 @@ def authorize(action, obj=None, user=None):
         abort(404 if action == "view" else 403)
 
 
+def authorized(model, object_id, action="view"):
+    """The object with this id, once the current user may do `action` to it; else 404/403."""
+    obj = model.get_or_none(model.id == object_id)
+    if obj is None:
+        abort(404)
+    authorize(action, obj)
+    return obj
+
+
 # -- company administration ---------------------------------------------------------------
 
 @rule("administer")

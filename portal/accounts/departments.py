@@ -1,5 +1,5 @@
 """Admin pages for departments."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -7,7 +7,7 @@ from portal.accounts.forms import DepartmentForm
 from portal.accounts.models import Department
 from portal.audit import AuditEntry
 from portal.db import Invalid
-from portal.permissions import authorize
+from portal.permissions import authorize, authorized
 from portal.render import render
 
 departments = Blueprint("departments", __name__, url_prefix="/admin/departments")
@@ -42,8 +42,7 @@ def create():
 
 @departments.route("/<int:department_id>")
 def edit(department_id):
-    department = Department.get_or_none(Department.id == department_id) or abort(404)
-    authorize("edit", department)
+    department = authorized(Department, department_id, "edit")
     form = DepartmentForm(obj=department, head=department.head_id or 0, department=department)
     return render("departments/form.html", form=form, department=department,
                   history=AuditEntry.for_object(department).limit(20))
@@ -51,8 +50,7 @@ def edit(department_id):
 
 @departments.route("/<int:department_id>", methods=["POST"])
 def update(department_id):
-    department = Department.get_or_none(Department.id == department_id) or abort(404)
-    authorize("edit", department)
+    department = authorized(Department, department_id, "edit")
     form = DepartmentForm(department=department)
     if form.validate_on_submit():
         try:

@@ -1,6 +1,6 @@
 """Admin pages and the CLI for user accounts."""
 import click
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,7 @@ from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import LANGUAGES, ROLES, Department, User
 from portal.audit import AuditEntry
 from portal.db import Invalid
-from portal.permissions import authorize
+from portal.permissions import authorize, authorized
 from portal.render import render
 
 users = Blueprint("users", __name__, url_prefix="/admin/users", cli_group="user")
@@ -46,16 +46,14 @@ def create():
 
 @users.route("/<int:user_id>")
 def edit(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
-    authorize("edit", user)
+    user = authorized(User, user_id, "edit")
     form = UserForm(obj=user, department=user.department_id or 0)
     return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
 
 
 @users.route("/<int:user_id>", methods=["POST"])
 def update(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
-    authorize("edit", user)
+    user = authorized(User, user_id, "edit")
     form = UserForm()
     if form.validate_on_submit():
         try:
@@ -71,8 +69,7 @@ def update(user_id):
 
 @users.route("/<int:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
-    authorize("deactivate", user)
+    user = authorized(User, user_id, "deactivate")
     user.deactivate(current_user)
     flash(_("%(name)s can no longer sign in. Their history stays.", name=user.name), "success")
     return redirect(url_for("users.edit", user_id=user.id), 303)
@@ -80,8 +77,7 @@ def deactivate(user_id):
 
 @users.route("/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
-    authorize("deactivate", user)
+    user = authorized(User, user_id, "deactivate")
     user.reactivate(current_user)
     flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for("users.edit", user_id=user.id), 303)
@@ -89,8 +85,7 @@ def reactivate(user_id):
 
 @users.route("/<int:user_id>/password-link", methods=["POST"])
 def password_link(user_id):
-    user = User.get_or_none(User.id == user_id) or abort(404)
-    authorize("edit", user)
+    user = authorized(User, user_id, "edit")
     user.send_password_link(current_user)
     _announce_password_link(user, _("A new set-password link was mailed to %(name)s.", name=user.name))
     return redirect(url_for("users.edit", user_id=user.id), 303)

@@ -1,9 +1,9 @@
 """The outbox as admins see it: what was mailed, what waits, what failed and why."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from portal.mail import OutboxMessage
-from portal.permissions import authorize
+from portal.permissions import authorize, authorized
 from portal.render import render
 
 outbox = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -23,8 +23,7 @@ def index():
 
 @outbox.route("/<int:message_id>/resend", methods=["POST"])
 def resend(message_id):
-    message = OutboxMessage.get_or_none(OutboxMessage.id == message_id) or abort(404)
-    authorize("resend", message)
+    message = authorized(OutboxMessage, message_id, "resend")
     message.resend()
     flash(_("The message to %(address)s is queued again.", address=message.to_address), "success")
     return redirect(url_for("outbox.index", state=request.args.get("state", "")), 303)
