@@ -35,9 +35,11 @@ def create_app(overrides=None):
     from portal.accounts.users import users
     from portal.accounts.views import accounts
     from portal.home.views import home
-    from portal.notifications.views import outbox
+    from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
+    from portal.notifications.admin_views import calendar, outbox
+    from portal.notifications.views import notifications
 
-    for blueprint in (accounts, users, departments, home, outbox):
+    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

@@ -51,8 +51,10 @@ def models():
     from portal.audit import AuditEntry
     from portal.auth import LoginAttempt, LoginSession
     from portal.mail import OutboxMessage
+    from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
 
-    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage]
+    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
+            Notification, Preference, CompanyCalendar, ClosedDay, Digest]
 
 
 def open_database(url):

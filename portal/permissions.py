@@ -88,3 +88,25 @@ def _see_mail(user, message):
 @rule("resend", "OutboxMessage")
 def _resend_mail(user, message):
     return user.is_admin
+
+
+# -- notifications and the company calendar --------------------------------------------------
+
+@rule("view", "Notification")
+def _see_notification(user, notification):
+    return notification.user_id == user.id
+
+
+@rule("read", "Notification")
+def _read_notification(user, notification):
+    return notification.user_id == user.id
+
+
+@rule("view", "ClosedDay")
+def _see_closed_day(user, day):
+    return True
+
+
+@rule("edit", "ClosedDay")
+def _edit_closed_day(user, day):
+    return user.is_admin
