@@ -51,10 +51,14 @@ def models():
     from portal.audit import AuditEntry
     from portal.auth import LoginAttempt, LoginSession
     from portal.mail import OutboxMessage
+    from portal.meetings.models import (ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries,
+                                        MinutesVersion, SeriesDepartment, SeriesPerson)
     from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
-            Notification, Preference, CompanyCalendar, ClosedDay, Digest]
+            Notification, Preference, CompanyCalendar, ClosedDay, Digest,
+            MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
+            MinutesVersion]
 
 
 def open_database(url):

@@ -12,6 +12,7 @@ def demo_command(if_empty):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
+    from portal.meetings import demo as meetings_demo
 
     with db.connection_context():
         if if_empty and User.select().exists():
@@ -20,6 +21,7 @@ def demo_command(if_empty):
                 return
         else:
             accounts_demo.seed(DEMO_PASSWORD)
+            meetings_demo.seed()
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
     for email, role in accounts_demo.ACCOUNTS:
         click.echo("  %-32s %s" % (email, role))

@@ -14,6 +14,7 @@ from peewee import IntegrityError
 from portal import jobs, mail
 from portal.accounts.models import User
 from portal.db import db, utcnow
+from portal.meetings.models import Meeting
 from portal.notifications.models import CompanyCalendar, Digest, Notification
 
 SECTIONS = []
@@ -33,6 +34,11 @@ def _news(user, since):
                    & Notification.digested_at.is_null())
             .order_by(Notification.id))
     return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
+
+
+@section(_l("Meetings"))
+def _meetings(user, since):
+    return Meeting.digest_for(user, since)
 
 
 def compose(user, since):
