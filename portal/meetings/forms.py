@@ -87,7 +87,9 @@ class AgendaItemForm(Form):
             self.section.data = agenda.OTHER
 
     def validate_link(self, field):
-        if field.data and not field.data.lower().startswith(("http://", "https://", "/")):
+        link = (field.data or "").lower()
+        # "//host" is a link to another site, however local it looks.
+        if link and (not link.startswith(("http://", "https://", "/")) or link.startswith("//")):
             raise ValidationError(_l("A link starts with http://, https:// or /."))
 
 

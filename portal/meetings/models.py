@@ -4,10 +4,11 @@ import json
 import zoneinfo
 from urllib.parse import urlsplit
 
-from flask_babel import force_locale, format_date, format_datetime, gettext
+from babel.dates import format_skeleton
+from flask_babel import force_locale, format_date, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField, TimeField, fn)
+                    TextField, TimeField, fn, prefetch)
 
 from portal import mail
 from portal.accounts.models import Department, User
@@ -200,11 +201,13 @@ class MeetingSeries(BaseModel):
 
     def archive(self, limit=20):
         """The closed meetings, newest first, with their decisions and action items (three queries)."""
-        from peewee import prefetch
         meetings = (self.meetings.where(Meeting.state == "closed").order_by(Meeting.starts_at.desc())
                     .limit(limit))
         actions = ActionItem.select(ActionItem, User).join(User, on=(ActionItem.owner == User.id))
-        return prefetch(meetings, Decision.select().order_by(Decision.id), actions)
+        held = prefetch(meetings, Decision.select().order_by(Decision.id), actions)
+        for meeting in held:
+            meeting.series = self  # its dates are shown in this series' zone
+        return held
 
 
 def _check_details(series, departments, people):
@@ -284,9 +287,11 @@ class Meeting(BaseModel):
     def local_end(self):
         return self.ends_at.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(self.series.timezone))
 
-    def when(self, fmt="medium"):
-        """The start in the series' own time zone, in the current language."""
-        return format_datetime(self.local_start, fmt, rebase=False)
+    def when(self):
+        """Weekday, date and start time in the series' own time zone, in the current language."""
+        locale = get_locale()
+        day = format_skeleton("yMMMEd", self.local_start, locale=locale)
+        return locale.datetime_formats["medium"].format(self.local_start.strftime("%H:%M"), day)
 
     def day(self, fmt="medium"):
         return format_date(self.local_start.date(), fmt)
@@ -535,7 +540,7 @@ class Meeting(BaseModel):
         """Tell every participant the meeting is coming; once each, even with two workers."""
         for user in self.series.participants():
             with force_locale(user.mail_language):
-                time = self.when("short")
+                time = self.when()
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
                    meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
@@ -564,7 +569,7 @@ class Meeting(BaseModel):
         upcoming = cls.open_for(user).where(cls.starts_at > utcnow()).first()
         if upcoming is not None:
             items.append({"text": gettext("Next meeting: %(title)s, %(when)s", title=upcoming.series.title,
-                                     when=upcoming.when("short")), "link": upcoming.path(), "note": ""})
+                                     when=upcoming.when()), "link": upcoming.path(), "note": ""})
         return items
 
 

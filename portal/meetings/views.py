@@ -56,10 +56,12 @@ def show_series(series_id):
 def edit_series(series_id):
     series = authorized(MeetingSeries, series_id, "manage")
     upcoming = series.upcoming()
-    form = SeriesForm(formdata=None, obj=series, schedule=upcoming is not None, coordinator=series.coordinator_id,
+    form = SeriesForm(formdata=None, schedule=upcoming is not None, coordinator=series.coordinator_id,
                       departments=[d.id for d in series.departments()], people=[u.id for u in series.people()],
                       day=upcoming.local_start.date() if upcoming else None,
-                      start_time=series.start_time.strftime("%H:%M"))
+                      start_time=series.start_time.strftime("%H:%M"), **{name: getattr(series, name) for name in (
+                          "title", "recurring", "duration_minutes", "timezone", "location", "video_link",
+                          "reminder_minutes")})
     return render("meetings/series_form.html", form=form, series=series)
 
 

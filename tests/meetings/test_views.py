@@ -1,9 +1,10 @@
 """The meetings area over HTTP: each role, fragments with and without htmx, bad input, 404 for outsiders."""
 import datetime
+import re
 
 import pytest
 
-from portal.db import utcnow
+from portal.db import db, utcnow
 from portal.mail import OutboxMessage
 from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries
 
@@ -246,3 +247,78 @@ def test_the_series_archive_shows_past_decisions_and_how_action_items_turned_out
     archive = _text(client.get("/meetings/series/%d" % series.id))
     assert "Open a Shenzhen office" in archive and "Find a lease" in archive
     assert 'outcome-done">Done' in archive
+
+
+def _queries_for(app, client, url):
+    """How many SQL statements one page costs, counted at the database."""
+    executed = []
+    database = db.obj
+    original = database.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        executed.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = counting
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        del database.execute_sql
+    return len(executed)
+
+
+def test_the_meeting_page_and_the_archive_cost_the_same_queries_however_long_the_minutes(
+        app, client, weekly, coordinator, attendee, colleague):
+    series, meeting = weekly
+    client.login(coordinator)
+
+    def grow():
+        meeting.add_agenda_item(coordinator, "other", "Topic")
+        meeting.record_decision(coordinator, "Decision")
+        meeting.assign_action(coordinator, "Task", colleague, NEXT_WEEK)
+    grow()
+    few = _queries_for(app, client, "/meetings/%d" % meeting.id)
+    for _ in range(4):
+        grow()
+    assert _queries_for(app, client, "/meetings/%d" % meeting.id) == few
+    meeting.close(coordinator, [colleague])
+    archive = _queries_for(app, client, "/meetings/series/%d" % series.id)
+    following = meeting.following()
+    following.record_decision(coordinator, "Another")
+    following.close(coordinator, [colleague])
+    assert _queries_for(app, client, "/meetings/series/%d" % series.id) == archive
+
+
+def test_the_coordinator_edits_the_series_and_its_upcoming_meeting_moves(client, weekly, coordinator, sales,
+                                                                          colleague):
+    series, meeting = weekly
+    client.login(coordinator)
+    page = _text(client.get("/meetings/series/%d/edit" % series.id))
+    assert 'value="Weekly alignment"' in page and 'value="10:00"' in page
+    assert re.search(r'<input checked id="departments-\d+" name="departments" type="checkbox" value="%d">' % sales.id,
+                     page)
+    day = NEXT_WEEK + datetime.timedelta(days=1)
+    response = client.post("/meetings/series/%d" % series.id, data=_series_form(
+        sales, title="Weekly alignment", coordinator=str(coordinator.id), day=day.isoformat(), start_time="15:30",
+        people=[str(colleague.id)]))
+    assert response.status_code == 303
+    moved = Meeting.get_by_id(meeting.id)
+    assert moved.local_start.strftime("%Y-%m-%d %H:%M") == "%s 15:30" % day.isoformat() and moved.sequence == 1
+    assert [u.name for u in MeetingSeries.get_by_id(series.id).people()] == ["Chen Chen"]
+
+
+def test_the_coordinator_adds_and_reorders_topics_and_a_foreign_link_is_refused(client, weekly, coordinator):
+    series, meeting = weekly
+    client.login(coordinator)
+    for title in ("Budget", "Hiring"):
+        added = client.post("/meetings/%d/agenda" % meeting.id, data={"title": title, "section": "other"},
+                            headers=HX, follow_redirects=True)
+        assert _text(added).startswith('<section id="agenda"') and title in _text(added)
+    hiring = AgendaItem.get(AgendaItem.title == "Hiring")
+    moved = client.post("/meetings/agenda/%d/move" % hiring.id, data={"direction": "up"}, headers=HX,
+                        follow_redirects=True)
+    assert _text(moved).index("Hiring") < _text(moved).index("Budget")
+    refused = client.post("/meetings/%d/agenda" % meeting.id, headers=HX,
+                          data={"title": "Phish", "section": "other", "link": "//evil.example/login"})
+    assert "A link starts with http://, https:// or /." in _text(refused)
+    assert not AgendaItem.select().where(AgendaItem.title == "Phish").exists()
