@@ -15,6 +15,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.meetings import agenda
+from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
 from portal.permissions import can
 
@@ -461,8 +462,6 @@ class Meeting(BaseModel):
     def close(self, by, recipients, now=None):
         """Lock the minutes (version 1), turn action items into tasks, schedule the next meeting, and
         queue one mail per recipient. Exactly once: a second click or tab is refused."""
-        from portal.meetings.invitation import invitation
-
         now = now or utcnow()
         with db.atomic():
             # BEGIN IMMEDIATE: the write lock is held from here, so this read sees any other close.
