@@ -3,13 +3,19 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from peewee import Model
+from wtforms import HiddenField, PasswordField, StringField
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def object_id(value):
+    """A select's value as an id, whether it comes from the request or from a model's field."""
+    return value.id if isinstance(value, Model) else int(value)
 
 
 class Form(FlaskForm):
@@ -26,6 +32,9 @@ class Form(FlaskForm):
             if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
                 field.errors = [*field.errors, _l("Remove the invisible control characters from this field.")]
                 valid = False
+            if field.errors and isinstance(field, HiddenField):
+                # Nobody sees a hidden field's message: say it where the form's own errors show.
+                self.form_errors.extend(str(error) for error in field.errors)
         return valid
 
     def show_error(self, invalid):

@@ -47,7 +47,7 @@ def create():
 @users.route("/<int:user_id>")
 def edit(user_id):
     user = authorized(User, user_id, "edit")
-    form = UserForm(obj=user, department=user.department_id or 0)
+    form = UserForm(obj=user)
     return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
 
 

@@ -130,3 +130,9 @@ def _mail_to_the_member(world):
 @sample("message_id")
 def _mail_to_the_admin(world):
     return _failed_mail(world, world.user("admin"))
+
+
+@sample("token")
+def _set_password_link(world):
+    user = world.person(world.ours)
+    return Sample("a set-password link", {"token": user.password_token()}, [user], ())
