@@ -1,6 +1,7 @@
 """Many writers at once against gunicorn's worker processes on one SQLite file, as in production:
 no acknowledged write is lost, no "database is locked" reaches anyone, the audit trail tells the
 data's true history; and a web server killed mid-write leaves a clean database."""
+import http.client
 import sqlite3
 import threading
 import time
@@ -32,7 +33,7 @@ class Run:
             value, path, form = writer.change(number, n)
             try:
                 response = session.post(path, form)
-            except OSError:  # The server died under us: this write may or may not have landed.
+            except (OSError, http.client.HTTPException):  # The server died: this write may have landed.
                 result["in_flight"].append(value)
                 return
             if response.status == 303:
