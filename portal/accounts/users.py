@@ -18,7 +18,8 @@ users = Blueprint("users", __name__, url_prefix="/admin/users", cli_group="user"
 @users.route("/")
 def index():
     authorize("administer")
-    return render("users/index.html", users=User.directory())
+    return render("users/index.html", users=User.directory(),
+                  roles={key: str(label) for key, label in ROLES.items()})
 
 
 @users.route("/new")
