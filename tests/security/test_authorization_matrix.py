@@ -1,7 +1,7 @@
-"""The authorization matrix, generated from the URL map: every route, every method, as each
-role, against sample objects (see conftest.py). The expected answer comes from the permissions
-module: an object one may not see answers 404, one seen but not changeable 403, and no page
-carries the data of an object hidden from its reader."""
+"""The authorization matrix, generated from the URL map: every route, every method (pages also
+as htmx fragments), as each role, against sample objects (see samples.py). The expected answer
+comes from the permissions module: an object one may not see answers 404, one seen but not
+changeable 403, and no page carries the data of an object hidden from its reader."""
 import contextlib
 
 import pytest
@@ -65,7 +65,8 @@ def _judge(response, checks, endpoint, user, sample, wrote):
     """What is wrong with this answer, as (kind, text) pairs; kind names the report counter."""
     status = response.status_code
     if user is None:
-        if status not in (302, 303) or not response.headers.get("Location", "").startswith("/login"):
+        to = response.headers.get("HX-Redirect" if status == 401 else "Location", "")
+        if status not in (302, 303, 401) or not to.startswith("/login"):
             yield "unexpected successes", "a stranger was not sent to sign in (%d)" % status
         return
     if status >= 500:
@@ -102,26 +103,29 @@ def test_every_route_answers_each_role_as_the_permissions_module_decides(app, wo
     for rule, method in _routes(app):
         factories = samples_for(rule.arguments)
         assert factories, ("no sample for the URL arguments %s of %s: register one with @sample(...) in "
-                           "tests/security/conftest.py" % (sorted(rule.arguments), rule.endpoint))
+                           "tests/security/samples.py" % (sorted(rule.arguments), rule.endpoint))
         for factory in factories:
             sample = factory(world) if factory else None
             pool.add(sample)
             with app.test_request_context():
                 url = url_for(rule.endpoint, **(sample.values if sample else {}))
-            audit_rows = AuditEntry.select().count()
-            with _recorded_checks(app) as checks:
-                response = client.open(url, method=method)
-            tried += 1
-            wrote = AuditEntry.select().count() != audit_rows
-            where = "%s %s as %s%s" % (method, url, role, " on %s" % sample.label if sample else "")
-            for kind, text in _judge(response, checks, rule.endpoint, user, sample, wrote):
-                security_report["authorization matrix: " + kind] += 1
-                findings.append("%s: %s" % (where, text))
-            for label in pool.leaks(response.get_data(as_text=True)):
-                security_report["authorization matrix: responses carrying foreign data"] += 1
-                findings.append("%s: the page carries data of %s" % (where, label))
-            if method != "GET" and response.status_code < 400:
-                pool.recheck()
+            # Pages are also fetched as htmx does: a fragment must hide what its page hides.
+            for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+                audit_rows = AuditEntry.select().count()
+                with _recorded_checks(app) as checks:
+                    response = client.open(url, method=method, headers=headers)
+                tried += 1
+                wrote = AuditEntry.select().count() != audit_rows
+                where = "%s %s%s as %s%s" % (method, url, " (htmx)" if headers else "", role,
+                                             " on %s" % sample.label if sample else "")
+                for kind, text in _judge(response, checks, rule.endpoint, user, sample, wrote):
+                    security_report["authorization matrix: " + kind] += 1
+                    findings.append("%s: %s" % (where, text))
+                for label in pool.leaks(response.get_data(as_text=True)):
+                    security_report["authorization matrix: responses carrying foreign data"] += 1
+                    findings.append("%s: the page carries data of %s" % (where, label))
+                if method != "GET" and response.status_code < 400:
+                    pool.recheck()
     security_report["authorization matrix: route x method x role x object tried"] += tried
     security_report.setdefault("authorization matrix: unexpected successes", 0)
     security_report.setdefault("authorization matrix: responses carrying foreign data", 0)
