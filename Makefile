@@ -29,7 +29,7 @@ test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
 
 # Not part of `make test`: a few minutes of real load on the small and the large company.
 bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk
-	$(BIN)/python -m bench.run $(if $(SECONDS),--seconds $(SECONDS))
+	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
 
 /usr/bin/wrk:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
