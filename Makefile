@@ -10,7 +10,7 @@ TRANSLATIONS := portal/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint translations extract-messages clean
+.PHONY: run test bench lint translations extract-messages clean
 
 run: $(VENV)/.runtime $(COMPILED)
 	$(FLASK) db upgrade
@@ -26,6 +26,13 @@ test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
 	$(BIN)/ruff check portal tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	$(BIN)/pytest -c tests/pytest.ini tests
+
+# Not part of `make test`: a few minutes of real load on the small and the large company.
+bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk
+	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+
+/usr/bin/wrk:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

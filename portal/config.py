@@ -54,6 +54,8 @@ def from_environment(instance_path, overrides):
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Duiqi <noreply@localhost>"),
         "MAIL_TIMEOUT": int(os.environ.get("PORTAL_MAIL_TIMEOUT", "20")),
+        # A message a worker claimed this long ago without finishing is taken back (the worker died).
+        "MAIL_STALE_SECONDS": int(os.environ.get("PORTAL_MAIL_STALE_SECONDS", "600")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

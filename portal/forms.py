@@ -3,13 +3,21 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from peewee import Model
 from wtforms import PasswordField, StringField
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a database integer column holds; a larger number typed into any field is refused here.
+LARGEST_INTEGER = 2 ** 63 - 1
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def object_id(value):
+    """A select's value as an id, whether it comes from the request or from a model's field."""
+    return value.id if isinstance(value, Model) else int(value)
 
 
 class Form(FlaskForm):
@@ -26,6 +34,12 @@ class Form(FlaskForm):
             if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
                 field.errors = [*field.errors, _l("Remove the invisible control characters from this field.")]
                 valid = False
+            elif type(field.data) is int and abs(field.data) > LARGEST_INTEGER:
+                field.errors = [*field.errors, _l("This number is too large.")]
+                valid = False
+            if field.errors and getattr(field.widget, "input_type", None) == "hidden":
+                # Nobody sees a hidden field's message: say it where the form's own errors show.
+                self.form_errors.extend(str(error) for error in field.errors)
         return valid
 
     def show_error(self, invalid):

@@ -22,7 +22,6 @@ from portal import jobs
 from portal.db import BaseModel, db, utcnow
 
 MAX_ATTEMPTS = 20
-STALE_CLAIM = datetime.timedelta(minutes=10)
 
 
 class OutboxMessage(BaseModel):
@@ -105,8 +104,9 @@ def absolute_url(endpoint, **values):
 def deliver_due(now=None, batch=50):
     """Send what is due; return how many went out. Safe to run in several workers at once."""
     now = now or utcnow()
+    stale = now - datetime.timedelta(seconds=current_app.config["MAIL_STALE_SECONDS"])
     (OutboxMessage.update(state="queued")
-     .where((OutboxMessage.state == "sending") & (OutboxMessage.claimed_at < now - STALE_CLAIM))
+     .where((OutboxMessage.state == "sending") & (OutboxMessage.claimed_at < stale))
      .execute())
     due = (OutboxMessage.select(OutboxMessage.id)
            .where((OutboxMessage.state == "queued") & (OutboxMessage.next_attempt_at <= now))

@@ -43,7 +43,7 @@ def create():
 @departments.route("/<int:department_id>")
 def edit(department_id):
     department = authorized(Department, department_id, "edit")
-    form = DepartmentForm(obj=department, head=department.head_id or 0, department=department)
+    form = DepartmentForm(obj=department, department=department)
     return render("departments/form.html", form=form, department=department,
                   history=AuditEntry.for_object(department).limit(20))
 

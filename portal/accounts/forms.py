@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.accounts.models import LANGUAGES, ROLES, TIMEZONES, Department
-from portal.forms import Form
+from portal.forms import Form, object_id
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
 NONE = SelectChoice(0, _l("— none —"))
@@ -38,7 +38,7 @@ class PreferencesForm(Form):
 
 class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    department = SelectField(_l("Department"), coerce=int)
+    department = SelectField(_l("Department"), coerce=object_id)
     role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLES.items()])
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +59,7 @@ class NewUserForm(UserForm):
 class DepartmentForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=100)])
-    head = SelectField(_l("Head"), coerce=int)
+    head = SelectField(_l("Head"), coerce=object_id)
 
     def __init__(self, *args, department=None, **kwargs):
         super().__init__(*args, **kwargs)

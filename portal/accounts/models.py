@@ -71,6 +71,7 @@ class Department(BaseModel):
         if head is not None and (head.department_id != self.id or not head.active):
             raise Invalid(_l("The head must be an active member of this department."), "head")
         with db.atomic():
+            self.refresh()
             if name != self.name:
                 self._refuse_taken(name)
             changes = apply_changes(self, name=name, name_en=name_en, head=head)
@@ -173,6 +174,7 @@ class User(BaseModel):
     def update_account(self, by, **values):
         """Admin edits: name, role, department."""
         with db.atomic():
+            self.refresh()
             if "department" in values and self.department_id and self.department.head_id == self.id \
                     and values["department"] != self.department:
                 raise Invalid(_l("This user heads their department; name another head first."),
@@ -185,6 +187,7 @@ class User(BaseModel):
 
     def update_preferences(self, language, timezone):
         with db.atomic():
+            self.refresh()
             changes = apply_changes(self, language=language, timezone=timezone)
             if changes:
                 self.save()
@@ -195,6 +198,7 @@ class User(BaseModel):
         if by.id == self.id:
             raise Invalid(_l("You cannot deactivate your own account."))
         with db.atomic():
+            self.refresh()
             changes = apply_changes(self, active=False)
             if changes:
                 self.save()
@@ -205,6 +209,7 @@ class User(BaseModel):
 
     def reactivate(self, by):
         with db.atomic():
+            self.refresh()
             changes = apply_changes(self, active=True)
             if changes:
                 self.save()
@@ -215,8 +220,10 @@ class User(BaseModel):
 
     def set_password(self, password, keep_session=None):
         """Change the password and end every login session but `keep_session`."""
+        password_hash = _hash(password)  # Slow on purpose: not while holding the write lock.
         with db.atomic():
-            self.password_hash = _hash(password)
+            self.refresh()
+            self.password_hash = password_hash
             self.password_changed_at = utcnow()
             self.save()
             LoginSession.end_all(self, keep=keep_session)

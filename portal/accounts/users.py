@@ -18,7 +18,8 @@ users = Blueprint("users", __name__, url_prefix="/admin/users", cli_group="user"
 @users.route("/")
 def index():
     authorize("administer")
-    return render("users/index.html", users=User.directory())
+    return render("users/index.html", users=User.directory(),
+                  roles={key: str(label) for key, label in ROLES.items()})
 
 
 @users.route("/new")
@@ -47,7 +48,7 @@ def create():
 @users.route("/<int:user_id>")
 def edit(user_id):
     user = authorized(User, user_id, "edit")
-    form = UserForm(obj=user, department=user.department_id or 0)
+    form = UserForm(obj=user)
     return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
 
 

@@ -204,9 +204,9 @@ def add_action_item(meeting_id):
     return _page(meeting, "meetings/_action_items.html", action_form=form)
 
 
-@minutes.route("/action-items/<int:item_id>/delete", methods=["POST"])
-def drop_action_item(item_id):
-    item = authorized(ActionItem, item_id, "write")
+@minutes.route("/action-items/<int:action_id>/delete", methods=["POST"])
+def drop_action_item(action_id):
+    item = authorized(ActionItem, action_id, "write")
     try:
         item.drop(current_user)
     except Invalid as invalid:
@@ -216,9 +216,9 @@ def drop_action_item(item_id):
     return redirect(url_for("minutes.action_items", meeting_id=item.meeting_id), 303)
 
 
-@minutes.route("/action-items/<int:item_id>/status", methods=["POST"])
-def settle_action_item(item_id):
-    item = authorized(ActionItem, item_id, "follow_up")
+@minutes.route("/action-items/<int:action_id>/status", methods=["POST"])
+def settle_action_item(action_id):
+    item = authorized(ActionItem, action_id, "follow_up")
     form = ActionStatusForm()
     if form.validate_on_submit():
         item.settle(current_user, form.status.data)

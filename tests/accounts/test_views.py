@@ -170,6 +170,16 @@ def test_departments_are_added_renamed_and_given_a_head(client, admin, make_user
     assert "市场营销部" in listing and head.name in listing
 
 
+def test_the_edit_pages_show_the_current_department_and_head_selected(client, admin, make_user):
+    # Unselected, the browser would send "— none —" and saving a rename would drop them.
+    head = make_user(head_of=True)
+    client.login(admin)
+    user_page = client.get("/admin/users/%d" % head.id).get_data(as_text=True)
+    assert '<option selected value="%d">' % head.department_id in user_page
+    department_page = client.get("/admin/departments/%d" % head.department_id).get_data(as_text=True)
+    assert '<option selected value="%d">' % head.id in department_page
+
+
 def test_a_duplicate_department_name_is_refused_and_the_form_kept(client, admin, make_department):
     make_department("财务部")
     client.login(admin)

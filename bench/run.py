@@ -1,0 +1,143 @@
+"""`make bench`: seed the small and the large demo company, serve each under gunicorn as
+`make run` does, load every key page (bench/pages.py) with 1 and 16 concurrent signed-in users
+through wrk, and print a Markdown table against the budget."""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import ROOT, THREADS, USER_AGENT, WORKERS, Session, gunicorn, portal_environment
+from bench.pages import FLOOR, KEY_PAGES
+
+PASSWORD = "demo-password"
+BUDGET_P95_MS = 50
+RESULTS = ROOT / "bench" / "results"
+LUA = """
+wrk.method = %(method)s
+wrk.body = %(body)s
+wrk.headers["Cookie"] = %(cookie)s
+wrk.headers["User-Agent"] = %(agent)s
+wrk.headers["X-CSRFToken"] = %(token)s
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.status + e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def lua_string(text):
+    return '"%s"' % (text or "").replace("\\", "\\\\").replace('"', '\\"')
+
+
+def seed(size, folder):
+    url = "sqlite:///%s" % (folder / "portal.db")
+    env = portal_environment(url)
+    started = time.monotonic()
+    for command in (["db", "upgrade"], ["demo", "--size", size]):
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    return url, time.monotonic() - started
+
+
+def resolve(url, folder):
+    """Each page's (method, path, form) in this company."""
+    from portal import create_app
+    from portal.db import db
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder)})
+    with app.test_request_context(), db.connection_context():
+        return {page: page.resolve() for page in [FLOOR, *KEY_PAGES]}
+
+
+def wrk(server, session, request, users, seconds, folder):
+    method, path, form = request
+    body = "&".join("%s=%s" % item for item in (form or {}).items())
+    script = folder / "page.lua"
+    script.write_text(LUA % {"method": lua_string(method), "body": lua_string(body), "agent": lua_string(USER_AGENT),
+                             "cookie": lua_string(session.cookie_header()), "token": lua_string(session.csrf_token)})
+    output = subprocess.run(["wrk", "-t%d" % min(users, 2), "-c%d" % users, "-d%ds" % seconds, "--timeout", "10s",
+                             "-s", str(script), server.url + path], capture_output=True, text=True, check=True).stdout
+    requests, duration, p50, p95, p99, errors = map(int, re.search(r"RESULT (.*)", output).group(1).split())
+    return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000,
+            "errors": errors}
+
+
+def measure(size, seconds, concurrency):
+    folder = Path(tempfile.mkdtemp(prefix="duiqi-bench-%s-" % size))
+    try:
+        url, seeding = seed(size, folder)
+        requests = resolve(url, folder)
+        results = {}
+        with gunicorn(url) as server:
+            sessions = {}
+            for page, request in requests.items():
+                if page.user not in sessions:
+                    sessions[page.user] = Session(server.url).log_in(page.user, PASSWORD)
+                answer = sessions[page.user].request(*request)
+                if answer.status not in (200, 303):
+                    raise SystemExit("%s answered %d on the %s company" % (page.name, answer.status, size))
+            for page, request in requests.items():
+                for users in concurrency:
+                    results[page, users] = wrk(server, sessions[page.user], request, users, seconds, folder)
+                    print("  %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
+                        size, page.name, users, results[page, users]["rps"], results[page, users]["p95"]),
+                        file=sys.stderr)
+            rss = server.peak_rss_kib()
+        return {"results": results, "seeding": seeding, "rss_mib": rss / 1024}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def table(runs, concurrency):
+    small, large = runs["small"], runs["large"]
+    lines = ["| page | users | small req/s | small p50 / p95 / p99 ms | large req/s | large p50 / p95 / p99 ms "
+             "| large/small p50 | budget (large company) |", "|---|---|---|---|---|---|---|---|"]
+    met = True
+    for page in [FLOOR, *KEY_PAGES]:
+        for users in concurrency:
+            s, g = small["results"][page, users], large["results"][page, users]
+            floor = large["results"][FLOOR, users]["rps"]
+            if page is FLOOR:
+                verdict = "floor"
+            elif users == 1:
+                ok = g["p95"] < BUDGET_P95_MS
+                verdict = "p95 < %d ms: %s" % (BUDGET_P95_MS, "met" if ok else "**missed**")
+            else:
+                ok = g["rps"] >= floor / 10
+                verdict = "≥ floor/10 = %.0f req/s: %s" % (floor / 10, "met" if ok else "**missed**")
+            met = met and (page is FLOOR or ok) and not (s["errors"] or g["errors"])
+            lines.append("| %s | %d | %.0f | %.1f / %.1f / %.1f | %.0f | %.1f / %.1f / %.1f | %.2f | %s%s |" % (
+                page.name, users, s["rps"], s["p50"], s["p95"], s["p99"], g["rps"], g["p50"], g["p95"], g["p99"],
+                g["p50"] / s["p50"] if s["p50"] else 0, verdict,
+                " (%d errors)" % (s["errors"] + g["errors"]) if s["errors"] or g["errors"] else ""))
+    lines += ["", "Peak RSS per worker: small %.0f MiB, large %.0f MiB. Seeding: small %.1f s, large %.1f s." % (
+        small["rss_mib"], large["rss_mib"], small["seeding"], large["seeding"]),
+        "gunicorn %d workers × %d threads on %d cores; wrk from the same machine. Budget %s." % (
+            WORKERS, THREADS, os.cpu_count(), "met" if met else "missed")]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="load per page and concurrency")
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
+    concurrency = (1, 16)
+    runs = {size: measure(size, arguments.seconds, concurrency) for size in ("small", "large")}
+    report = table(runs, concurrency)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""The security suite's registry of sample objects, and the world they live in.
+
+The authorization matrix walks every route of the app. A route with URL arguments needs an
+object to point at: `@sample("project_id")` below registers how to make one (with the
+people around it) and which strings identify it, so no page may show them to someone the
+permissions module hides the object from. A feature adds its samples here; a route whose
+arguments have none fails the matrix with a message naming them.
+"""
+import dataclasses
+import itertools
+
+from portal.accounts.models import Department, User
+from portal.mail import OutboxMessage
+from tests.conftest import PASSWORD
+
+ROLES = ("anonymous", "outsider", "member", "head", "coordinator", "admin")
+
+# Signed-in routes that act only on the signed-in user, so there is nothing to ask about.
+# Every other route must call the permissions module; add one here only with its reason.
+SELF_SERVICE = {
+    "home.index": "shows the signed-in user their own department",
+    "accounts.settings": "changes the signed-in user's own preferences",
+    "accounts.change_password": "changes the signed-in user's own password, knowing the current one",
+    "notifications.index": "lists the signed-in user's own notifications",
+    "notifications.bell": "counts the signed-in user's own unread notifications",
+    "notifications.read_all": "marks the signed-in user's own notifications read",
+    "notifications.preferences": "changes the signed-in user's own notification channels",
+}
+
+_serial = itertools.count(1)
+
+
+@dataclasses.dataclass
+class World:
+    """Our department (its head and a member), another department (an outsider in it), and an
+    office holding the coordinator and the admin."""
+
+    ours: Department
+    theirs: Department
+    office: Department
+    people: dict
+
+    def user(self, role):
+        return self.people.get(role)
+
+    def unique(self, label):
+        """A string found nowhere else in the portal, to recognise an object in a page."""
+        return "%s %d" % (label, next(_serial))
+
+    def person(self, department, role="member", name=None):
+        n = next(_serial)
+        return User.invite(None, "person%d@example.com" % n, name or "Person %d" % n, department, role,
+                           password=PASSWORD)
+
+
+@dataclasses.dataclass
+class Sample:
+    label: str
+    values: dict  # URL argument → value
+    objects: list  # what the URL names; each is checked with can(user, "view", obj)
+    secrets: tuple = ()  # strings identifying the objects, never shown to who may not see them
+
+
+def make_world():
+    ours, theirs, office = (Department.add(None, "%s %d" % (name, next(_serial)))
+                            for name in ("Ours", "Theirs", "Office"))
+    world = World(ours, theirs, office, {})
+    people = world.people
+    people["member"] = world.person(ours, name="Mia Member")
+    people["head"] = world.person(ours, name="Hu Head")
+    ours.update_details(None, ours.name, "", people["head"])
+    people["outsider"] = world.person(theirs, name="Otto Outsider")
+    people["coordinator"] = world.person(office, "coordinator", name="Cora Coordinator")
+    people["admin"] = world.person(office, "admin", name="Ada Admin")
+    return world
+
+
+SAMPLES = {}
+
+
+def sample(*arguments):
+    """Register a factory `(world) → Sample` for a route whose URL has these arguments."""
+    def register(factory):
+        SAMPLES.setdefault(frozenset(arguments), []).append(factory)
+        return factory
+    return register
+
+
+def samples_for(arguments):
+    """The factories for the smallest registered argument set covering `arguments`."""
+    arguments = frozenset(arguments)
+    if not arguments:
+        return [None]
+    covering = [key for key in SAMPLES if key >= arguments]
+    if not covering:
+        return []
+    smallest = min(len(key) for key in covering)
+    return [factory for key in covering if len(key) == smallest for factory in SAMPLES[key]]
+
+
+# -- samples of the foundation's objects ----------------------------------------------------
+
+@sample("user_id")
+def _colleague(world):
+    user = world.person(world.ours, name=world.unique("Sam Subject"))
+    return Sample("a colleague", {"user_id": user.id}, [user], (user.name,))
+
+
+@sample("department_id")
+def _own_department(world):
+    return Sample("our department", {"department_id": world.ours.id}, [world.ours], ())
+
+
+@sample("department_id")
+def _other_department(world):
+    return Sample("another department", {"department_id": world.theirs.id}, [world.theirs], ())
+
+
+def _failed_mail(world, recipient):
+    subject = world.unique("Private subject")
+    message = OutboxMessage.create(
+        template="set_password", recipient_id=recipient.id, to_address=recipient.email, language="en",
+        subject=subject, body_text=subject, body_html="<p>%s</p>" % subject, state="failed",
+        last_error=world.unique("SMTP refusal"))
+    return Sample("mail to the %s" % recipient.name, {"message_id": message.id}, [message],
+                  (subject, message.last_error))
+
+
+@sample("message_id")
+def _mail_to_the_member(world):
+    return _failed_mail(world, world.user("member"))
+
+
+@sample("message_id")
+def _mail_to_the_admin(world):
+    return _failed_mail(world, world.user("admin"))
+
+
+@sample("token")
+def _set_password_link(world):
+    user = world.person(world.ours)
+    return Sample("a set-password link", {"token": user.password_token()}, [user], ())
+
+
+# -- notifications and the company calendar --------------------------------------------------
+
+def _notification_for(world, role):
+    from portal.notifications.models import notify
+    place = world.unique("Secret place")
+    notification = notify(world.user(role), "mention", link="/", actor="Someone", place=place)
+    return Sample("a notification of the %s" % role, {"notification_id": notification.id}, [notification], (place,))
+
+
+@sample("notification_id")
+def _members_notification(world):
+    return _notification_for(world, "member")
+
+
+@sample("notification_id")
+def _admins_notification(world):
+    return _notification_for(world, "admin")
+
+
+@sample("day_id")
+def _closed_day(world):
+    import datetime
+
+    from portal.notifications.models import ClosedDay
+    day = ClosedDay.create(day=datetime.date(2030, 1, 1) + datetime.timedelta(days=next(_serial)), label="closed")
+    return Sample("a closed day", {"day_id": day.id}, [day], ())
+
+
+# -- meetings ---------------------------------------------------------------------------------
+
+def _series(world, side):
+    """A weekly series: ours (our department, run by the coordinator) or theirs (run by the outsider)."""
+    import datetime
+
+    from portal.db import utcnow
+    from portal.meetings.models import MeetingSeries
+    coordinator = world.user("coordinator") if side == "ours" else world.user("outsider")
+    department = world.ours if side == "ours" else world.theirs
+    title = world.unique("Meeting about %s" % side)
+    series, meeting = MeetingSeries.plan(
+        coordinator, departments=[department], people=[], day=utcnow().date() + datetime.timedelta(days=7),
+        start_time=datetime.time(10, 0), timezone="Asia/Shanghai", recurring=True, title=title,
+        coordinator=coordinator, duration_minutes=60, location="Room", video_link="", reminder_minutes=60)
+    return series, meeting, title
+
+
+def _meeting_sample(world, side, build):
+    series, meeting, title = _series(world, side)
+    values, objects, secrets = build(world, series, meeting)
+    return Sample("%s (%s meeting)" % (", ".join(sorted(values)), side), values, objects, (title, *secrets))
+
+
+def _series_values(world, series, meeting):
+    return {"series_id": series.id}, [series], ()
+
+
+def _meeting_values(world, series, meeting):
+    return {"meeting_id": meeting.id}, [meeting], ()
+
+
+def _agenda_item_values(world, series, meeting):
+    topic = world.unique("Secret topic")
+    item = meeting.add_agenda_item(series.coordinator, "other", topic)
+    return {"item_id": item.id}, [item], (topic,)
+
+
+def _decision_values(world, series, meeting):
+    text = world.unique("Secret decision")
+    decision = meeting.record_decision(series.coordinator, text)
+    return {"decision_id": decision.id}, [decision], (text,)
+
+
+def _action_values(world, series, meeting):
+    import datetime
+    what = world.unique("Secret action")
+    item = meeting.assign_action(series.coordinator, what, series.coordinator, datetime.date(2030, 1, 1))
+    return {"action_id": item.id}, [item], (what,)
+
+
+def _version_values(world, series, meeting):
+    meeting.close(series.coordinator, [series.coordinator])
+    version = meeting.versions().first()
+    return {"version_id": version.id}, [version], ()
+
+
+for _argument, _build in (("series_id", _series_values), ("meeting_id", _meeting_values),
+                          ("item_id", _agenda_item_values), ("decision_id", _decision_values),
+                          ("action_id", _action_values), ("version_id", _version_values)):
+    for _side in ("ours", "theirs"):
+        sample(_argument)(lambda world, side=_side, build=_build: _meeting_sample(world, side, build))

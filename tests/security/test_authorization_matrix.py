@@ -1,0 +1,147 @@
+"""The authorization matrix, generated from the URL map: every route, every method (pages also
+as htmx fragments), as each role, against sample objects (see samples.py). The expected answer
+comes from the permissions module: an object one may not see answers 404, one seen but not
+changeable 403, and no page carries the data of an object hidden from its reader."""
+import contextlib
+
+import pytest
+from flask import g, request_finished, url_for
+
+from portal.audit import AuditEntry
+from portal.permissions import can
+
+from tests.security.samples import ROLES, SAMPLES, SELF_SERVICE, samples_for
+
+
+def _routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        view = app.view_functions.get(rule.endpoint)
+        if view is None or getattr(view, "public", False) or rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+@contextlib.contextmanager
+def _recorded_checks(app):
+    """The (action, object, allowed) checks permissions.authorize() made during a request."""
+    checks = []
+
+    def collect(sender, response, **extra):
+        checks.extend(g.get("authorizations", []))
+
+    with request_finished.connected_to(collect, app):
+        yield checks
+
+
+class Pool:
+    """Every sample made so far, to look for its secrets in every later page."""
+
+    def __init__(self, user):
+        self.user = user
+        self.hidden = []
+
+    def add(self, sample):
+        if sample is not None and sample.secrets:
+            self.hidden.extend((sample, obj) for obj in sample.objects if not _visible(self.user, obj))
+
+    def recheck(self):
+        # A change (an admin widening access, a deletion) may have made an object visible.
+        self.hidden = [(sample, obj) for sample, obj in self.hidden if not _visible(self.user, obj, fresh=True)]
+
+    def leaks(self, body):
+        return sorted({sample.label for sample, _ in self.hidden for secret in sample.secrets if secret in body})
+
+
+def _visible(user, obj, fresh=False):
+    if fresh:
+        obj = type(obj).get_or_none(type(obj).id == obj.id)
+        if obj is None:
+            return True  # Deleted: nothing left to leak.
+    return user is not None and can(user, "view", obj)
+
+
+def _judge(response, checks, endpoint, user, sample, wrote):
+    """What is wrong with this answer, as (kind, text) pairs; kind names the report counter."""
+    status = response.status_code
+    if user is None:
+        to = response.headers.get("HX-Redirect" if status == 401 else "Location", "")
+        if status not in (302, 303, 401) or not to.startswith("/login"):
+            yield "unexpected successes", "a stranger was not sent to sign in (%d)" % status
+        return
+    if status >= 500:
+        yield "server errors", "answered %d" % status
+    if not checks and endpoint not in SELF_SERVICE:
+        yield "routes that never asked", "never asked the permissions module"
+    hidden = [obj for obj in (sample.objects if sample else []) if not _visible(user, obj)]
+    refused = [check for check in checks if not check[2]]
+    if hidden and status != 404:
+        yield ("unexpected successes" if status < 400 else "wrong refusals",
+               "answered %d for an object the role may not see (expected 404)" % status)
+    elif status < 400 and refused:
+        yield "unexpected successes", "answered %d although the permissions module refused %r" % (
+            status, refused[-1][0])
+    elif status == 403 and not (refused and checks[-1] is refused[-1]
+                                and (checks[-1][1] is None or _visible(user, checks[-1][1]))):
+        yield "wrong refusals", "answered 403 without a refusal of a visible object"
+    elif status == 404 and not hidden and not (refused and checks[-1] is refused[-1]):
+        yield "wrong refusals", "answered 404 though the permissions module allowed it"
+    if status >= 400 and wrote:
+        yield "refusals that wrote", "refused, yet wrote the audit log"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_permissions_module_decides(app, world, role, security_report):
+    user = world.user(role)
+    client = app.test_client()
+    if user is not None:
+        client.login(user)
+    pool, findings, tried = Pool(user), [], 0
+    for factories in SAMPLES.values():  # One of each up front, so list pages are checked against all.
+        for factory in factories:
+            pool.add(factory(world))
+    for rule, method in _routes(app):
+        factories = samples_for(rule.arguments)
+        assert factories, ("no sample for the URL arguments %s of %s: register one with @sample(...) in "
+                           "tests/security/samples.py" % (sorted(rule.arguments), rule.endpoint))
+        for factory in factories:
+            sample = factory(world) if factory else None
+            pool.add(sample)
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **(sample.values if sample else {}))
+            # Pages are also fetched as htmx does: a fragment must hide what its page hides.
+            for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+                audit_rows = AuditEntry.select().count()
+                with _recorded_checks(app) as checks:
+                    response = client.open(url, method=method, headers=headers)
+                tried += 1
+                wrote = AuditEntry.select().count() != audit_rows
+                where = "%s %s%s as %s%s" % (method, url, " (htmx)" if headers else "", role,
+                                             " on %s" % sample.label if sample else "")
+                for kind, text in _judge(response, checks, rule.endpoint, user, sample, wrote):
+                    security_report["authorization matrix: " + kind] += 1
+                    findings.append("%s: %s" % (where, text))
+                for label in pool.leaks(response.get_data(as_text=True)):
+                    security_report["authorization matrix: responses carrying foreign data"] += 1
+                    findings.append("%s: the page carries data of %s" % (where, label))
+                if method != "GET" and response.status_code < 400:
+                    pool.recheck()
+    security_report["authorization matrix: route x method x role x object tried"] += tried
+    security_report.setdefault("authorization matrix: unexpected successes", 0)
+    security_report.setdefault("authorization matrix: responses carrying foreign data", 0)
+    assert tried >= 15, "the matrix found suspiciously few routes"
+    assert not findings, "\n".join(findings)
+
+
+def test_the_matrix_notices_a_route_that_serves_a_hidden_object(app, world):
+    """The judge itself: a 200 for an object the role may not see is an unexpected success."""
+    message_sample = SAMPLES[frozenset({"message_id"})][1](world)  # mail to the admin
+    member = world.user("member")
+
+    class Answer:
+        status_code = 200
+    kinds = [kind for kind, _ in _judge(Answer, [("view", message_sample.objects[0], True)], "outbox.resend",
+                                        member, message_sample, wrote=False)]
+    assert kinds == ["unexpected successes"]
+    assert [kind for kind, _ in _judge(Answer, [], "outbox.index", member, None, wrote=False)] == [
+        "routes that never asked"]

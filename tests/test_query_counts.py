@@ -1,0 +1,68 @@
+"""Every key page of the benchmark (bench/pages.py) runs as many SQL queries for the large demo
+company as for the small one: no page's query count grows with the rows it shows (no N+1)."""
+import contextlib
+import logging
+
+from bench.pages import KEY_PAGES
+from portal import mail
+from portal.accounts.models import User
+from portal.db import db
+from portal.demo import DEMO_PASSWORD
+
+
+class _Counter(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.queries = []
+
+    def emit(self, record):
+        self.queries.append(record.msg)
+
+
+@contextlib.contextmanager
+def _counting():
+    """peewee logs every statement it executes at DEBUG; count them."""
+    logger, counter = logging.getLogger("peewee"), _Counter()
+    level = logger.level
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield counter.queries
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+
+
+def _queries_per_page(app):
+    clients, counts = {}, {}
+    for page in KEY_PAGES:
+        if page.user not in clients:
+            clients[page.user] = app.test_client()
+            clients[page.user].login(User.by_email(page.user), DEMO_PASSWORD)
+        with app.test_request_context():
+            method, path, form = page.resolve()
+        client = clients[page.user]
+        client.open(path, method=method, data=form)  # Warm: what a first visit sets up is not the page's cost.
+        with _counting() as queries:
+            response = client.open(path, method=method, data=form)
+        assert response.status_code in (200, 303), (page.name, response.status_code)
+        counts[page.name] = len(queries)
+    return counts
+
+
+def _mail_some(count):
+    with db.atomic():
+        for user in User.select().limit(count):
+            mail.queue("set_password", user, link="https://portal.example.test/x", user=user, invited_by=None)
+
+
+def test_the_queries_per_key_page_stay_the_same_as_the_company_grows(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    _mail_some(2)
+    small = _queries_per_page(app)
+    assert runner.invoke(args=["demo", "--size", "large"]).exit_code == 0
+    _mail_some(60)
+    assert User.select().count() == 300
+    large = _queries_per_page(app)
+    assert large == small
+    assert set(small) == {page.name for page in KEY_PAGES}
