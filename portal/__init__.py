@@ -36,8 +36,10 @@ def create_app(overrides=None):
     from portal.accounts.views import accounts
     from portal.home.views import home
     from portal.notifications.views import outbox
+    from portal.requests.admin_views import request_types
+    from portal.requests.views import requests_bp
 
-    for blueprint in (accounts, users, departments, home, outbox):
+    for blueprint in (accounts, users, departments, home, outbox, requests_bp, request_types):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

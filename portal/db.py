@@ -51,8 +51,12 @@ def models():
     from portal.audit import AuditEntry
     from portal.auth import LoginAttempt, LoginSession
     from portal.mail import OutboxMessage
+    from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
+    from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
 
-    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage]
+    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
+            RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,
+            RequestEvent, Allocation]
 
 
 def open_database(url):

@@ -88,3 +88,45 @@ def _see_mail(user, message):
 @rule("resend", "OutboxMessage")
 def _resend_mail(user, message):
     return user.is_admin
+
+
+# -- resource requests --------------------------------------------------------------------
+
+@rule("view", "ResourceRequest")
+def _see_request(user, request):
+    if user.is_admin or request.requester_id == user.id:
+        return True
+    headed = user.heads
+    if headed is not None and headed.id in (request.department_id, request.provider_id):
+        return True
+    return request.involves(user) or user.id in request.copied_ids()
+
+
+@rule("withdraw", "ResourceRequest")
+def _withdraw_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("resubmit", "ResourceRequest")
+def _resubmit_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("view", "RequestType")
+def _see_request_type(user, request_type):
+    return user.is_admin or (request_type.active and request_type.published)
+
+
+@rule("file", "RequestType")
+def _file_request(user, request_type):
+    return request_type.active and request_type.published
+
+
+@rule("edit", "RequestType")
+def _edit_request_type(user, request_type):
+    return user.is_admin
+
+
+@rule("view_request_reports")
+def _see_request_reports(user, _):
+    return user.is_admin or user.is_coordinator or user.heads is not None
