@@ -134,8 +134,10 @@ class ResourceRequest(BaseModel):
         return Allocation.get_or_none(Allocation.request == self)
 
     def copied_ids(self):
-        return {user_id for step in RequestStep.select(RequestStep.copied).where(RequestStep.request == self)
-                for user_id in json.loads(step.copied)}
+        """Who is copied on a step this request has taken or will take."""
+        steps = RequestStep.select(RequestStep.copied).where((RequestStep.request == self)
+                                                             & (RequestStep.state != "skipped"))
+        return {user_id for step in steps for user_id in json.loads(step.copied)}
 
     def involves(self, user):
         """Whether the user holds or held a seat on one of this request's steps."""
