@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import auth, db, i18n, jobs, render
+    from portal import auth, db, i18n, jobs, markdown, render
     from portal.extensions import csrf, htmx, mail
 
     db.init_app(app)
@@ -30,16 +30,24 @@ def create_app(overrides=None):
     csrf.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
+    app.jinja_env.filters["markdown"] = markdown.to_html
 
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
     from portal.home.views import home
-    from portal.notifications.views import outbox
+    from portal.meetings import schedule  # noqa: F401  (registers the meetings' periodic jobs)
+    from portal.meetings.minutes import minutes
+    from portal.meetings.views import meetings
+    from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
+    from portal.notifications.admin_views import calendar, outbox
+    from portal.notifications.views import notifications
+    from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
 
-    for blueprint in (accounts, users, departments, home, outbox, requests_bp, request_types):
+    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, meetings, minutes,
+                      requests_bp, request_types):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

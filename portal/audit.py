@@ -15,7 +15,7 @@ def _plain(value):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (datetime.date, datetime.datetime)):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)

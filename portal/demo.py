@@ -12,6 +12,7 @@ def demo_command(if_empty):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
+    from portal.meetings import demo as meetings_demo
     from portal.requests import demo as requests_demo
 
     with db.connection_context():
@@ -21,6 +22,7 @@ def demo_command(if_empty):
                 return
         else:
             departments = accounts_demo.seed(DEMO_PASSWORD)
+            meetings_demo.seed()
             requests_demo.seed(departments)
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
     for email, role in accounts_demo.ACCOUNTS:

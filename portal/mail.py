@@ -81,6 +81,7 @@ def queue(template, to, ref="", attachments=(), **context):
     language = getattr(to, "mail_language", None) or current_app.config["DEFAULT_LOCALE"]
     with force_locale(language):
         context.setdefault("recipient", to)
+        context.setdefault("base_url", current_app.config["BASE_URL"])
         text = render_template("email/%s.txt" % template, **context)
         html = render_template("email/%s.html" % template, **context)
     subject, _, body = text.partition("\n")

@@ -90,6 +90,98 @@ def _resend_mail(user, message):
     return user.is_admin
 
 
+# -- notifications and the company calendar --------------------------------------------------
+
+@rule("view", "Notification")
+def _see_notification(user, notification):
+    return notification.user_id == user.id
+
+
+@rule("read", "Notification")
+def _read_notification(user, notification):
+    return notification.user_id == user.id
+
+
+@rule("view", "ClosedDay")
+def _see_closed_day(user, day):
+    return True
+
+
+@rule("edit", "ClosedDay")
+def _edit_closed_day(user, day):
+    return user.is_admin
+
+
+# -- meetings: participants see, the coordinator and admins run them ---------------------------
+
+@rule("browse_meetings")
+def _browse_meetings(user, _):
+    return True  # the list itself shows only the series each person may see
+
+
+@rule("create_meeting_series")
+def _create_meeting_series(user, _):
+    return user.is_admin or user.is_coordinator
+
+
+@rule("view", "MeetingSeries")
+def _see_series(user, series):
+    return user.is_admin or series.coordinator_id == user.id or series.includes(user)
+
+
+@rule("manage", "MeetingSeries")
+def _manage_series(user, series):
+    return user.is_admin or series.coordinator_id == user.id
+
+
+@rule("view", "Meeting")
+def _see_meeting(user, meeting):
+    return _see_series(user, meeting.series)
+
+
+@rule("manage", "Meeting")
+def _manage_meeting(user, meeting):
+    """Arrange the agenda, close and send the minutes, follow their delivery."""
+    return _manage_series(user, meeting.series)
+
+
+@rule("contribute", "Meeting")
+def _contribute_to_meeting(user, meeting):
+    """Notes, decisions, attendance and action items; the model refuses once the minutes are closed."""
+    return _see_meeting(user, meeting)
+
+
+@rule("correct", "Meeting")
+def _correct_minutes(user, meeting):
+    return meeting.closed and _manage_meeting(user, meeting)
+
+
+@rule("view", "AgendaItem")
+@rule("view", "Decision")
+@rule("view", "ActionItem")
+@rule("view", "MinutesVersion")
+def _see_part_of_meeting(user, part):
+    return _see_meeting(user, part.meeting)
+
+
+@rule("write", "AgendaItem")
+@rule("write", "Decision")
+@rule("write", "ActionItem")
+def _write_part_of_meeting(user, part):
+    return _contribute_to_meeting(user, part.meeting)
+
+
+@rule("arrange", "AgendaItem")
+def _arrange_agenda(user, item):
+    return _manage_meeting(user, item.meeting)
+
+
+@rule("follow_up", "ActionItem")
+def _follow_up_action(user, item):
+    """After the meeting its owner or the coordinator marks it done or cancelled."""
+    return item.meeting.closed and (item.owner_id == user.id or _manage_meeting(user, item.meeting))
+
+
 # -- resource requests --------------------------------------------------------------------
 
 @rule("view", "ResourceRequest")

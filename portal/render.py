@@ -40,6 +40,12 @@ def toast(response, text, level="info"):
     return response
 
 
+def trigger(response, event):
+    """Have htmx fire `event` on the page once this response arrives."""
+    _add_trigger(response, event, [])
+    return response
+
+
 def _add_trigger(response, event, messages):
     try:
         triggers = json.loads(response.headers.get("HX-Trigger", "{}"))

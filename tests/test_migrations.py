@@ -62,10 +62,11 @@ def _sample(field):
     n = next(_counter)
     if isinstance(field, BooleanField):
         return True
+    # Dates differ per row: a unique date column is filled once per migration step.
     if isinstance(field, DateTimeField):
-        return datetime.datetime(2026, 1, 1, 9, 0)
+        return datetime.datetime(2026, 1, 1, 9, 0) + datetime.timedelta(hours=n)
     if isinstance(field, DateField):
-        return datetime.date(2026, 1, 1)
+        return datetime.date(2026, 1, 1) + datetime.timedelta(days=n)
     if isinstance(field, DecimalField):
         return decimal.Decimal("1.5")
     if isinstance(field, (IntegerField, FloatField)):

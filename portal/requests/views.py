@@ -11,7 +11,7 @@ from portal.accounts.models import User
 from portal.db import Invalid
 from portal.permissions import authorize, authorized, can
 from portal.render import render
-from portal.requests import approvers, escalation, fields, reports  # noqa: F401 (escalation: its periodic job)
+from portal.requests import approvers, fields, reports
 from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
 from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType

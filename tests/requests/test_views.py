@@ -216,7 +216,7 @@ def test_the_nav_counts_waiting_approvals_and_the_inbox_lists_them(client, file_
     file_request(title="Second")
     login(client, company.sales_head)
     page = client.get("/requests/approvals").get_data(as_text=True)
-    assert 'My approvals <span class="count">2</span>' in page
+    assert 'My approvals <span class="nav-count">2</span>' in page
     assert page.index("First") < page.index("Second")
 
 

@@ -1,0 +1,103 @@
+"""The weekly digest: one mail per person, first working day of the week, in their language.
+
+Each section is a function (user, since) -> list of items; a section with no items is left
+out, and a digest with no sections is not sent. Features add their sections here, so what the
+digest says stays in one place.
+"""
+import datetime
+import zoneinfo
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from portal import jobs, mail
+from portal.accounts.models import User
+from portal.db import db, utcnow
+from portal.meetings.models import Meeting
+from portal.notifications.models import CompanyCalendar, Digest, Notification
+
+SECTIONS = []
+
+
+def section(title):
+    def register(build):
+        SECTIONS.append((title, build))
+        return build
+    return register
+
+
+@section(_l("Other news for you"))
+def _news(user, since):
+    rows = (Notification.select()
+            .where((Notification.user == user) & (Notification.channel == "digest")
+                   & Notification.digested_at.is_null())
+            .order_by(Notification.id))
+    return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
+
+
+@section(_l("Meetings"))
+def _meetings(user, since):
+    return Meeting.digest_for(user, since)
+
+
+def compose(user, since):
+    """[(title, items)] for the sections that have something to say."""
+    built = [(title, build(user, since)) for title, build in SECTIONS]
+    return [(title, items) for title, items in built if items]
+
+
+def week_of(local_day):
+    year, week, _ = local_day.isocalendar()
+    return "%d-W%02d" % (year, week)
+
+
+def send_due(now=None):
+    """Send the digests that are due; safe to run often, and in several workers at once."""
+    now = now or utcnow()
+    calendar = CompanyCalendar.current()
+    closed = calendar.closed_days()
+    # Time zones differ by at most a day, so this week and its neighbours cover everyone.
+    weeks = {week_of((now + datetime.timedelta(days=d)).date()) for d in (-1, 0, 1)}
+    done = {(row.user_id, row.week) for row in Digest.select(Digest.user, Digest.week).where(Digest.week.in_(weeks))}
+    sent = 0
+    for user in User.select().where(User.active == True):  # noqa: E712
+        local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(user.timezone))
+        first = calendar.first_working_day_of_week(local.date(), closed)
+        # Late is better than never: a worker that was down at nine still sends later that week.
+        if first is None or local.date() < first or (local.date() == first and local.hour < calendar.digest_hour):
+            continue
+        week = week_of(local.date())
+        if (user.id, week) not in done:
+            sent += _send(user, week, now)
+    return sent
+
+
+def _send(user, week, now):
+    try:
+        with db.atomic():
+            digest = Digest.create(user=user, week=week)
+            with force_locale(user.mail_language):  # items are written in the reader's language
+                sections = compose(user, now - datetime.timedelta(days=7))
+            if not sections or not user.email:
+                return 0
+            mail.queue("digest", user, ref="digest:%s" % week, sections=sections, week=week,
+                       preferences=mail.absolute_url("notifications.preferences"))
+            (Notification.update(digested_at=now)
+             .where((Notification.user == user) & (Notification.channel == "digest")
+                    & Notification.digested_at.is_null()).execute())
+            digest.sent = True
+            digest.save()
+            return 1
+    except IntegrityError:  # another worker took this user's week first
+        return 0
+
+
+@jobs.periodic_task(jobs.crontab(minute="*/15"))
+def send_digests():
+    send_due()
+
+
+@jobs.periodic_task(jobs.crontab(minute="7", hour="3"))
+def archive_read_notifications():
+    Notification.archive_old()

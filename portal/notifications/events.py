@@ -1,0 +1,50 @@
+"""What can happen to a person, how urgent it is, and where it goes unless they choose otherwise."""
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+LEVELS = {"normal": _l("Normal"), "important": _l("Important"), "urgent": _l("Urgent")}
+CHANNELS = {"app": _l("In the portal only"), "email": _l("Email at once"), "digest": _l("In the weekly digest")}
+
+
+@dataclass(frozen=True)
+class Event:
+    level: str
+    channel: str
+    label: object
+    # %-formatted with the notification's params, in the reader's language when shown.
+    message: object
+
+
+EVENTS = {
+    "task.assigned": Event("important", "email", _l("A task is assigned to me"),
+                           _l("%(actor)s assigned you a task: %(title)s")),
+    "mention": Event("normal", "app", _l("Someone mentions me"),
+                     _l("%(actor)s mentioned you in %(place)s")),
+    "task.changed": Event("normal", "digest", _l("A task I own or watch changes priority or due date"),
+                          _l("%(actor)s changed %(title)s: %(change)s")),
+    "blocker.done": Event("normal", "app", _l("A task blocking mine is done"),
+                          _l("%(blocker)s is done, so it no longer blocks %(title)s")),
+    "approval.waiting": Event("important", "email", _l("An approval waits for me"),
+                              _l("%(requester)s's request “%(title)s” waits for your decision")),
+    "approval.nudge": Event("important", "email", _l("An approval has waited half its time limit"),
+                            _l("“%(title)s” has waited %(hours)s hours for your decision")),
+    "request.approved": Event("important", "email", _l("My request is approved"),
+                              _l("Your request “%(title)s” is approved")),
+    "request.rejected": Event("important", "email", _l("My request is rejected or sent back"),
+                              _l("Your request “%(title)s” was not approved: %(comment)s")),
+    "request.escalated": Event("urgent", "email", _l("A request of mine or for me is escalated"),
+                               _l("“%(title)s” was escalated to %(to)s")),
+    "meeting.reminder": Event("important", "email", _l("A meeting I attend is about to start"),
+                              _l("%(meeting)s starts at %(time)s")),
+    "minutes.sent": Event("normal", "app", _l("Minutes of a meeting I attend are sent"),
+                          _l("The minutes of %(meeting)s were sent")),
+    "target.off_track": Event("urgent", "email", _l("A target I own goes off track"),
+                              _l("Your target “%(title)s” is off track")),
+    "task.due_soon": Event("important", "email", _l("A task of mine is due within a day"),
+                           _l("“%(title)s” is due %(due)s")),
+    "task.overdue": Event("urgent", "email", _l("A task of mine is overdue"),
+                          _l("“%(title)s” was due %(due)s and is not done")),
+    "checkin.stale": Event("important", "email", _l("A target of mine has had no check-in for a while"),
+                           _l("“%(title)s” has had no check-in for %(days)s days")),
+}
