@@ -131,6 +131,7 @@ def up(migrator, db):
         started_at = DateTimeField(null=True)
         due_at = DateTimeField(null=True)
         next_check_at = DateTimeField(index=True, null=True)
+        nudge_at = DateTimeField(index=True, null=True)
         escalated_at = DateTimeField(null=True)
         reminders_sent = IntegerField(default=0)
         finished_at = DateTimeField(null=True)

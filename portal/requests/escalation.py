@@ -1,5 +1,6 @@
-"""Time limits: a periodic job reminds, escalates (升级处理) or returns steps past their limit,
-and hands the seats of deactivated approvers to their stand-ins. Nothing is done twice."""
+"""Time limits: a periodic job nudges approvers at half a step's limit, and reminds, escalates
+(升级处理) or returns steps past it; it hands the seats of deactivated approvers to their
+stand-ins. Nothing is done twice: each action moves the step's own clock in a conditional update."""
 from portal import jobs
 from portal.accounts.models import User
 from portal.audit import AuditEntry
@@ -21,10 +22,26 @@ def enforce_time_limits(now=None):
              .where((StepApprover.state == "pending") & (User.active == False)))  # noqa: E712
     for seat in list(stale):
         hand_over(StepApprover.get_by_id(seat.id))
+    halfway = RequestStep.select(RequestStep.id).where((RequestStep.state == "active") & (RequestStep.nudge_at <= now))
+    actions = [nudge(RequestStep.get_by_id(row.id), now) for row in list(halfway)]
     due = RequestStep.select(RequestStep.id).where((RequestStep.state == "active")
                                                    & (RequestStep.next_check_at <= now))
-    actions = [act_on_time_limit(RequestStep.get_by_id(row.id), now) for row in list(due)]
+    actions += [act_on_time_limit(RequestStep.get_by_id(row.id), now) for row in list(due)]
     return [action for action in actions if action]
+
+
+def nudge(step, now):
+    """Half the time limit has passed: remind whoever has not decided yet, once."""
+    with db.atomic():
+        taken = (RequestStep.update(nudge_at=None)
+                 .where((RequestStep.id == step.id) & (RequestStep.state == "active")
+                        & (RequestStep.nudge_at == step.nudge_at)).execute())
+        if not taken:
+            return None
+        hours = int(step.waited(now).total_seconds() // 3600)
+        for seat in step.pending_seats():
+            tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
+        return "nudge"
 
 
 def act_on_time_limit(step, now):
@@ -37,7 +54,7 @@ def act_on_time_limit(step, now):
         if step.on_timeout == "return" and step.kind == "approval":
             step.close("returned")
             request.note(None, "timed_out", step, waited=step.waited(now))
-            request.send_back(None, "", action="timed_out")
+            request.send_back(None, "")
             return "return"
         escalate = step.on_timeout == "escalate" and step.escalated_at is None
         # The next look is one more time limit away: a step nobody decides keeps being raised.
@@ -49,14 +66,19 @@ def act_on_time_limit(step, now):
         if not taken:
             return None
         pending = step.pending_seats()
+        round_key = "%d:%s" % (step.id, step.next_check_at.isoformat())
         for seat in pending:
-            tell(seat.user, "request_waiting", request, step=step, why="reminder")
+            tell(seat.user, "approval.waiting", request, key="approval.reminder:%s:%d" % (round_key, seat.user_id),
+                 requester=request.requester.name)
         if not escalate:
             request.note(None, "reminded", step, waited=step.waited(now))
             return "remind"
         added = _seat_escalation(step, request, pending)
-        request.note(None, "escalated", step, waited=step.waited(now),
-                     detail={"to": ", ".join(user.name for user in added)})
+        names = ", ".join(user.name for user in added)
+        request.note(None, "escalated", step, waited=step.waited(now), detail={"to": names})
+        for user in [request.requester, *added]:
+            tell(user, "request.escalated", request, key="request.escalated:%s:%d" % (round_key, user.id),
+                 to=names or "—")
         AuditEntry.record(None, "request.escalate", request, {"step": [step.name, "escalated"]},
                           summary=", ".join(user.name for user in added))
         return "escalate"
@@ -76,7 +98,6 @@ def _seat_escalation(step, request, pending):
         seated.append(user)
         added.append(user)
         StepApprover.create(step=step, user=user, reason="escalated", replaces=seat.user)
-        tell(user, "request_waiting", request, step=step, why="escalated", instead_of=seat.user)
     return added
 
 
@@ -93,7 +114,7 @@ def hand_over(seat):
         if user is not None and user not in seated:
             StepApprover.create(step=step, user=user, replaces=seat.user,
                                 reason="escalated" if seat.reason == "escalated" else "substitute")
-            tell(user, "request_waiting", request, step=step, why="stand_in", instead_of=seat.user)
+            tell(user, "approval.waiting", request, requester=request.requester.name)
         request.note(None, "substituted", step, detail={
             "to": user.name if user else "", "reason": "substitute", "for": seat.user.name})
         AuditEntry.record(None, "request.hand_over", request, {"approver": [seat.user.name, user.name if user

@@ -9,6 +9,7 @@ import decimal
 import json
 
 from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
@@ -17,6 +18,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.i18n import current_language
+from portal.notifications.models import CompanyCalendar
 from portal.requests import approvers, fields
 from portal.requests.notices import tell
 from portal.requests.types import FlowVersion, RequestType
@@ -47,11 +49,10 @@ request_approved = signals.signal("request-approved")
 
 
 def deadline(start, hours):
-    """When a time limit of `hours` that starts at `start` runs out.
-
-    Plain hours for now; the working-day calendar (with 调休 and holidays) replaces this one function.
-    """
-    return start + datetime.timedelta(hours=hours)
+    """When a time limit of `hours` that starts at `start` runs out: only the hours of working
+    days count (public holidays, 调休 make-up days and the company's closed days as the admin set
+    them), in the company's time zone."""
+    return CompanyCalendar.current().working_deadline(start, hours, current_app.config["DEFAULT_TIMEZONE"])
 
 
 class ResourceRequest(BaseModel):
@@ -168,9 +169,16 @@ class ResourceRequest(BaseModel):
 
     @classmethod
     def waiting_longest(cls, limit=10):
-        """Open requests whose current step has waited longest (e.g. for a meeting's agenda)."""
+        """Open requests whose current step has waited longest."""
         return (cls.listing().join_from(cls, RequestStep).where(RequestStep.state == "active")
                 .order_by(RequestStep.started_at).limit(limit))
+
+    @classmethod
+    def waiting_longer_than(cls, hours, departments, now=None):
+        """Requests to or from `departments` (ids) whose step has waited over `hours`, with holders."""
+        cutoff = (now or utcnow()) - datetime.timedelta(hours=hours)
+        return cls.with_holders(cls.waiting_longest(limit=None).where(
+            (RequestStep.started_at <= cutoff) & (cls.department.in_(departments) | cls.provider.in_(departments))))
 
     @staticmethod
     def with_holders(requests):
@@ -235,7 +243,7 @@ class ResourceRequest(BaseModel):
             request._cancel_waiting_steps()
             request._end(user, "withdrawn", comment)
             for holder in holders:
-                tell(holder, "request_news", request, what="withdrawn", by=user, comment=comment)
+                tell(holder, "request.withdrawn", request, actor=user.name)
         return request
 
     def decide(self, user, step_id, decision, comment=""):
@@ -254,14 +262,14 @@ class ResourceRequest(BaseModel):
                               summary=comment)
             if decision == "approve":
                 if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
-                    step.close("approved", by=user)
+                    step.close("approved")
                     request._advance(user)
             elif decision == "reject":
-                step.close("rejected", by=user)
+                step.close("rejected")
                 request._cancel_waiting_steps()
                 request._end(user, "rejected", comment, note=False)
             else:
-                step.close("returned", by=user)
+                step.close("returned")
                 request.send_back(user, comment)
         return request
 
@@ -280,7 +288,7 @@ class ResourceRequest(BaseModel):
             request.note(user, "allocated", step, commitment, waited=step.waited())
             AuditEntry.record(user, "request.allocate", request, {"people_days": [None, _plain(people_days)],
                                                                   "amount": [None, _plain(amount)]})
-            step.close("approved", by=user)
+            step.close("approved")
             request._advance(user)
         return request
 
@@ -351,7 +359,7 @@ class ResourceRequest(BaseModel):
                 Allocation.create(request=self, recorded_by=by, commitment="", people_days=self.people_days,
                                   amount_cents=self.amount_cents, currency=self.currency, starts_on=starts_on,
                                   ends_on=ends_on)
-            tell(self.requester, "request_news", self, what="approved")
+            tell(self.requester, "request.approved", self)
             request_approved.send(self, by=by)
             return
         if step.kind == "allocation" and self.state != "allocating":
@@ -360,13 +368,13 @@ class ResourceRequest(BaseModel):
             AuditEntry.record(by, "request.approve_all", self, {"state": ["in_review", "allocating"]})
         step._activate(self)
 
-    def send_back(self, by, comment, action="returned"):
+    def send_back(self, by, comment):
         """Hand the request back to its requester to change and send again (or withdraw)."""
         self._cancel_waiting_steps()
         before, self.state = self.state, "returned"
         self.save()
         AuditEntry.record(by, "request.return", self, {"state": [before, "returned"]}, summary=comment)
-        tell(self.requester, "request_news", self, what=action, by=by, comment=comment)
+        tell(self.requester, "request.rejected", self, comment=comment or _l("nobody decided within the time limit"))
 
     def _cancel_waiting_steps(self):
         (RequestStep.update(state="cancelled")
@@ -379,7 +387,7 @@ class ResourceRequest(BaseModel):
             self.note(by, state, comment=comment)
         AuditEntry.record(by, "request." + state, self, {"state": [before, state]}, summary=comment)
         if state == "rejected":
-            tell(self.requester, "request_news", self, what="rejected", by=by, comment=comment)
+            tell(self.requester, "request.rejected", self, comment=comment)
 
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""
@@ -408,6 +416,8 @@ class RequestStep(BaseModel):
     due_at = DateTimeField(null=True)
     # When the time-limit job looks at this step next; moved on by each action it takes.
     next_check_at = DateTimeField(null=True, index=True)
+    # Half the time limit: the approvers are nudged then, once (cleared when done).
+    nudge_at = DateTimeField(null=True, index=True)
     escalated_at = DateTimeField(null=True)
     reminders_sent = IntegerField(default=0)
     finished_at = DateTimeField(null=True)
@@ -458,6 +468,7 @@ class RequestStep(BaseModel):
         self.state, self.started_at = "active", now
         if self.time_limit_hours:
             self.due_at = self.next_check_at = deadline(now, self.time_limit_hours)
+            self.nudge_at = deadline(now, self.time_limit_hours / 2)
         self.save()
         assigned = approvers.assign(request, entries)
         for user, reason, replaces in assigned:
@@ -465,11 +476,11 @@ class RequestStep(BaseModel):
             if reason:
                 request.note(None, "substituted", self, detail={
                     "to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
-            tell(user, "request_waiting", request, step=self, why="new")
+            tell(user, "approval.waiting", request, requester=request.requester.name)
         if not assigned:
             request.note(None, "unassigned", self)
 
-    def close(self, state, by=None):
+    def close(self, state):
         """End this step; seats still waiting are not needed any more; copied people hear of it."""
         self.state, self.finished_at = state, utcnow()
         self.save()
@@ -478,7 +489,7 @@ class RequestStep(BaseModel):
         if state in ("approved", "rejected", "returned"):
             request = self.request
             for user in User.select().where(User.id.in_(json.loads(self.copied))):
-                tell(user, "request_news", request, what="copied", step=self, outcome=state, by=by)
+                tell(user, "request.copied", request, step=self.display_name, outcome=STEP_STATES[state])
 
 
 class StepApprover(BaseModel):

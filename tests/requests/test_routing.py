@@ -6,6 +6,7 @@ import pytest
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.mail import OutboxMessage
+from portal.notifications.models import Notification
 from portal.requests.models import RequestEvent, RequestStep, ResourceRequest, StepApprover, request_approved
 
 
@@ -99,9 +100,9 @@ def test_rejecting_needs_a_reason_ends_the_request_and_tells_the_requester(file_
     request.decide(company.sales_head, request.active_step().id, "reject", "No budget left")
     assert ResourceRequest.get_by_id(request.id).state == "rejected"
     assert states(request)[1:] == [("财务审批", "skipped"), ("提供部门审批", "cancelled")]
-    news = OutboxMessage.get((OutboxMessage.recipient_id == company.seller.id)
-                             & (OutboxMessage.template == "request_news"))
-    assert "Rejected" in news.subject and "No budget left" in news.body_text
+    notice = Notification.get((Notification.user == company.seller) & (Notification.event == "request.rejected"))
+    assert notice.text == "Your request “Two developers for the CRM” was not approved: No budget left"
+    assert OutboxMessage.get(OutboxMessage.ref == "notification:%d" % notice.id).subject == notice.text
 
 
 def test_sent_back_a_request_is_changed_and_starts_a_new_round_on_its_own_version(file_request, company):
@@ -197,22 +198,22 @@ def test_every_state_change_is_audited_in_its_own_transaction(file_request, comp
     assert actions == ["request.withdrawn", "request.return", "request.return", "request.file"]
 
 
-def test_the_approver_is_mailed_a_link_straight_to_the_decision_screen(file_request, company):
+def test_the_approver_is_notified_and_mailed_a_link_straight_to_the_decision_screen(file_request, company):
     request = file_request()
-    mail = OutboxMessage.get((OutboxMessage.recipient_id == company.sales_head.id)
-                             & (OutboxMessage.template == "request_waiting"))
-    assert "Waiting for your decision" in mail.subject
+    notice = Notification.get((Notification.user == company.sales_head) & (Notification.event == "approval.waiting"))
+    assert notice.text == "Chen Chen's request “Two developers for the CRM” waits for your decision"
+    assert notice.link == "/requests/%d" % request.id
+    mail = OutboxMessage.get(OutboxMessage.recipient_id == company.sales_head.id)
     assert "https://portal.example.test/requests/%d" % request.id in mail.body_text
-    assert mail.ref == "request:%d" % request.id
 
 
 def test_people_copied_on_a_step_hear_its_outcome(file_request, company):
     request = file_request(budget="50000")
     approve(request, company.sales_head)
     approve(request, company.finance_head)
-    copied = OutboxMessage.get((OutboxMessage.recipient_id == company.admin.id)
-                               & (OutboxMessage.template == "request_news"))
-    assert "For your information" in copied.subject and "approved" in copied.body_text
+    copied = Notification.get((Notification.user == company.admin) & (Notification.event == "request.copied"))
+    assert copied.text == "“Two developers for the CRM”, 财务审批: Approved"
+    assert copied.channel == "digest"
 
 
 def test_the_inbox_count_is_one_query_over_pending_seats(file_request, company, make_type):
