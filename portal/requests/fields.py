@@ -148,6 +148,8 @@ class FieldSpec:
 
     def shown(self, value, names):
         """The stored value as a reader sees it; `names` maps ("person"|"department", id) to a name."""
+        if self.kind == "checkbox":
+            return _l("Yes") if value else _l("No")
         if value is None or value == "":
             return "—"
         if self.kind == "money":
@@ -161,8 +163,6 @@ class FieldSpec:
             days = (end - start).days + 1
             return "%s – %s (%s)" % (format_date(start), format_date(end),
                                       ngettext("%(num)d day", "%(num)d days", days))
-        if self.kind == "checkbox":
-            return _l("Yes") if value else _l("No")
         if self.kind in ("person", "department"):
             return names.get((self.kind, value), "#%s" % value)
         return value

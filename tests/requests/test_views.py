@@ -284,3 +284,18 @@ def test_index_tabs_depend_on_the_role_and_swap_as_a_fragment(client, file_reque
     login(client, company.admin)
     fragment = client.get("/requests/?tab=all", headers=HX).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="request-list">') and "Two developers" in fragment
+
+
+def test_the_request_page_costs_the_same_queries_however_long_its_trail(client, file_request, company,
+                                                                       count_queries):
+    request = file_request(budget="20000")
+    login(client, company.admin)
+    path = "/requests/%d" % request.id
+    before = count_queries(lambda: client.get(path))
+    request.decide(company.sales_head, request.active_step().id, "return", "More detail")
+    request.resubmit(company.seller, "Again", request.value_map)
+    request.decide(company.sales_head, request.active_step().id, "approve", "Fine now")
+    request.decide(company.finance_head, request.active_step().id, "approve")
+    page = client.get(path).get_data(as_text=True)
+    assert "Earlier round 1" in page and "Fine now" in page
+    assert count_queries(lambda: client.get(path)) == before
