@@ -1,7 +1,7 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
 import datetime
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import format_currency, format_decimal, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -255,8 +255,6 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
-    if fragment == "requests/_decision.html" and context["step_id"] is None:
-        abort(404)
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
                   operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
