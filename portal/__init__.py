@@ -42,8 +42,12 @@ def create_app(overrides=None):
     from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
+    from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
+    from portal.requests.admin_views import request_types
+    from portal.requests.views import requests_bp
 
-    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, meetings, minutes):
+    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, meetings, minutes,
+                      requests_bp, request_types):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

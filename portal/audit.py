@@ -1,5 +1,6 @@
 """The audit trail: who changed what, when, old → new; written in the transaction of the change."""
 import datetime
+import decimal
 import enum
 import json
 
@@ -16,6 +17,8 @@ def _plain(value):
         return value.value
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
     return value
 
 

@@ -67,11 +67,15 @@ def models():
     from portal.meetings.models import (ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries,
                                         MinutesVersion, SeriesDepartment, SeriesPerson)
     from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
+    from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
+    from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
             Notification, Preference, CompanyCalendar, ClosedDay, Digest,
             MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
-            MinutesVersion]
+            MinutesVersion,
+            RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,
+            RequestEvent, Allocation]
 
 
 def open_database(url):

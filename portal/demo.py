@@ -22,6 +22,7 @@ def demo_command(if_empty, size):
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
     from portal.meetings import demo as meetings_demo
+    from portal.requests import demo as requests_demo
 
     with db.connection_context():
         if if_empty and User.select().exists():
@@ -29,8 +30,9 @@ def demo_command(if_empty, size):
             if User.by_email(accounts_demo.ACCOUNTS[0][0]) is None:
                 return
         else:
-            accounts_demo.seed(DEMO_PASSWORD, size)
+            departments = accounts_demo.seed(DEMO_PASSWORD, size)
             meetings_demo.seed()
+            requests_demo.seed(departments)
             if size == "large":
                 accounts_demo.seed_history(LARGE_AUDIT_ROWS)
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)

@@ -182,3 +182,56 @@ def _arrange_agenda(user, item):
 def _follow_up_action(user, item):
     """After the meeting its owner or the coordinator marks it done or cancelled."""
     return item.meeting.closed and (item.owner_id == user.id or _manage_meeting(user, item.meeting))
+
+
+# -- resource requests --------------------------------------------------------------------
+
+@rule("view", "ResourceRequest")
+def _see_request(user, request):
+    # What one department asks of another is open to both departments and to the coordinators
+    # who settle such asks; lists use the same rule in SQL (ResourceRequest.visible_to).
+    if user.is_admin or user.is_coordinator or request.requester_id == user.id:
+        return True
+    if user.department_id is not None and user.department_id in (request.department_id, request.provider_id):
+        return True
+    return request.involves(user) or user.id in request.copied_ids()
+
+
+@rule("withdraw", "ResourceRequest")
+def _withdraw_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("resubmit", "ResourceRequest")
+def _resubmit_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("view", "RequestType")
+def _see_request_type(user, request_type):
+    return user.is_admin or (request_type.active and request_type.published)
+
+
+@rule("file", "RequestType")
+def _file_request(user, request_type):
+    return request_type.active and request_type.published
+
+
+@rule("edit", "RequestType")
+def _edit_request_type(user, request_type):
+    return user.is_admin
+
+
+@rule("list_department_requests")
+def _list_department_requests(user, _):
+    return user.heads is not None
+
+
+@rule("list_all_requests")
+def _list_all_requests(user, _):
+    return user.is_admin
+
+
+@rule("view_request_reports")
+def _see_request_reports(user, _):
+    return user.is_admin or user.is_coordinator or user.heads is not None

@@ -9,7 +9,6 @@ The slots below are filled once the areas they read from are merged, in this ord
   "targets"   targets off track or at risk (projects): one item per target, status off_track / at_risk
   "tasks"     overdue and blocked tasks owned in the participating departments (boards)
   "changes"   P0/P1 tasks created or raised to P0/P1 since `since` (boards)
-  "requests"  resource requests waiting longer than REQUEST_WAIT_HOURS (requests)
 Each adds its statuses to STATUS_LABELS. The "targets" section also goes into the minutes mail
 (MAILED_SECTION), so recipients see the targets' status as it stood in the meeting.
 """
@@ -18,12 +17,16 @@ from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
+from portal.requests.models import ResourceRequest
+from portal.requests.notices import request_path
+
 REQUEST_WAIT_HOURS = 48
 MAILED_SECTION = "targets"
 OTHER = "other"
 
 STATUS_LABELS = {
     "open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled"), "overdue": _l("Overdue"),
+    "waiting": _l("Waiting"),
 }
 
 
@@ -44,8 +47,17 @@ def previous_action_items(meeting, since):
             for item in previous.action_items_with_owners()]
 
 
+def waiting_requests(meeting, since):
+    """Resource requests to or from the participating departments waiting longer than REQUEST_WAIT_HOURS."""
+    departments = [department.id for department in meeting.series.departments()]
+    return [{"title": "#%d %s — %s" % (r.id, r.title, ", ".join(r.holders) or r.step.display_name),
+             "link": request_path(r), "ref": "request:%d" % r.id, "status": "waiting"}
+            for r in ResourceRequest.waiting_longer_than(REQUEST_WAIT_HOURS, departments)]
+
+
 AGENDA_SOURCES = [
     AgendaSource("actions", _l("Action items from the last meeting"), previous_action_items),
+    AgendaSource("requests", _l("Resource requests waiting too long"), waiting_requests),
 ]
 
 

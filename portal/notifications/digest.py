@@ -7,7 +7,7 @@ digest says stays in one place.
 import datetime
 import zoneinfo
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -16,6 +16,8 @@ from portal.accounts.models import User
 from portal.db import db, utcnow
 from portal.meetings.models import Meeting
 from portal.notifications.models import CompanyCalendar, Digest, Notification
+from portal.requests.models import StepApprover
+from portal.requests.notices import request_path
 
 SECTIONS = []
 
@@ -39,6 +41,15 @@ def _news(user, since):
 @section(_l("Meetings"))
 def _meetings(user, since):
     return Meeting.digest_for(user, since)
+
+
+@section(_l("Approvals waiting for you"))
+def _approvals(user, since):
+    return [{"text": "#%d %s — %s" % (seat.step.request.id, seat.step.request.title, seat.step.request.requester.name),
+             "note": gettext("%(step)s, waiting %(time)s", step=seat.step.display_name,
+                             time=format_timedelta(seat.step.waited())),
+             "link": request_path(seat.step.request)}
+            for seat in StepApprover.inbox(user)]
 
 
 def compose(user, since):

@@ -31,6 +31,14 @@
     (event.detail.value || []).forEach(function (message) { showToast(message.level, message.text); });
   });
 
+  // Content that asks for the focus (data-focus) gets it once htmx has wired it up: the
+  // autofocus attribute would let the browser focus a form before htmx handles its submit.
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt;
+    var target = root.matches && root.matches("[data-focus]") ? root : root.querySelector && root.querySelector("[data-focus]");
+    if (target) { target.focus(); }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     showToast("error", document.body.dataset.offlineMessage);
   });

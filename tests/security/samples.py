@@ -25,6 +25,9 @@ SELF_SERVICE = {
     "notifications.bell": "counts the signed-in user's own unread notifications",
     "notifications.read_all": "marks the signed-in user's own notifications read",
     "notifications.preferences": "changes the signed-in user's own notification channels",
+    "requests.index": "lists requests the signed-in user filed or handled; wider tabs ask can()",
+    "requests.approvals": "the signed-in user's own approval inbox",
+    "requests.choose_type": "lists the request types open to everyone for filing",
 }
 
 _serial = itertools.count(1)
@@ -232,3 +235,85 @@ for _argument, _build in (("series_id", _series_values), ("meeting_id", _meeting
                           ("action_id", _action_values), ("version_id", _version_values)):
     for _side in ("ours", "theirs"):
         sample(_argument)(lambda world, side=_side, build=_build: _meeting_sample(world, side, build))
+
+
+# -- resource requests --------------------------------------------------------------------------
+
+def _request_type(world, published=True):
+    import json
+
+    from portal.requests.types import RequestType
+    admin = world.user("admin")
+    name = world.unique("Secret type")
+    request_type = RequestType.add(admin, name=name, name_en="", description="", provider=world.theirs,
+                                   allocation_step=False, allocation_hours=None)
+    request_type.add_field(admin, label=world.unique("Secret field"), label_en="", kind="number", required=True,
+                           min_value=1, max_value=100, measure="people_days")
+    request_type.add_step(admin, name=world.unique("Secret step"), name_en="", mode="any",
+                          approvers=json.dumps([{"kind": "requester_head"}]), condition_field=None,
+                          condition_op="", condition_value="", copied="[]", time_limit_hours=None,
+                          on_timeout="remind")
+    if published:
+        request_type.publish(admin)
+    return request_type, name
+
+
+@sample("type_id")
+def _published_type(world):
+    request_type, _ = _request_type(world)
+    return Sample("a published request type", {"type_id": request_type.id}, [request_type], ())
+
+
+@sample("type_id")
+def _draft_type(world):
+    request_type, name = _request_type(world, published=False)
+    return Sample("a draft request type", {"type_id": request_type.id}, [request_type], (name,))
+
+
+@sample("type_id", "field_id")
+def _type_field(world):
+    request_type, _ = _request_type(world)
+    field = request_type.fields.first()
+    return Sample("a request type's field", {"type_id": request_type.id, "field_id": field.id}, [request_type], ())
+
+
+@sample("type_id", "step_id")
+def _type_step(world):
+    request_type, _ = _request_type(world)
+    step = request_type.steps.first()
+    return Sample("a request type's step", {"type_id": request_type.id, "step_id": step.id}, [request_type], ())
+
+
+def _filed_request(world, requester_role):
+    from portal.requests.models import ResourceRequest
+    request_type, _ = _request_type(world)
+    version = request_type.latest_version()
+    title = world.unique("Secret request")
+    request = ResourceRequest.file(world.user(requester_role), version, title, {version.fields[0].key: "5"})
+    return request, title
+
+
+@sample("request_id")
+def _members_request(world):
+    request, title = _filed_request(world, "member")
+    return Sample("the member's request", {"request_id": request.id}, [request], (title,))
+
+
+@sample("request_id")
+def _outsiders_request(world):
+    request, title = _filed_request(world, "outsider")
+    return Sample("the outsider's request", {"request_id": request.id}, [request], (title,))
+
+
+@sample("request_id", "step_id")
+def _members_request_step(world):
+    request, title = _filed_request(world, "member")
+    return Sample("a step of the member's request", {"request_id": request.id, "step_id": request.active_step().id},
+                  [request], (title,))
+
+
+@sample("request_id", "step_id")
+def _outsiders_request_step(world):
+    request, title = _filed_request(world, "outsider")
+    return Sample("a step of the outsider's request",
+                  {"request_id": request.id, "step_id": request.active_step().id}, [request], (title,))

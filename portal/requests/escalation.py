@@ -1,0 +1,124 @@
+"""Time limits: a periodic job nudges approvers at half a step's limit, and reminds, escalates
+(升级处理) or returns steps past it; it hands the seats of deactivated approvers to their
+stand-ins. Nothing is done twice: each action moves the step's own clock in a conditional update."""
+from portal import jobs
+from portal.accounts.models import User
+from portal.audit import AuditEntry
+from portal.db import db, utcnow
+from portal.requests import approvers
+from portal.requests.models import RequestStep, StepApprover, deadline
+from portal.requests.notices import tell
+
+
+@jobs.periodic_task(jobs.crontab(minute="*/5"))
+def enforce_time_limits_periodically():
+    enforce_time_limits()
+
+
+def enforce_time_limits(now=None):
+    """Act on every step past its time limit and on deactivated approvers; return the actions taken."""
+    now = now or utcnow()
+    stale = (StepApprover.select(StepApprover.id).join(User)
+             .where((StepApprover.state == "pending") & (User.active == False)))  # noqa: E712
+    for seat in list(stale):
+        hand_over(StepApprover.get_by_id(seat.id))
+    halfway = RequestStep.select(RequestStep.id).where((RequestStep.state == "active") & (RequestStep.nudge_at <= now))
+    actions = [nudge(RequestStep.get_by_id(row.id), now) for row in list(halfway)]
+    due = RequestStep.select(RequestStep.id).where((RequestStep.state == "active")
+                                                   & (RequestStep.next_check_at <= now))
+    actions += [act_on_time_limit(RequestStep.get_by_id(row.id), now) for row in list(due)]
+    return [action for action in actions if action]
+
+
+def nudge(step, now):
+    """Half the time limit has passed: remind whoever has not decided yet, once."""
+    with db.atomic():
+        taken = (RequestStep.update(nudge_at=None)
+                 .where((RequestStep.id == step.id) & (RequestStep.state == "active")
+                        & (RequestStep.nudge_at == step.nudge_at)).execute())
+        if not taken:
+            return None
+        hours = int(step.waited(now).total_seconds() // 3600)
+        for seat in step.pending_seats():
+            tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
+        return "nudge"
+
+
+def act_on_time_limit(step, now):
+    """Remind, escalate or return one step whose time is up; None if there is nothing (left) to do."""
+    with db.atomic():
+        step = RequestStep.get_by_id(step.id)  # again, inside the write lock
+        if step.state != "active" or step.next_check_at is None or step.next_check_at > now:
+            return None
+        request = step.request
+        if step.on_timeout == "return" and step.kind == "approval":
+            step.close("returned")
+            request.note(None, "timed_out", step, waited=step.waited(now))
+            request.send_back(None, "")
+            return "return"
+        escalate = step.on_timeout == "escalate" and step.escalated_at is None
+        # The next look is one more time limit away: a step nobody decides keeps being raised.
+        taken = (RequestStep.update(next_check_at=deadline(now, step.time_limit_hours),
+                                    escalated_at=now if escalate else step.escalated_at,
+                                    reminders_sent=step.reminders_sent + (0 if escalate else 1))
+                 .where((RequestStep.id == step.id) & (RequestStep.next_check_at == step.next_check_at))
+                 .execute())
+        if not taken:
+            return None
+        pending = step.pending_seats()
+        round_key = "%d:%s" % (step.id, step.next_check_at.isoformat())
+        for seat in pending:
+            tell(seat.user, "approval.waiting", request, key="approval.reminder:%s:%d" % (round_key, seat.user_id),
+                 requester=request.requester.name)
+        if not escalate:
+            request.note(None, "reminded", step, waited=step.waited(now))
+            return "remind"
+        added = _seat_escalation(step, request, pending)
+        names = ", ".join(user.name for user in added)
+        request.note(None, "escalated", step, waited=step.waited(now), detail={"to": names})
+        for user in [request.requester, *added]:
+            tell(user, "request.escalated", request, key="request.escalated:%s:%d" % (round_key, user.id),
+                 to=names or "—")
+        AuditEntry.record(None, "request.escalate", request, {"step": [step.name, "escalated"]},
+                          summary=", ".join(user.name for user in added))
+        return "escalate"
+
+
+def _seat_escalation(step, request, pending):
+    """Seat the department head of each waiting approver (an admin where there is none, or where
+    the head already sits on the step); any one of them may then decide the whole step."""
+    seated = [seat.user for seat in step.seats()]
+    added = []
+    for seat in pending:
+        user = approvers.stand_in_for(seat.user, request.requester)
+        if user is None or user in seated:
+            user = approvers.any_admin(request.requester, *seated)
+        if user is None or user in seated:
+            continue
+        seated.append(user)
+        added.append(user)
+        StepApprover.create(step=step, user=user, reason="escalated", replaces=seat.user)
+    return added
+
+
+def hand_over(seat):
+    """Give a deactivated approver's seat to their stand-in, with a note in the trail."""
+    with db.atomic():
+        seat = StepApprover.get_by_id(seat.id)
+        if seat.state != "pending" or seat.user.active:
+            return None
+        step, request = seat.step, seat.step.request
+        StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
+        seated = [s.user for s in step.seats().where(StepApprover.state == "pending")]
+        user = approvers.stand_in_for(seat.user, request.requester)
+        if user is not None and user not in seated:
+            StepApprover.create(step=step, user=user, replaces=seat.user,
+                                reason="escalated" if seat.reason == "escalated" else "substitute")
+            tell(user, "approval.waiting", request, requester=request.requester.name)
+        request.note(None, "substituted", step, detail={
+            "to": user.name if user else "", "reason": "substitute", "for": seat.user.name})
+        AuditEntry.record(None, "request.hand_over", request, {"approver": [seat.user.name, user.name if user
+                                                                              else None]})
+        if not step.pending_seats():
+            request.note(None, "unassigned", step)
+        return user

@@ -1,0 +1,198 @@
+"""Forms: the type and flow builder, the request form built from a version's fields, decisions."""
+import json
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.widgets import CheckboxInput
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.accounts.models import Department, User
+from portal.forms import Form
+from portal.requests import approvers, fields
+from portal.requests.types import MODES, ON_TIMEOUT
+
+HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
+COMMENT = [Optional(), Length(max=2000)]
+
+
+def _people_choices():
+    return [SelectChoice(u.id, u.name, optgroup=u.department.display_name if u.department_id else None)
+            for u in User.directory().where(User.active)]
+
+
+class RequestTypeForm(Form):
+    name = StringField(_l("Name"), [DataRequired(), Length(max=100)])
+    name_en = StringField(_l("English name"), [Optional(), Length(max=100)])
+    description = TextAreaField(_l("Description"), [Optional(), Length(max=2000)])
+    provider = SelectField(_l("Providing department"), coerce=int)
+    allocation_step = BooleanField(_l("End with an allocation step: the providing department records what it commits"))
+    allocation_hours = IntegerField(_l("Time limit for the allocation, in hours"), HOURS)
+    creates_tasks = BooleanField(_l("Create tasks for the providing department when approved"))
+    active = BooleanField(_l("Open for new requests"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {d.id: d for d in Department.ordered()}
+        self.provider.choices = [SelectChoice(0, _l("— choose —"))] + [
+            SelectChoice(d.id, d.display_name) for d in self.departments.values()]
+
+    @classmethod
+    def of(cls, request_type):
+        return cls(formdata=None, data={name: getattr(request_type, name) for name in (
+            "name", "name_en", "description", "allocation_step", "allocation_hours", "creates_tasks", "active")},
+            provider=request_type.provider_id)
+
+    def validate_provider(self, field):
+        if field.data not in self.departments:
+            raise ValidationError(_l("Choose the department that provides."))
+
+    def values(self):
+        return {"name": self.name.data, "name_en": self.name_en.data or "", "description": self.description.data or "",
+                "provider": self.departments[self.provider.data], "allocation_step": self.allocation_step.data,
+                "allocation_hours": self.allocation_hours.data, "creates_tasks": self.creates_tasks.data,
+                "active": self.active.data}
+
+
+class FieldForm(Form):
+    """A custom field's settings; which of them show depends on the kind (fields.SETTINGS)."""
+
+    kind = HiddenField()
+    label = StringField(_l("Label"), [DataRequired(), Length(max=100)], render_kw={"data-focus": True})
+    label_en = StringField(_l("English label"), [Optional(), Length(max=100)])
+    help = StringField(_l("Help text"), [Optional(), Length(max=300)])
+    required = BooleanField(_l("Required"))
+    min_value = fields.DecimalText(_l("Smallest value"), [Optional()], render_kw={"inputmode": "decimal"})
+    max_value = fields.DecimalText(_l("Largest value"), [Optional()], render_kw={"inputmode": "decimal"})
+    max_length = IntegerField(_l("Longest answer, in characters"), [Optional(), NumberRange(min=1)])
+    choices = TextAreaField(_l("Choices, one per line"), [Optional(), Length(max=5000)])
+    currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in fields.CURRENCIES])
+    measure = BooleanField()
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind_key = kind or self.kind.data
+        shown = fields.SETTINGS.get(self.kind_key, set())
+        for setting in ("min_value", "max_value", "max_length", "choices", "currency", "measure"):
+            if setting not in shown:
+                delattr(self, setting)  # a setting this kind does not take is neither shown nor checked
+        if "measure" in shown:
+            self.measure.label.text = fields.MEASURES[self.kind_key][1]
+
+    def shows(self, setting):
+        return setting in self
+
+    def values(self):
+        def given(name, empty=None):
+            return self[name].data if name in self and self[name].data is not None else empty
+        return {
+            "label": self.label.data, "label_en": self.label_en.data or "", "help": self.help.data or "",
+            "required": self.required.data, "min_value": given("min_value"), "max_value": given("max_value"),
+            "max_length": given("max_length"), "choices": given("choices", ""), "currency": given("currency", ""),
+            "measure": fields.MEASURES[self.kind_key][0] if "measure" in self and self.measure.data else "",
+        }
+
+
+class StepForm(Form):
+    name = StringField(_l("Step name"), [DataRequired(), Length(max=100)], render_kw={"data-focus": True})
+    name_en = StringField(_l("English name"), [Optional(), Length(max=100)])
+    kinds = SelectMultipleField(_l("Who decides"), option_widget=CheckboxInput(),
+                                choices=[SelectChoice(k, v) for k, v in approvers.SIMPLE_KINDS.items()])
+    people = SelectMultipleField(_l("Named people"), coerce=int)
+    role = SelectField(_l("Everyone with the role"), choices=[SelectChoice("", _l("— nobody by role —"))] + [
+        SelectChoice(k, v) for k, v in approvers.APPROVER_ROLES.items()], default="")
+    mode = RadioField(_l("When several people decide"), choices=[SelectChoice(k, v) for k, v in MODES.items()],
+                      default="any")
+    condition_field = SelectField(_l("Only when the field"), coerce=int)
+    condition_op = SelectField(_l("Comparison"), choices=[SelectChoice(k, v[0]) for k, v in fields.OPERATORS.items()],
+                               default=">")
+    condition_value = StringField(_l("Value"), [Optional(), Length(max=100)])
+    copied = SelectMultipleField(_l("People copied (抄送)"), coerce=int)
+    time_limit_hours = IntegerField(_l("Time limit, in hours"), HOURS)
+    on_timeout = SelectField(_l("When the time limit passes"),
+                             choices=[SelectChoice(k, v) for k, v in ON_TIMEOUT.items()], default="remind")
+
+    def __init__(self, *args, request_type, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = _people_choices()
+        self.people.choices = people
+        self.copied.choices = people
+        self.testable = {f.id: f for f in request_type.ordered_fields() if f.kind in fields.CONDITION_KINDS}
+        self.condition_field.choices = [SelectChoice(0, _l("— always —"))] + [
+            SelectChoice(f.id, f.label) for f in self.testable.values()]
+
+    @classmethod
+    def of(cls, step, request_type):
+        """The form filled in from a step's settings."""
+        entries = step.approver_entries
+        return cls(request_type=request_type, data={
+            "name": step.name, "name_en": step.name_en, "mode": step.mode,
+            "kinds": [e["kind"] for e in entries if e["kind"] in approvers.SIMPLE_KINDS],
+            "people": next((e["ids"] for e in entries if e["kind"] == "people"), []),
+            "role": next((e["role"] for e in entries if e["kind"] == "role"), ""),
+            "condition_field": step.condition_field_id or 0, "condition_op": step.condition_op or ">",
+            "condition_value": step.condition_value, "copied": step.copied_ids,
+            "time_limit_hours": step.time_limit_hours, "on_timeout": step.on_timeout})
+
+    def values(self):
+        entries = [{"kind": kind} for kind in self.kinds.data]
+        if self.people.data:
+            entries.append({"kind": "people", "ids": self.people.data})
+        if self.role.data:
+            entries.append({"kind": "role", "role": self.role.data})
+        field = self.testable.get(self.condition_field.data)
+        return {"name": self.name.data, "name_en": self.name_en.data or "", "approvers": json.dumps(entries),
+                "mode": self.mode.data, "condition_field": field,
+                "condition_op": self.condition_op.data if field else "",
+                "condition_value": (self.condition_value.data or "") if field else "",
+                "copied": json.dumps(self.copied.data or []), "time_limit_hours": self.time_limit_hours.data,
+                "on_timeout": self.on_timeout.data}
+
+
+class DecisionForm(Form):
+    comment = TextAreaField(_l("Comment"), COMMENT)
+
+
+class WithdrawForm(Form):
+    comment = TextAreaField(_l("Why (optional)"), COMMENT)
+
+
+class AllocationForm(Form):
+    commitment = TextAreaField(_l("What is committed: who or what, and how"), [DataRequired(), Length(max=2000)])
+    people_days = fields.DecimalText(_l("People-days"), [Optional()], render_kw={"inputmode": "decimal"})
+    amount = fields.DecimalText(_l("Amount"), [Optional()], money=True, render_kw={"inputmode": "decimal"})
+    starts_on = DateField(_l("From"), [Optional()])
+    ends_on = DateField(_l("To"), [Optional()])
+
+
+def request_form(version, data=None):
+    """The form for filing a request under `version`, built from its field definitions."""
+    specs = version.fields
+    kinds = {spec.kind for spec in specs}
+    people = list(User.select().where(User.active).order_by(User.name)) if "person" in kinds else []
+    departments = list(Department.ordered()) if "department" in kinds else []
+
+    class RequestForm(Form):
+        title = StringField(_l("Subject"), [DataRequired(), Length(max=200)],
+                            description=_l("What it is for, in a few words."))
+        version_id = HiddenField(default=version.id)
+
+    for spec in specs:
+        setattr(RequestForm, spec.key, spec.form_field(people, departments))
+    form = RequestForm(data=data)
+    form.specs = specs
+    return form
+
+
+def stored_values(form):
+    """The filled-in request form's values, as the request keeps them."""
+    return {spec.key: spec.stored(form[spec.key].data) for spec in form.specs}
+
+
+def form_data(request):
+    """A returned request's title and values, to edit and send again."""
+    values = request.value_map
+    data = {spec.key: spec.form_data(values.get(spec.key)) for spec in request.version.fields}
+    data["title"] = request.title
+    return data
+

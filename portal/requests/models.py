@@ -1,0 +1,614 @@
+"""Resource requests: filing, routing through the steps of their flow version, decisions, the trail.
+
+Each decision runs in one write transaction (BEGIN IMMEDIATE) that re-reads the step and the
+approver's seat first, and marks the seat with a conditional update: of two clicks or two tabs
+exactly one counts, the other is told who decided.
+"""
+import datetime
+import decimal
+import json
+
+from blinker import Namespace
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from portal.accounts.models import Department, User
+from portal.audit import AuditEntry
+from portal.db import BaseModel, Invalid, db, utcnow
+from portal.i18n import current_language
+from portal.notifications.models import CompanyCalendar
+from portal.requests import approvers, fields
+from portal.requests.notices import tell
+from portal.requests.types import FlowVersion, RequestType
+
+STATES = {"in_review": _l("In review"), "returned": _l("Returned for changes"),
+          "allocating": _l("Awaiting allocation"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+          "withdrawn": _l("Withdrawn")}
+OPEN_STATES = ("in_review", "returned", "allocating")
+STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a decision"),
+               "approved": _l("Approved"), "rejected": _l("Rejected"), "returned": _l("Sent back"),
+               "skipped": _l("Skipped: its condition does not apply"), "cancelled": _l("Not needed any more")}
+SEAT_STATES = {"pending": _l("Waiting"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+               "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced")}
+DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
+ACTIONS = {
+    "filed": _l("Filed"), "resubmitted": _l("Resubmitted after changes"), "approved": _l("Approved"),
+    "rejected": _l("Rejected"), "returned": _l("Sent back for changes"), "withdrawn": _l("Withdrawn"),
+    "skipped": _l("Skipped: its condition does not apply"), "reminded": _l("Reminded: the time limit passed"),
+    "escalated": _l("Escalated (升级处理)"), "timed_out": _l("Returned to the requester: the time limit passed"),
+    "substituted": _l("Approver replaced"), "unassigned": _l("Nobody can decide this step"),
+    "allocated": _l("Allocation recorded"), "completed": _l("Approved in full"),
+}
+
+signals = Namespace()
+# Sent inside the transaction of a final approval, so a receiver (tasks for the providing
+# department, when the type asks for them) writes in that same transaction.
+request_approved = signals.signal("request-approved")
+
+
+def deadline(start, hours):
+    """When a time limit of `hours` that starts at `start` runs out: only the hours of working
+    days count (public holidays, 调休 make-up days and the company's closed days as the admin set
+    them), in the company's time zone."""
+    return CompanyCalendar.current().working_deadline(start, hours, current_app.config["DEFAULT_TIMEZONE"])
+
+
+class ResourceRequest(BaseModel):
+    type = ForeignKeyField(RequestType, backref="requests", on_delete="RESTRICT")
+    version = ForeignKeyField(FlowVersion, backref="requests", on_delete="RESTRICT")
+    requester = ForeignKeyField(User, backref="resource_requests", on_delete="RESTRICT")
+    # The requester's department and the provider when filed, so moves later keep the reports true.
+    department = ForeignKeyField(Department, null=True, backref="requests_filed", on_delete="RESTRICT")
+    provider = ForeignKeyField(Department, backref="requests_received", on_delete="RESTRICT")
+    title = CharField(max_length=200)
+    values = TextField(default="{}")
+    # Copied out of the fields that count in reports, so the database can sum them.
+    amount_cents = BigIntegerField(null=True)
+    currency = CharField(max_length=3, default="")
+    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    state = CharField(max_length=12, index=True)
+    round = IntegerField(default=1)
+    submitted_at = DateTimeField(default=utcnow, index=True)
+    finished_at = DateTimeField(null=True)
+
+    def __str__(self):
+        return "#%d %s" % (self.id, self.title)
+
+    @property
+    def state_label(self):
+        return STATES.get(self.state, self.state)
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def value_map(self):
+        return json.loads(self.values)
+
+    @property
+    def amount(self):
+        return None if self.amount_cents is None else decimal.Decimal(self.amount_cents).scaleb(-2)
+
+    def shown_values(self):
+        """[(field spec, value as text)] in the order of the request's version."""
+        values, specs = self.value_map, self.version.fields
+        wanted = {kind: [values[s.key] for s in specs if s.kind == kind and values.get(s.key)]
+                  for kind in ("person", "department")}
+        names = {("person", u.id): u.name for u in User.select(User.id, User.name).where(User.id.in_(wanted["person"]))}
+        names.update({("department", d.id): d.display_name for d in Department.select().where(
+            Department.id.in_(wanted["department"]))})
+        return [(spec, spec.shown(values.get(spec.key), names)) for spec in specs]
+
+    def requested_period(self):
+        """(first day, last day) of the first date range asked for, else (None, None)."""
+        values = self.value_map
+        for spec in self.version.fields:
+            if spec.kind == "date_range" and values.get(spec.key):
+                return tuple(datetime.date.fromisoformat(day) for day in values[spec.key])
+        return None, None
+
+    def round_steps(self, round=None):
+        return (RequestStep.select().where((RequestStep.request == self)
+                                           & (RequestStep.round == (round or self.round)))
+                .order_by(RequestStep.position))
+
+    def active_step(self):
+        return RequestStep.get_or_none((RequestStep.request == self) & (RequestStep.state == "active"))
+
+    def seat_of(self, user):
+        """The user's undecided seat on the step now waiting, or None."""
+        return (StepApprover.select(StepApprover, RequestStep).join(RequestStep)
+                .where((RequestStep.request == self) & (RequestStep.state == "active")
+                       & (StepApprover.user == user) & (StepApprover.state == "pending")).first())
+
+    def trail(self):
+        Actor = User.alias()
+        return (RequestEvent.select(RequestEvent, Actor, RequestStep)
+                .join(Actor, JOIN.LEFT_OUTER, on=(RequestEvent.actor == Actor.id))
+                .switch(RequestEvent).join(RequestStep, JOIN.LEFT_OUTER)
+                .where(RequestEvent.request == self).order_by(RequestEvent.at, RequestEvent.id))
+
+    def allocation(self):
+        return Allocation.get_or_none(Allocation.request == self)
+
+    def copied_ids(self):
+        """Who is copied on a step this request has taken or will take."""
+        steps = RequestStep.select(RequestStep.copied).where((RequestStep.request == self)
+                                                             & (RequestStep.state != "skipped"))
+        return {user_id for step in steps for user_id in json.loads(step.copied)}
+
+    def involves(self, user):
+        """Whether the user holds or held a seat on one of this request's steps."""
+        return (StepApprover.select().join(RequestStep)
+                .where((RequestStep.request == self) & (StepApprover.user == user)).exists())
+
+    # -- lists --------------------------------------------------------------------------------
+
+    @classmethod
+    def listing(cls):
+        Requester = User.alias()
+        return (cls.select(cls, RequestType, Requester)
+                .join(RequestType).switch(cls).join(Requester, on=(cls.requester == Requester.id))
+                .order_by(cls.submitted_at.desc(), cls.id.desc()))
+
+    @classmethod
+    def filed_by(cls, user):
+        return cls.listing().where(cls.requester == user)
+
+    @classmethod
+    def passed_through(cls, user):
+        seats = StepApprover.select(RequestStep.request).join(RequestStep).where(StepApprover.user == user)
+        return cls.listing().where(cls.id.in_(seats))
+
+    @classmethod
+    def of_department(cls, department):
+        return cls.listing().where((cls.department == department) | (cls.provider == department))
+
+    @classmethod
+    def visible_to(cls, user):
+        """The requests `user` may see, as the permissions module's rule says, in SQL."""
+        query = cls.listing()
+        if user.is_admin or user.is_coordinator:
+            return query
+        seats = StepApprover.select(RequestStep.request).join(RequestStep).where(StepApprover.user == user)
+        seen = (cls.requester == user) | cls.id.in_(seats)
+        if user.department_id is not None:
+            seen |= (cls.department == user.department_id) | (cls.provider == user.department_id)
+        return query.where(seen)
+
+    @classmethod
+    def waiting_longest(cls, limit=10, viewer=None):
+        """Open requests whose current step has waited longest (of those `viewer` may see)."""
+        query = cls.visible_to(viewer) if viewer is not None else cls.listing()
+        return (query.join_from(cls, RequestStep).where(RequestStep.state == "active")
+                .order_by(RequestStep.started_at).limit(limit))
+
+    @classmethod
+    def waiting_longer_than(cls, hours, departments, now=None):
+        """Requests to or from `departments` (ids) whose step has waited over `hours`, with holders."""
+        cutoff = (now or utcnow()) - datetime.timedelta(hours=hours)
+        return cls.with_holders(cls.waiting_longest(limit=None).where(
+            (RequestStep.started_at <= cutoff) & (cls.department.in_(departments) | cls.provider.in_(departments))))
+
+    @staticmethod
+    def with_holders(requests):
+        """The requests, each with .step (the one waiting) and .holders (names), in two queries."""
+        requests = list(requests)
+        by_id = {r.id: r for r in requests}
+        for r in requests:
+            r.step, r.holders = None, []
+        seats = (StepApprover.select(StepApprover, RequestStep, User).join(RequestStep).switch(StepApprover).join(User)
+                 .where(RequestStep.request.in_(list(by_id)) & (RequestStep.state == "active")
+                        & (StepApprover.state == "pending")).order_by(User.name))
+        for seat in seats:
+            owner = by_id[seat.step.request_id]
+            owner.step = seat.step
+            owner.holders.append(seat.user.name)
+        for step in RequestStep.select().where(RequestStep.request.in_([r.id for r in requests if r.step is None])
+                                               & (RequestStep.state == "active")):
+            by_id[step.request_id].step = step
+        return requests
+
+    # -- behaviours -----------------------------------------------------------------------------
+
+    @classmethod
+    def file(cls, requester, version, title, values):
+        """File a request under a published version; `values` are the fields' stored values."""
+        with db.atomic():
+            request = cls(type=version.type_id, version=version, requester=requester,
+                          department=requester.department_id, provider=version.data["provider_id"],
+                          title=title, state="in_review")
+            request._set_values(values)
+            request.save()
+            request.note(requester, "filed")
+            AuditEntry.record(requester, "request.file", request, {"state": [None, "in_review"]}, summary=title)
+            request._start_round(requester)
+        return request
+
+    def resubmit(self, user, title, values):
+        with db.atomic():
+            request = self._fresh()
+            if request.state != "returned":
+                raise Invalid(_l("Only a request sent back for changes can be sent again."))
+            request.title = title
+            request._set_values(values)
+            request.round += 1
+            request.state = "in_review"
+            request.save()
+            request.note(user, "resubmitted")
+            AuditEntry.record(user, "request.resubmit", request, {"state": ["returned", "in_review"]})
+            request._start_round(user)
+        return request
+
+    def withdraw(self, user, comment=""):
+        with db.atomic():
+            request = self._fresh()
+            if not request.is_open:
+                raise Invalid(_l("This request has already ended (%(state)s); there is nothing to withdraw.",
+                                 state=request.state_label))
+            step = request.active_step()
+            holders = [seat.user for seat in step.pending_seats()] if step else []
+            if step is not None:
+                step.close("cancelled")
+            request._cancel_waiting_steps()
+            request._end(user, "withdrawn", comment)
+            for holder in holders:
+                tell(holder, "request.withdrawn", request, actor=user.name)
+        return request
+
+    def decide(self, user, step_id, decision, comment=""):
+        """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step."""
+        if decision not in DECISIONS:
+            raise Invalid(_l("Choose approve, reject or send back."))
+        if decision != "approve" and not comment:
+            raise Invalid(_l("Say why, so the requester knows what to do next."), "comment")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            if step.kind == "allocation":
+                raise Invalid(_l("Record the allocation to finish this step."))
+            seat.mark(DECISIONS[decision], comment)
+            request.note(user, DECISIONS[decision], step, comment, waited=step.waited())
+            AuditEntry.record(user, "request." + decision, request, {"step": [step.name, DECISIONS[decision]]},
+                              summary=comment)
+            if decision == "approve":
+                if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
+                    step.close("approved")
+                    request._advance(user)
+            elif decision == "reject":
+                step.close("rejected")
+                request._cancel_waiting_steps()
+                request._end(user, "rejected", comment, note=False)
+            else:
+                step.close("returned")
+                request.send_back(user, comment)
+        return request
+
+    def record_allocation(self, user, step_id, commitment, people_days=None, amount=None, starts_on=None,
+                          ends_on=None):
+        if starts_on and ends_on and ends_on < starts_on:
+            raise Invalid(_l("The last day cannot be before the first."), "ends_on")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            if step.kind != "allocation":
+                raise Invalid(_l("This step is an approval, not the allocation."))
+            Allocation.create(request=request, recorded_by=user, commitment=commitment, people_days=people_days,
+                              amount_cents=None if amount is None else int(amount * 100),
+                              currency=request.currency or "CNY", starts_on=starts_on, ends_on=ends_on)
+            seat.mark("approved", commitment)
+            request.note(user, "allocated", step, commitment, waited=step.waited())
+            AuditEntry.record(user, "request.allocate", request, {"people_days": [None, _plain(people_days)],
+                                                                  "amount": [None, _plain(amount)]})
+            step.close("approved")
+            request._advance(user)
+        return request
+
+    # -- routing --------------------------------------------------------------------------------
+
+    def _fresh(self):
+        return type(self).get_by_id(self.id)
+
+    def _seat_for(self, user, step_id):
+        """Inside the write transaction: the request, the step and the user's seat, or why not."""
+        request = self._fresh()
+        if request.state == "withdrawn":
+            raise Invalid(_l("%(name)s withdrew this request; there is nothing left to decide.",
+                             name=request.requester.name))
+        step = RequestStep.get_or_none((RequestStep.id == step_id) & (RequestStep.request == request))
+        if step is None or step.state != "active":
+            decided = step.decided_by() if step is not None else ""
+            if decided:
+                raise Invalid(_l("This step was already decided by %(names)s.", names=decided))
+            raise Invalid(_l("This step is not waiting for a decision now."))
+        if user.id == request.requester_id:
+            raise Invalid(_l("Nobody decides on their own request."))
+        seat = StepApprover.get_or_none((StepApprover.step == step) & (StepApprover.user == user))
+        if seat is None or seat.state == "replaced":
+            raise Invalid(_l("This step is not yours to decide."))
+        if seat.state != "pending":
+            raise Invalid(_l("You have already decided this step."))
+        return request, step, seat
+
+    def _set_values(self, values):
+        version = self.version
+        self.values = json.dumps(values, ensure_ascii=False)
+        money, days = version.measure_field("money"), version.measure_field("people_days")
+        amount = money.number(values.get(money.key)) if money else None
+        self.amount_cents = None if amount is None else int(amount * 100)
+        self.currency = money.currency if money else ""
+        self.people_days = days.number(values.get(days.key)) if days else None
+
+    def _start_round(self, by):
+        version, values = self.version, self.value_map
+        position = 0
+        for index, spec in enumerate(version.steps):
+            condition = spec["condition"]
+            holds = condition is None or fields.condition_holds(condition, version.field(condition["field"]),
+                                                               values.get(condition["field"]))
+            position += 1
+            step = RequestStep.create(
+                request=self, round=self.round, position=position, spec_index=index, name=spec["name"],
+                name_en=spec.get("name_en", ""), mode=spec["mode"], state="waiting" if holds else "skipped",
+                copied=json.dumps(spec["copied"]), time_limit_hours=spec["time_limit_hours"],
+                on_timeout=spec["on_timeout"])
+            if not holds:
+                self.note(None, "skipped", step)
+        if version.allocation is not None:
+            RequestStep.create(request=self, round=self.round, position=position + 1, kind="allocation",
+                               name="", mode="any", time_limit_hours=version.allocation["time_limit_hours"],
+                               on_timeout="remind")
+        self._advance(by)
+
+    def _advance(self, by):
+        step = self.round_steps().where(RequestStep.state == "waiting").first()
+        if step is None:
+            self._end(by, "approved", note=False)
+            self.note(None, "completed")
+            if not Allocation.select().where(Allocation.request == self).exists():
+                # Without an allocation step, approval commits what was asked for.
+                starts_on, ends_on = self.requested_period()
+                Allocation.create(request=self, recorded_by=by, commitment="", people_days=self.people_days,
+                                  amount_cents=self.amount_cents, currency=self.currency, starts_on=starts_on,
+                                  ends_on=ends_on)
+            tell(self.requester, "request.approved", self)
+            request_approved.send(self, by=by)
+            return
+        if step.kind == "allocation" and self.state != "allocating":
+            self.state = "allocating"
+            self.save()
+            AuditEntry.record(by, "request.approve_all", self, {"state": ["in_review", "allocating"]})
+        step._activate(self)
+
+    def send_back(self, by, comment):
+        """Hand the request back to its requester to change and send again (or withdraw)."""
+        self._cancel_waiting_steps()
+        before, self.state = self.state, "returned"
+        self.save()
+        AuditEntry.record(by, "request.return", self, {"state": [before, "returned"]}, summary=comment)
+        tell(self.requester, "request.rejected", self, comment=comment or _l("nobody decided within the time limit"))
+
+    def _cancel_waiting_steps(self):
+        (RequestStep.update(state="cancelled")
+         .where((RequestStep.request == self) & (RequestStep.state == "waiting")).execute())
+
+    def _end(self, by, state, comment="", note=True):
+        before, self.state, self.finished_at = self.state, state, utcnow()
+        self.save()
+        if note:
+            self.note(by, state, comment=comment)
+        AuditEntry.record(by, "request." + state, self, {"state": [before, state]}, summary=comment)
+        if state == "rejected":
+            tell(self.requester, "request.rejected", self, comment=comment)
+
+    def note(self, actor, action, step=None, comment="", waited=None, detail=None):
+        """Add a line to the trail (actor None: the portal itself)."""
+        return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
+                                   waited_seconds=None if waited is None else int(waited.total_seconds()),
+                                   detail=json.dumps(detail or {}, ensure_ascii=False))
+
+
+class RequestStep(BaseModel):
+    """One step of one round of a request: a copy of the version's step, with its clock."""
+
+    request = ForeignKeyField(ResourceRequest, backref="steps", on_delete="CASCADE")
+    round = IntegerField()
+    position = IntegerField()
+    kind = CharField(max_length=12, default="approval")
+    # Where the step came from in the version's flow; None for the allocation step.
+    spec_index = IntegerField(null=True)
+    name = CharField(max_length=100)
+    name_en = CharField(max_length=100, default="")
+    mode = CharField(max_length=3, default="any")
+    state = CharField(max_length=10, default="waiting", index=True)
+    copied = TextField(default="[]")
+    time_limit_hours = IntegerField(null=True)
+    on_timeout = CharField(max_length=10, default="remind")
+    started_at = DateTimeField(null=True)
+    due_at = DateTimeField(null=True)
+    # When the time-limit job looks at this step next; moved on by each action it takes.
+    next_check_at = DateTimeField(null=True, index=True)
+    # Half the time limit: the approvers are nudged then, once (cleared when done).
+    nudge_at = DateTimeField(null=True, index=True)
+    escalated_at = DateTimeField(null=True)
+    reminders_sent = IntegerField(default=0)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("request", "round", "position"), True),)
+
+    @property
+    def display_name(self):
+        if self.kind == "allocation":
+            return _l("Allocation by the providing department")
+        return self.name_en if self.name_en and current_language() == "en" else self.name
+
+    @property
+    def state_label(self):
+        return STEP_STATES.get(self.state, self.state)
+
+    def spec(self, version):
+        return None if self.spec_index is None else version.steps[self.spec_index]
+
+    def waited(self, now=None):
+        if self.started_at is None:
+            return None
+        return (self.finished_at or now or utcnow()) - self.started_at
+
+    def overdue(self, now=None):
+        return self.state == "active" and self.due_at is not None and (now or utcnow()) > self.due_at
+
+    def seats(self):
+        return StepApprover.on_steps([self.id])
+
+    def pending_seats(self, escalated=True):
+        query = self.seats().where(StepApprover.state == "pending")
+        if not escalated:
+            query = query.where(StepApprover.reason != "escalated")
+        return list(query)
+
+    def decided_by(self):
+        return ", ".join(seat.user.name for seat in self.seats().where(
+            StepApprover.state.in_(["approved", "rejected", "returned"])))
+
+    def _activate(self, request):
+        if self.kind == "allocation":
+            entries = [{"kind": "provider_head"}]
+        else:
+            entries = self.spec(request.version)["approvers"]
+        now = utcnow()
+        self.state, self.started_at = "active", now
+        if self.time_limit_hours:
+            self.due_at = self.next_check_at = deadline(now, self.time_limit_hours)
+            self.nudge_at = deadline(now, self.time_limit_hours / 2)
+        self.save()
+        assigned = approvers.assign(request, entries)
+        for user, reason, replaces in assigned:
+            StepApprover.create(step=self, user=user, reason=reason, replaces=replaces)
+            if reason:
+                request.note(None, "substituted", self, detail={
+                    "to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+            tell(user, "approval.waiting", request, requester=request.requester.name)
+        if not assigned:
+            request.note(None, "unassigned", self)
+
+    def close(self, state):
+        """End this step; seats still waiting are not needed any more; copied people hear of it."""
+        self.state, self.finished_at = state, utcnow()
+        self.save()
+        (StepApprover.update(state="not_needed")
+         .where((StepApprover.step == self) & (StepApprover.state == "pending")).execute())
+        if state in ("approved", "rejected", "returned"):
+            request = self.request
+            for user in User.select().where(User.id.in_(json.loads(self.copied))):
+                tell(user, "request.copied", request, step=self.display_name, outcome=STEP_STATES[state])
+
+
+class StepApprover(BaseModel):
+    """A person's seat on a step: someone who decides, with their decision once made."""
+
+    step = ForeignKeyField(RequestStep, backref="approver_seats", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="approval_seats", on_delete="RESTRICT")
+    state = CharField(max_length=12, default="pending")
+    # "" named by the flow; "substitute", "own_request", "fallback" or "escalated" otherwise.
+    reason = CharField(max_length=12, default="")
+    replaces = ForeignKeyField(User, null=True, backref="replaced_seats", on_delete="RESTRICT")
+    added_at = DateTimeField(default=utcnow)
+    decided_at = DateTimeField(null=True)
+    comment = TextField(default="")
+
+    class Meta:
+        indexes = ((("step", "user"), True), (("user", "state"), False))
+
+    @property
+    def state_label(self):
+        return SEAT_STATES.get(self.state, self.state)
+
+    @classmethod
+    def waiting_count(cls, user):
+        """How many decisions wait for the user: one indexed count (pending seats exist only on
+        waiting steps)."""
+        return cls.select().where((cls.user == user) & (cls.state == "pending")).count()
+
+    @classmethod
+    def on_steps(cls, step_ids):
+        """The seats of these steps with their people (and whom they replace), in one query."""
+        Replaced = User.alias()
+        return (cls.select(cls, User, Replaced).join(User).switch(cls)
+                .join(Replaced, JOIN.LEFT_OUTER, on=(cls.replaces == Replaced.id))
+                .where(cls.step.in_(step_ids)).order_by(cls.added_at, cls.id))
+
+    @classmethod
+    def inbox(cls, user):
+        Requester = User.alias()
+        return (cls.select(cls, RequestStep, ResourceRequest, RequestType, Requester)
+                .join(RequestStep).join(ResourceRequest).join(RequestType)
+                .switch(ResourceRequest).join(Requester, on=(ResourceRequest.requester == Requester.id))
+                .where((cls.user == user) & (cls.state == "pending"))
+                .order_by(RequestStep.started_at, cls.id))
+
+    @classmethod
+    def next_for(cls, user):
+        return cls.inbox(user).first()
+
+    def mark(self, state, comment):
+        taken = (StepApprover.update(state=state, decided_at=utcnow(), comment=comment)
+                 .where((StepApprover.id == self.id) & (StepApprover.state == "pending")).execute())
+        if not taken:
+            raise Invalid(_l("You have already decided this step."))
+        self.state = state
+
+
+class RequestEvent(BaseModel):
+    """One line of a request's trail. Never changed once written."""
+
+    request = ForeignKeyField(ResourceRequest, backref="events", on_delete="CASCADE")
+    step = ForeignKeyField(RequestStep, null=True, backref="events", on_delete="CASCADE")
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(User, null=True, backref="request_events", on_delete="RESTRICT")
+    action = CharField(max_length=20)
+    comment = TextField(default="")
+    waited_seconds = IntegerField(null=True)
+    # Names as they were (who it was escalated to, who stood in for whom).
+    detail = TextField(default="{}")
+
+    def save(self, *args, **kwargs):
+        if self.id is not None and not kwargs.get("force_insert"):
+            raise RuntimeError("the request trail is append-only")
+        return super().save(*args, **kwargs)
+
+    @property
+    def action_label(self):
+        return ACTIONS.get(self.action, self.action)
+
+    @property
+    def details(self):
+        return json.loads(self.detail)
+
+    @property
+    def waited(self):
+        return None if self.waited_seconds is None else datetime.timedelta(seconds=self.waited_seconds)
+
+
+class Allocation(BaseModel):
+    """What the providing department commits: recorded in the allocation step, or what was asked
+    for when a flow without one is approved (commitment left empty)."""
+
+    request = ForeignKeyField(ResourceRequest, unique=True, backref="allocations", on_delete="CASCADE")
+    recorded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    recorded_at = DateTimeField(default=utcnow)
+    commitment = TextField()
+    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    amount_cents = BigIntegerField(null=True)
+    currency = CharField(max_length=3, default="")
+    starts_on = DateField(null=True)
+    ends_on = DateField(null=True)
+
+    @property
+    def amount(self):
+        return None if self.amount_cents is None else decimal.Decimal(self.amount_cents).scaleb(-2)
+
+
+def _plain(value):
+    return None if value is None else str(value)

@@ -1,0 +1,261 @@
+"""Filing requests, deciding them, and the lists that say where each one is and who holds it."""
+import datetime
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import format_currency, format_decimal, format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.accounts.models import User
+from portal.db import Invalid
+from portal.permissions import authorize, authorized, can
+from portal.render import render
+from portal.requests import approvers, fields, reports
+from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
+from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover
+from portal.requests.types import RequestType
+
+requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
+PAGE_SIZE = 50
+TABS = {"mine": _l("Filed by me"), "involved": _l("Passed through me"), "department": _l("My department"),
+        "all": _l("All requests")}
+DONE = {"approve": _l("You approved “%(title)s”."), "reject": _l("You rejected “%(title)s”."),
+        "return": _l("You sent “%(title)s” back for changes.")}
+
+
+@requests_bp.app_context_processor
+def _approvals_waiting():
+    def approvals_waiting():
+        return StepApprover.waiting_count(current_user) if current_user.is_authenticated else 0
+    return {"approvals_waiting": approvals_waiting}
+
+
+@requests_bp.app_template_filter("duration")
+def _duration(value):
+    """A time span in words, to the hour: "3 days", "5 hours"."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime.timedelta):
+        value = datetime.timedelta(hours=float(value))
+    return format_timedelta(value, granularity="minute", threshold=2)
+
+
+@requests_bp.app_template_filter("money")
+def _money(value, currency):
+    return format_currency(value, currency or "CNY")
+
+
+@requests_bp.app_template_filter("decimal")
+def _decimal(value):
+    return format_decimal(value)
+
+
+@requests_bp.app_template_filter("approver")
+def _approver(entry, names):
+    return approvers.describe(entry, names)
+
+
+@requests_bp.route("/")
+def index():
+    tabs = {key: label for key, label in TABS.items()
+            if key in ("mine", "involved") or (key == "department" and can(current_user, "list_department_requests"))
+            or (key == "all" and can(current_user, "list_all_requests"))}
+    tab = request.args.get("tab") if request.args.get("tab") in tabs else "mine"
+    query = {"mine": lambda: ResourceRequest.filed_by(current_user),
+             "involved": lambda: ResourceRequest.passed_through(current_user),
+             "department": lambda: ResourceRequest.of_department(current_user.heads),
+             "all": ResourceRequest.listing}[tab]()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = ResourceRequest.with_holders(query.paginate(page, PAGE_SIZE))
+    return render("requests/index.html", "requests/_list.html", items=items, tabs=tabs, tab=tab, page=page,
+                  page_size=PAGE_SIZE, can_see_reports=can(current_user, "view_request_reports"))
+
+
+@requests_bp.route("/approvals")
+def approvals():
+    return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
+                  decision_form=DecisionForm(formdata=None))
+
+
+# -- filing -----------------------------------------------------------------------------------
+
+@requests_bp.route("/new")
+def choose_type():
+    return render("requests/choose_type.html", types=RequestType.open_for_filing())
+
+
+@requests_bp.route("/new/<int:type_id>")
+def new(type_id):
+    request_type = authorized(RequestType, type_id, "file")
+    version = request_type.latest_version()
+    return render("requests/form.html", form=request_form(version), version=version, item=None)
+
+
+@requests_bp.route("/new/<int:type_id>", methods=["POST"])
+def create(type_id):
+    request_type = authorized(RequestType, type_id, "file")
+    version = request_type.latest_version()
+    form = request_form(version)
+    if form.validate_on_submit():
+        if form.version_id.data != str(version.id):
+            form.version_id.data = version.id
+            form.form_errors.append(_("The form of this request type changed while you were filling it in. "
+                                      "Check the fields below and send it again."))
+        else:
+            item = ResourceRequest.file(current_user, version, form.title.data, stored_values(form))
+            flash(_("Your request is filed. You can follow it here."), "success")
+            return redirect(url_for("requests.show", request_id=item.id), 303)
+    return render("requests/form.html", form=form, version=version, item=None)
+
+
+@requests_bp.route("/<int:request_id>/edit")
+def edit(request_id):
+    item = authorized(ResourceRequest, request_id, "resubmit")
+    if item.state != "returned":
+        flash(_("Only a request sent back for changes can be edited."), "info")
+        return redirect(url_for("requests.show", request_id=item.id), 303)
+    return render("requests/form.html", form=request_form(item.version, data=form_data(item)),
+                  version=item.version, item=item)
+
+
+@requests_bp.route("/<int:request_id>/edit", methods=["POST"])
+def resubmit(request_id):
+    item = authorized(ResourceRequest, request_id, "resubmit")
+    form = request_form(item.version)
+    if form.validate_on_submit():
+        try:
+            item.resubmit(current_user, form.title.data, stored_values(form))
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your request is sent again; its steps start over."), "success")
+            return redirect(url_for("requests.show", request_id=item.id), 303)
+    return render("requests/form.html", form=form, version=item.version, item=item)
+
+
+@requests_bp.route("/<int:request_id>/withdraw")
+def confirm_withdraw(request_id):
+    item = authorized(ResourceRequest, request_id, "withdraw")
+    return _show(item, "requests/_requester_actions.html", withdrawing=True)
+
+
+@requests_bp.route("/<int:request_id>/withdraw", methods=["POST"])
+def withdraw(request_id):
+    item = authorized(ResourceRequest, request_id, "withdraw")
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            item.withdraw(current_user, form.comment.data or "")
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your request is withdrawn."), "success")
+            return redirect(url_for("requests.show", request_id=item.id), 303)
+    return _show(item, "requests/_requester_actions.html", withdrawing=True, withdraw_form=form)
+
+
+# -- the decision screen ------------------------------------------------------------------------
+
+@requests_bp.route("/<int:request_id>")
+def show(request_id):
+    return _show(authorized(ResourceRequest, request_id))
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/decision")
+def decision(request_id, step_id):
+    item = authorized(ResourceRequest, request_id)
+    confirm = request.args.get("confirm")
+    return _show(item, "requests/_decision.html", step_id=step_id, confirm=confirm if confirm in DECISIONS else None)
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/approve", methods=["POST"])
+def approve(request_id, step_id):
+    return _decide(request_id, step_id, "approve")
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/reject", methods=["POST"])
+def reject(request_id, step_id):
+    return _decide(request_id, step_id, "reject")
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/return", methods=["POST"])
+def send_back(request_id, step_id):
+    return _decide(request_id, step_id, "return")
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/allocate", methods=["POST"])
+def allocate(request_id, step_id):
+    item = authorized(ResourceRequest, request_id)
+    form = AllocationForm()
+    if form.validate_on_submit():
+        try:
+            item.record_allocation(current_user, step_id, form.commitment.data, form.people_days.data,
+                                   form.amount.data, form.starts_on.data, form.ends_on.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("The allocation is recorded and the request is complete."), "success")
+            return _to_next()
+    return _show(item, allocation_form=form)
+
+
+@requests_bp.route("/reports")
+def report():
+    authorize("view_request_reports")
+    months = request.args.get("months", 6, type=int)
+    months = months if months in (3, 6, 12, 24) else 6
+    since = reports.first_day_months_ago(months)
+    return render("requests/reports.html", months=months,
+                  by_provider=reports.monthly_totals(since, "provider"),
+                  by_requester=reports.monthly_totals(since, "department"),
+                  step_times=reports.step_times(since), longest_waiting=ResourceRequest.with_holders(
+                      ResourceRequest.waiting_longest(viewer=current_user)))
+
+
+def _decide(request_id, step_id, decision):
+    item = authorized(ResourceRequest, request_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            item.decide(current_user, step_id, decision, form.comment.data or "")
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(DONE[decision] % {"title": item.title}, "success")
+            return _to_next()
+    return _show(item, "requests/_decision.html", step_id=step_id, confirm=decision, decision_form=form)
+
+
+def _to_next():
+    """After a decision, straight on to the next item waiting for this person."""
+    seat = StepApprover.next_for(current_user)
+    if seat is None:
+        flash(_("Nothing else is waiting for your decision."), "info")
+        return redirect(url_for("requests.approvals"), 303)
+    return redirect(url_for("requests.show", request_id=seat.step.request_id, _anchor="decision"), 303)
+
+
+def _show(item, fragment=None, **context):
+    item = ResourceRequest.get_by_id(item.id)
+    seat = item.seat_of(current_user)
+    steps = list(RequestStep.select().where(RequestStep.request == item)
+                 .order_by(RequestStep.round.desc(), RequestStep.position))
+    seats = {}
+    for s in StepApprover.on_steps([step.id for step in steps]):
+        seats.setdefault(s.step_id, []).append(s)
+    ids = {i for step in steps if step.spec_index is not None
+           for entry in step.spec(item.version)["approvers"] for i in entry.get("ids", [])}
+    names = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(ids)))}
+    context.setdefault("step_id", seat.step_id if seat else None)
+    context.setdefault("confirm", None)
+    context.setdefault("decision_form", DecisionForm(formdata=None))
+    if "allocation_form" not in context:
+        starts_on, ends_on = item.requested_period()
+        context["allocation_form"] = AllocationForm(formdata=None, data={
+            "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
+    context.setdefault("withdraw_form", WithdrawForm(formdata=None))
+    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
+                  operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
+                  allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
+                  may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)
