@@ -50,7 +50,7 @@ translations: $(COMPILED)
 # After adding or changing user-facing strings: refresh the catalogues, then translate.
 extract-messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-wrap
 
 clean:
 	rm -rf $(VENV) $(COMPILED)
