@@ -1,5 +1,6 @@
 """The audit trail: who changed what, when, old → new; written in the transaction of the change."""
 import datetime
+import decimal
 import enum
 import json
 
@@ -14,6 +15,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f")
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return value

@@ -51,8 +51,11 @@ def models():
     from portal.audit import AuditEntry
     from portal.auth import LoginAttempt, LoginSession
     from portal.mail import OutboxMessage
+    from portal.projects.feed import Mention, Photo, ProjectUpdate
+    from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
 
-    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage]
+    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
+            Project, ProjectDepartment, Target, CheckIn, Milestone, ProjectUpdate, Photo, Mention]
 
 
 def open_database(url):
