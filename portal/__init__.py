@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import auth, db, i18n, jobs, render
+    from portal import auth, db, i18n, jobs, markdown, render
     from portal.extensions import csrf, htmx, mail
 
     db.init_app(app)
@@ -30,14 +30,18 @@ def create_app(overrides=None):
     csrf.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
+    markdown.init_app(app)
 
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
     from portal.home.views import home
     from portal.notifications.views import outbox
+    from portal.projects.feed_views import updates
+    from portal.projects.target_views import targets
+    from portal.projects.views import projects
 
-    for blueprint in (accounts, users, departments, home, outbox):
+    for blueprint in (accounts, users, departments, home, outbox, projects, targets, updates):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command
