@@ -33,11 +33,13 @@ class ProjectUpdate(BaseModel):
 
     @classmethod
     def feed(cls, project, before=None):
-        """A page of the project's updates, newest first, older than the update `before`."""
+        """A page of the project's updates, newest first, older than the update `before`, and
+        whether older ones remain."""
         query = cls.select().where(cls.project == project.id)
         if before:
             query = query.where(cls.id < before)
-        return cls._with_details(query.order_by(cls.id.desc()).limit(cls.PAGE_SIZE))
+        rows = list(cls._with_details(query.order_by(cls.id.desc()).limit(cls.PAGE_SIZE + 1)))
+        return rows[:cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
 
     @classmethod
     def latest_for(cls, user, limit=5):

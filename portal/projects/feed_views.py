@@ -20,9 +20,9 @@ PHOTO_POLICY = "default-src 'none'; img-src 'self'; sandbox"
 @updates.route("/projects/<int:project_id>/updates")
 def index(project_id):
     project = authorized(Project, project_id)
-    before = request.args.get("before", type=int)
-    return render("projects/updates.html", "projects/_update_page.html", project=project,
-                  updates=list(ProjectUpdate.feed(project, before)))
+    updates, more = ProjectUpdate.feed(project, request.args.get("before", type=int))
+    return render("projects/updates.html", "projects/_update_page.html", project=project, updates=updates,
+                  more=more)
 
 
 @updates.route("/projects/<int:project_id>/updates", methods=["POST"])

@@ -208,6 +208,14 @@ class Project(BaseModel):
                             .where(ProjectUpdate.project == self.id)))
                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
 
+    def history_labels(self):
+        """{(object type, id): title} for the targets and milestones in `history()`."""
+        labels = {("Target", t.id): t.title for t in Target.select(Target.id, Target.title)
+                  .where(Target.project == self.id)}
+        labels.update({("Milestone", m.id): m.title for m in Milestone.select(Milestone.id, Milestone.title)
+                       .where(Milestone.project == self.id)})
+        return labels
+
     # -- behaviours -------------------------------------------------------------------------
 
     @classmethod
@@ -403,7 +411,7 @@ class Target(BaseModel):
                  .join_from(cls, Owner, on=(cls.owner == Owner.id))
                  .join_from(cls, Reporter, JOIN.LEFT_OUTER, on=(cls.checked_in_by == Reporter.id))
                  .where(Project.status.in_(LIVE) & status.in_([AT_RISK, OFF_TRACK]))
-                 .order_by(status.desc(), cls.due_date, cls.id))
+                 .order_by(status.desc(), cls.due_date, cls.id))  # "off_track" sorts after "at_risk"
         if department is not None:
             query = query.where(cls.department == department)
         return query

@@ -18,7 +18,6 @@ PAGE_SIZE = 30
 FILTERS = ["current", *STATUSES, "all"]
 projects.add_app_template_global(STATUSES, "statuses")
 projects.add_app_template_global(TARGET_STATUSES, "target_statuses")
-projects.add_app_template_global(ProjectUpdate.PAGE_SIZE, "feed_page_size")
 
 
 @projects.app_template_filter("number")
@@ -75,10 +74,11 @@ def show(project_id):
 def project_page(project, fragment=None, update_form=None, milestone_form=None, posted=None):
     """The project page, or one of its fragments; the forms passed in keep what was typed."""
     targets = list(Target.of_project(project))
+    updates, more = ProjectUpdate.feed(project)
     return render("projects/show.html", fragment, project=project, targets=targets,
                   progress=overall_progress(targets),
                   milestones=list(project.milestones.order_by(Milestone.due_date, Milestone.id)),
-                  updates=list(ProjectUpdate.feed(project)), today=today(), posted=posted,
+                  updates=updates, more=more, today=today(), posted=posted,
                   update_form=update_form or UpdateForm(formdata=None),
                   milestone_form=milestone_form or MilestoneForm(formdata=None),
                   close_form=CloseMilestoneForm(formdata=None))
@@ -126,7 +126,8 @@ def restore(project_id):
 @projects.route("/<int:project_id>/history")
 def history(project_id):
     project = authorized(Project, project_id)
-    return render("projects/history.html", project=project, entries=project.history().limit(200))
+    return render("projects/history.html", project=project, entries=project.history().limit(200),
+                  labels=project.history_labels())
 
 
 @projects.route("/<int:project_id>/milestones", methods=["POST"])

@@ -59,8 +59,13 @@ def test_on_a_phone_post_a_photo_update_and_check_in_then_see_the_chart(phone, m
     phone.get_by_role("button", name="Record check-in").tap()
     expect(phone.locator("#value-error")).to_contain_text("Enter a number between")
     expect(phone.locator("svg.trend circle.check-in")).to_have_count(1)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     assert ProjectUpdate.select().count() == 1 and target.check_ins().count() == 1
+
+    phone.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/", "/projects/", "/projects/%d" % project.id, "/targets/%d" % target.id,
+                 "/projects/%d/history" % project.id):
+        phone.goto(path)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path
 
 
 def test_a_bad_photo_on_a_phone_keeps_the_text(phone, make_department, make_user):

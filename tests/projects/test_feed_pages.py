@@ -141,3 +141,12 @@ def test_a_photo_whose_file_is_gone_is_404_not_500(client, company, make_project
         path.unlink()
     client.login(company.rnd_member)
     assert client.get("/photos/%d" % Photo.get().id).status_code == 404
+
+
+def test_a_feed_of_exactly_one_page_offers_nothing_older(client, company, make_project):
+    project = make_project()
+    for n in range(10):
+        ProjectUpdate.post(company.rnd_member, project, "update number %d" % n)
+    client.login(company.rnd_member)
+    page = client.get("/projects/%d" % project.id).get_data(as_text=True)
+    assert page.count('class="update"') == 10 and 'class="more"' not in page

@@ -145,8 +145,8 @@ def test_an_empty_or_oversized_update_is_refused(company, make_project):
 def test_the_feed_pages_newest_first(company, make_project):
     project = make_project()
     posted = [ProjectUpdate.post(company.rnd_member, project, "update %d" % n) for n in range(13)]
-    first = list(ProjectUpdate.feed(project))
-    assert [u.body for u in first] == ["update %d" % n for n in range(12, 2, -1)]
-    assert [u.body for u in ProjectUpdate.feed(project, before=first[-1].id)] == ["update 2", "update 1",
-                                                                                 "update 0"]
+    first, more = ProjectUpdate.feed(project)
+    assert [u.body for u in first] == ["update %d" % n for n in range(12, 2, -1)] and more
+    older, more = ProjectUpdate.feed(project, before=first[-1].id)
+    assert [u.body for u in older] == ["update 2", "update 1", "update 0"] and not more
     assert posted[0].author.name == "Zhou Jie"
