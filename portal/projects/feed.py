@@ -50,7 +50,6 @@ class ProjectUpdate(BaseModel):
     @classmethod
     def post(cls, by, project, body, pictures=()):
         """Post text and already checked photos (photos.Picture); mentions are stored with it."""
-        project._refuse_if_read_only()
         body = (body or "").strip()
         if not body and not pictures:
             raise Invalid(_l("Write something or add a photo."), "body")
@@ -61,6 +60,7 @@ class ProjectUpdate(BaseModel):
         written = []
         try:
             with db.atomic():
+                project.refuse_if_archived()
                 update = cls.create(project=project, author=by, body=body)
                 for picture in pictures:
                     token = secrets.token_urlsafe(18)
@@ -71,7 +71,8 @@ class ProjectUpdate(BaseModel):
                                  byte_size=len(picture.full))
                 # Notifications pick these up; the mention is stored whether or not they exist.
                 mentioned = mentioned_in(body, project.audience())
-                Mention.insert_many([{"project_update": update, "user": person} for person in mentioned]).execute()
+                if mentioned:
+                    Mention.insert_many([{"project_update": update, "user": p} for p in mentioned]).execute()
                 AuditEntry.record(by, "update.post", update, summary=body[:200], changes={
                     "photos": [None, len(pictures)], "mentions": [None, names(mentioned)]})
         except BaseException:

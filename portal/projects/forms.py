@@ -1,4 +1,5 @@
 """Forms for projects, targets, check-ins, milestones and updates."""
+import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -14,6 +15,8 @@ from portal.projects.feed import ProjectUpdate
 from portal.projects.models import DIRECTIONS, LIVE, STATUSES, VISIBILITIES, exact_number
 
 NONE = SelectChoice(0, _l("— choose —"))
+# 1,234,567.5 is a number; 1,5 is not (it is not clear whether it means 1.5 or 15).
+THOUSANDS = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
 
 
 class NumberField(Field):
@@ -34,7 +37,9 @@ class NumberField(Field):
     def process_formdata(self, valuelist):
         if not valuelist:
             return
-        text = valuelist[0].strip().replace(",", "").replace("，", "").replace(" ", "")
+        text = valuelist[0].strip().replace(" ", "")
+        if THOUSANDS.fullmatch(text):
+            text = text.replace(",", "").replace("，", "")
         if not text:
             self.data = None
             return

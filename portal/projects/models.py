@@ -1,5 +1,6 @@
 """Projects and their departments, targets with check-ins, milestones, and the updates feed."""
 import datetime
+import functools
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
@@ -87,6 +88,10 @@ class Project(BaseModel):
     visibility = CharField(max_length=20, default="company")
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        # A save writes only what the change set, never a stale copy of the rest of the row.
+        only_save_dirty = True
+
     def __str__(self):
         return self.name
 
@@ -108,13 +113,10 @@ class Project(BaseModel):
 
     # -- who sees it ------------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def department_ids(self):
-        if "_department_ids" not in self.__dict__:
-            self._department_ids = {row.department_id for row in
-                                    ProjectDepartment.select(ProjectDepartment.department)
-                                    .where(ProjectDepartment.project == self.id)}
-        return self._department_ids
+        return {row.department_id for row in ProjectDepartment.select(ProjectDepartment.department)
+                .where(ProjectDepartment.project == self.id)}
 
     def is_visible_to(self, user):
         return (user.is_admin or self.visibility == "company" or user.id == self.coordinator_id
@@ -197,7 +199,8 @@ class Project(BaseModel):
 
     def history(self):
         """Audit entries of the project and of its targets, milestones and updates, newest first."""
-        from portal.projects.feed import ProjectUpdate
+        from portal.projects.feed import ProjectUpdate  # the feed's module imports this one
+
         def of(model, ids):
             return (AuditEntry.object_type == model.__name__) & AuditEntry.object_id.in_(ids)
         return (AuditEntry.select()
@@ -233,9 +236,9 @@ class Project(BaseModel):
         return project
 
     def update_details(self, by, *, departments, **values):
-        self._refuse_if_read_only()
         self._check(values, departments)
         with db.atomic():
+            self.refuse_if_archived()
             old = {d.id: d for d in Department.select().where(Department.id.in_(list(self.department_ids)))}
             new = {d.id: d for d in departments}
             owning = Target.select(Target.department).where((Target.project == self.id)
@@ -250,18 +253,19 @@ class Project(BaseModel):
                 ProjectDepartment.delete().where((ProjectDepartment.project == self.id)
                                                  & ProjectDepartment.department.in_(list(old.keys() - new.keys()))
                                                  ).execute()
-                ProjectDepartment.insert_many([{"project": self, "department": new[i]}
-                                               for i in new.keys() - old.keys()]).execute()
+                added = [{"project": self, "department": new[i]} for i in new.keys() - old.keys()]
+                if added:
+                    ProjectDepartment.insert_many(added).execute()
                 changes["departments"] = [names(old.values()), names(new.values())]
-                self.__dict__.pop("_department_ids", None)
+                self.__dict__.pop("department_ids", None)
             if changes:
                 self.save()
                 AuditEntry.record(by, "project.update", self, changes)
         return changes
 
     def archive(self, by):
-        self._refuse_if_read_only()
         with db.atomic():
+            self.refuse_if_archived()
             changes = apply_changes(self, status="archived")
             self.save()
             AuditEntry.record(by, "project.archive", self, changes)
@@ -275,9 +279,11 @@ class Project(BaseModel):
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
 
-    def _refuse_if_read_only(self):
-        if self.read_only:
-            raise Invalid(_l("This project is archived and can no longer be changed."))
+    def refuse_if_archived(self, message=None, field=None):
+        """Refuse a change to an archived (read-only) project. Call it inside the change's
+        transaction: the row is read again there, so an archive that just happened counts."""
+        if Project.select().where((Project.id == self.id) & (Project.status == "archived")).exists():
+            raise Invalid(message or _l("This project is archived and can no longer be changed."), field)
 
     @staticmethod
     def _check(values, departments):
@@ -321,6 +327,9 @@ class Target(BaseModel):
     current_value = DecimalField(max_digits=15, decimal_places=4, null=True)
     checked_in_at = DateTimeField(null=True, index=True)
     checked_in_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        only_save_dirty = True
 
     def __str__(self):
         return self.title
@@ -433,18 +442,18 @@ class Target(BaseModel):
 
     @classmethod
     def define(cls, by, project, **values):
-        project._refuse_if_read_only()
         values = cls._checked(project, values)
         with db.atomic():
+            project.refuse_if_archived()
             target = cls.create(project=project, **values)
             AuditEntry.record(by, "target.create", target, {key: [None, shown(value)]
                                                             for key, value in values.items()})
         return target
 
     def update_details(self, by, **values):
-        self.project._refuse_if_read_only()
         values = self._checked(self.project, values)
         with db.atomic():
+            self.project.refuse_if_archived()
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
@@ -454,21 +463,25 @@ class Target(BaseModel):
     def check_in(self, by, value, note="", at=None):
         """Record a new value. History is never edited: a correction is another check-in.
         `at` backdates it, for importing a record kept elsewhere."""
-        if self.project.read_only:
-            raise Invalid(_l("This project is archived: it takes no new check-ins."), "value")
         value = exact_number(value, "value")
         note = (note or "").strip()
         if len(note) > 500:
             raise Invalid(_l("Keep the note under 500 characters."), "note")
         at = at or utcnow()
-        previous = self.current_value
         with db.atomic():
+            self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
+            previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
             check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
-            if self.checked_in_at is None or at >= self.checked_in_at:
-                apply_changes(self, current_value=value, checked_in_at=at, checked_in_by=by)
-                self.save()
+            # One statement, so a check-in arriving at the same moment cannot be overwritten by
+            # an older one; the latest by time stays the current value.
+            latest = (Target.update(current_value=value, checked_in_at=at, checked_in_by=by)
+                      .where((Target.id == self.id)
+                             & (Target.checked_in_at.is_null() | (Target.checked_in_at <= at))).execute())
             AuditEntry.record(by, "target.check_in", self, {"value": [shown(previous), shown(value)]},
                               summary=note)
+        if latest:
+            self.current_value, self.checked_in_at, self.checked_in_by = value, at, by
+            self._dirty.clear()
         return check_in
 
     @staticmethod
@@ -536,6 +549,9 @@ class Milestone(BaseModel):
     review_note = TextField(default="")
     created_at = DateTimeField(default=utcnow)
 
+    class Meta:
+        only_save_dirty = True
+
     def __str__(self):
         return self.title
 
@@ -549,10 +565,10 @@ class Milestone(BaseModel):
 
     @classmethod
     def plan(cls, by, project, title, due_date):
-        project._refuse_if_read_only()
         if not (title or "").strip():
             raise Invalid(_l("Give the milestone a title."), "title")
         with db.atomic():
+            project.refuse_if_archived()
             milestone = cls.create(project=project, title=title.strip(), due_date=due_date)
             AuditEntry.record(by, "milestone.create", milestone, {"title": [None, milestone.title],
                                                                   "due_date": [None, shown(due_date)]})
@@ -560,13 +576,13 @@ class Milestone(BaseModel):
 
     def close(self, by, review_note):
         """Close with a review (复盘): what went well, what did not, what to change."""
-        self.project._refuse_if_read_only()
         if self.closed:
             raise Invalid(_l("This milestone is already closed."), "review_note")
         review_note = (review_note or "").strip()
         if not review_note:
             raise Invalid(_l("Write a short review before closing the milestone."), "review_note")
         with db.atomic():
+            self.project.refuse_if_archived()
             changes = apply_changes(self, closed_at=utcnow(), closed_by=by, review_note=review_note)
             self.save()
             AuditEntry.record(by, "milestone.close", self, changes)

@@ -65,6 +65,10 @@ def test_editing_departments_records_old_and_new_and_refuses_dropping_an_owner_o
     changes = project.update_details(company.coordinator, departments=[company.sales, company.finance], **base)
     assert changes["departments"] == ["研发部, 销售部", "财务部, 销售部"]
     assert Project.get_by_id(project.id).department_ids == {company.sales.id, company.finance.id}
+    project.update_details(company.coordinator, departments=[company.sales], **base)
+    assert project.department_ids == {company.sales.id}
+    assert [e.action for e in AuditEntry.for_object(project)] == ["project.update", "project.update",
+                                                                  "project.create"]
 
 
 def test_archiving_makes_a_project_read_only_and_restoring_puts_it_on_hold(company, make_project, make_target):

@@ -93,7 +93,7 @@ def test_a_check_in_without_htmx_redirects_to_the_target(client, company, make_p
 
 @pytest.mark.parametrize("value, message", [("NaN", "Enter a number between"), ("1e309", "Enter a number between"),
                                             ("-inf", "Enter a number between"), ("lots", "Enter a number, like 12.5."),
-                                            ("", "This field is required.")])
+                                            ("1,5", "Enter a number, like 12.5."), ("", "This field is required.")])
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_bad_check_in_keeps_what_was_typed_and_saves_nothing(client, company, make_project, make_target, value,
                                                                message, htmx):

@@ -201,3 +201,21 @@ def test_check_in_values_are_checked_and_a_refusal_saves_nothing(make_project, m
         target.check_in(company.sales_member, "5", "x" * 501)
     assert refused.value.field == "note"
     assert CheckIn.select().count() == 0 and Target.get_by_id(target.id).current_value is None
+
+
+def test_a_stale_copy_neither_checks_in_after_an_archive_nor_undoes_a_check_in(make_project, make_target, company):
+    target = make_target(make_project())
+    stale = Target.get_by_id(target.id)
+    assert stale.project.status == "active"
+    target.check_in(company.sales_member, "150")
+    stale.update_details(company.coordinator, title="Orders signed", unit="units", baseline="100",
+                         target_value="200", direction="raise", start_date=START, due_date=DUE,
+                         department=company.sales, owner=company.sales_member, weight=1)
+    fresh = Target.get_by_id(target.id)
+    assert (fresh.title, fresh.current_value, fresh.checked_in_by) == ("Orders signed", 150, company.sales_member)
+
+    type(target.project).get_by_id(target.project_id).archive(company.coordinator)
+    with pytest.raises(Invalid) as refused:
+        stale.check_in(company.sales_member, "160")
+    assert "archived" in str(refused.value.message) and refused.value.field == "value"
+    assert CheckIn.select().count() == 1
