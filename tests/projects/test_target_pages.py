@@ -151,3 +151,15 @@ def test_only_the_projects_editors_edit_a_target(client, company, make_project, 
     assert client.post("/targets/%d/edit" % target.id, data=target_form(company)).status_code == 403
     sign_in_as(client, company.admin)
     assert client.get("/targets/%d/edit" % target.id).status_code == 200
+
+
+def test_the_target_page_with_htmx_is_just_its_tracking_fragment(client, company, make_project, make_target):
+    target = make_target(make_project())
+    target.check_in(company.sales_member, "130")
+    client.login(company.rnd_member)
+    fragment = client.get("/targets/%d" % target.id, headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert body.startswith('<div id="tracking">') and "<html" not in body and "<svg" in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    full = client.get("/targets/%d" % target.id).get_data(as_text=True)
+    assert "<html" in full and "How the status is worked out" in full
