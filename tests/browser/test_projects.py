@@ -89,12 +89,15 @@ def test_older_updates_load_as_the_reader_scrolls(page, make_department, make_us
     page.goto("/projects/%d" % project.id)
     articles = page.locator("#update-list article.update")
     expect(articles).to_have_count(10)
-    page.get_by_text("Update number 15", exact=True).scroll_into_view_if_needed()
-    page.locator("a.more").last.scroll_into_view_if_needed()
-    expect(articles).to_have_count(20)
-    page.locator("a.more").last.scroll_into_view_if_needed()
-    expect(articles).to_have_count(25)
-    expect(page.get_by_text("Update number 0", exact=True)).to_be_attached()
+    page.evaluate("window.stillTheSameDocument = true")
+    # Each poll scrolls to the bottom, as a reader would, until every page has come in.
+    page.wait_for_function("""() => {
+        window.scrollTo(0, document.body.scrollHeight);
+        return document.querySelectorAll("#update-list article.update").length === 25;
+    }""", polling=200)
+    expect(articles.last.locator(".prose")).to_have_text("Update number 0")
+    expect(page.locator("a.more")).to_have_count(0)
+    assert page.evaluate("window.stillTheSameDocument") is True
 
 
 def test_a_coordinator_sets_up_a_project_with_a_target_from_a_laptop(page, make_department, make_user):
