@@ -55,6 +55,17 @@ def test_the_dashboard_hides_everything_of_a_restricted_project_from_outsiders(c
     assert "<td>Sales</td><td>0</td>" in activity, "check-ins on projects one cannot see are not counted"
 
 
+def test_an_admin_without_a_department_sees_every_project_across_the_company(client, company, restricted,
+                                                                          make_user):
+    admin = make_user(department=False, role="admin", name="Root")
+    with time_machine.travel(NOW, tick=False):
+        restricted.targets.get().check_in(company.sales_member, "101")
+        client.login(admin)
+        page = client.get("/").get_data(as_text=True)
+    assert "Across the company" in page and "Margin" in page
+    assert "<td>Sales</td><td>1</td><td>1</td>" in page.replace("\n", "").replace("  ", "")
+
+
 def _grow(company, make_project, make_target, size):
     """Projects with targets in every state, check-ins, milestones and updates with photos and mentions."""
     picture = photos.prepare(upload(image_bytes()))
