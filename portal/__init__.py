@@ -30,7 +30,7 @@ def create_app(overrides=None):
     csrf.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
-    app.jinja_env.filters["markdown"] = markdown.to_html
+    markdown.init_app(app)
 
     from portal.accounts.departments import departments
     from portal.accounts.users import users
@@ -42,12 +42,15 @@ def create_app(overrides=None):
     from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
+    from portal.projects.feed_views import updates
+    from portal.projects.target_views import targets
+    from portal.projects.views import projects
     from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
 
-    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, meetings, minutes,
-                      requests_bp, request_types):
+    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, projects, targets,
+                      updates, meetings, minutes, requests_bp, request_types):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

@@ -15,10 +15,10 @@ def _plain(value):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f")
     if isinstance(value, (datetime.date, datetime.datetime, datetime.time)):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
     return value
 
 

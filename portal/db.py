@@ -67,11 +67,14 @@ def models():
     from portal.meetings.models import (ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries,
                                         MinutesVersion, SeriesDepartment, SeriesPerson)
     from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
+    from portal.projects.feed import Mention, Photo, ProjectUpdate
+    from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
     from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
             Notification, Preference, CompanyCalendar, ClosedDay, Digest,
+            Project, ProjectDepartment, Target, CheckIn, Milestone, ProjectUpdate, Photo, Mention,
             MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
             MinutesVersion,
             RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,

@@ -22,6 +22,7 @@ def demo_command(if_empty, size):
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
     from portal.meetings import demo as meetings_demo
+    from portal.projects import demo as projects_demo
     from portal.requests import demo as requests_demo
 
     with db.connection_context():
@@ -31,6 +32,7 @@ def demo_command(if_empty, size):
                 return
         else:
             departments = accounts_demo.seed(DEMO_PASSWORD, size)
+            projects_demo.seed(departments)
             meetings_demo.seed()
             requests_demo.seed(departments)
             if size == "large":

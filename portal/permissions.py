@@ -235,3 +235,66 @@ def _list_all_requests(user, _):
 @rule("view_request_reports")
 def _see_request_reports(user, _):
     return user.is_admin or user.is_coordinator or user.heads is not None
+# -- projects and targets -----------------------------------------------------------------
+# A restricted project is seen only by its departments, its coordinator and admins; whoever
+# cannot see a project cannot see anything inside it. Archived projects are read-only.
+
+@rule("start_project")
+def _start_project(user, _):
+    return user.is_admin or user.is_coordinator or user.heads is not None
+
+
+@rule("view", "Project")
+def _see_project(user, project):
+    return project.is_visible_to(user)
+
+
+@rule("edit", "Project")
+def _edit_project(user, project):
+    return not project.read_only and (user.is_admin or user.id == project.coordinator_id)
+
+
+@rule("archive", "Project")
+def _archive_project(user, project):
+    return not project.read_only and (user.is_admin or user.id == project.coordinator_id)
+
+
+@rule("restore", "Project")
+def _restore_project(user, project):
+    return project.read_only and (user.is_admin or user.id == project.coordinator_id)
+
+
+@rule("post_update", "Project")
+def _post_update(user, project):
+    return not project.read_only and (user.is_admin or project.takes_part(user))
+
+
+@rule("view", "Target")
+def _see_target(user, target):
+    return target.project.is_visible_to(user)
+
+
+@rule("edit", "Target")
+def _edit_target(user, target):
+    return _edit_project(user, target.project)
+
+
+@rule("check_in", "Target")
+def _check_in(user, target):
+    return not target.project.read_only and (user.id == target.owner_id
+                                             or user.department_id == target.department_id)
+
+
+@rule("view", "Milestone")
+def _see_milestone(user, milestone):
+    return milestone.project.is_visible_to(user)
+
+
+@rule("close", "Milestone")
+def _close_milestone(user, milestone):
+    return not milestone.closed and _edit_project(user, milestone.project)
+
+
+@rule("view", "Photo")
+def _see_photo(user, photo):
+    return photo.project_update.project.is_visible_to(user)

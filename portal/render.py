@@ -5,10 +5,12 @@ import json
 
 from flask import current_app, make_response, render_template, request, session
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.config import PROJECT_ROOT
+from portal.permissions import can
 
 ERROR_TEXT = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
@@ -105,3 +107,9 @@ def init_app(app):
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(InternalServerError, _error)
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["can"] = _can
+
+
+def _can(action, obj=None):
+    """`can(action, obj)` in templates: may the signed-in user do it? (shows or hides controls)"""
+    return can(current_user, action, obj)

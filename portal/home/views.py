@@ -1,22 +1,32 @@
-"""The start page and the health check."""
+"""The start page (what needs attention across the shared goals) and the health check."""
 from flask import Blueprint, jsonify
 from flask_login import current_user
 from peewee import PeeweeException
 
 from portal import auth
-from portal.accounts.models import User
 from portal.db import db
+from portal.projects.feed import ProjectUpdate
+from portal.projects.models import CheckIn, Project, Target, today, week_start
 from portal.render import render
 
 home = Blueprint("home", __name__)
+ATTENTION_LIMIT = 15
 
 
 @home.route("/")
 def index():
-    colleagues = (User.directory().where((User.department == current_user.department_id)
-                                         & User.active & (User.id != current_user.id))
-                  if current_user.department_id else [])
-    return render("home/index.html", colleagues=colleagues)
+    on = today()
+    department = current_user.department_id
+    elsewhere = Target.needing_attention(current_user, on=on)
+    mine = []
+    if department is not None:
+        mine = list(Target.needing_attention(current_user, department, on).limit(ATTENTION_LIMIT))
+        elsewhere = elsewhere.where(Target.department != department)
+    return render("home/index.html", today=on,
+                  projects=list(Project.with_details(Project.mine(current_user))),
+                  mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)),
+                  updates=list(ProjectUpdate.latest_for(current_user)),
+                  activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))
 
 
 @home.route("/healthz")

@@ -28,6 +28,7 @@ SELF_SERVICE = {
     "requests.index": "lists requests the signed-in user filed or handled; wider tabs ask can()",
     "requests.approvals": "the signed-in user's own approval inbox",
     "requests.choose_type": "lists the request types open to everyone for filing",
+    "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
 }
 
 _serial = itertools.count(1)
@@ -317,3 +318,87 @@ def _outsiders_request_step(world):
     request, title = _filed_request(world, "outsider")
     return Sample("a step of the outsider's request",
                   {"request_id": request.id, "step_id": request.active_step().id}, [request], (title,))
+
+
+# -- projects and targets -------------------------------------------------------------------------
+
+def _project(world, visibility):
+    """A project of our department and the office, open to the company or to its participants only."""
+    import datetime
+
+    from portal.projects.models import Project, Target
+    name = world.unique("Secret project" if visibility == "participants" else "Open project")
+    project = Project.start(None, name=name, goal="", coordinator=world.user("coordinator"),
+                            departments=[world.ours, world.office], start_date=datetime.date(2026, 1, 1),
+                            end_date=datetime.date(2026, 12, 31), status="active", visibility=visibility)
+    target_title = world.unique("Secret target")
+    target = Target.define(None, project, title=target_title, unit="units", baseline="100", target_value="200",
+                           direction="raise", start_date=datetime.date(2026, 1, 1),
+                           due_date=datetime.date(2026, 12, 31), department=world.ours, owner=world.user("member"),
+                           weight=1)
+    return project, target, name, target_title
+
+
+def _theirs_only_project(world):
+    """A participants-only project of the other department, coordinated by the outsider."""
+    import datetime
+
+    from portal.projects.models import Project
+    name = world.unique("Their secret project")
+    return Project.start(None, name=name, goal="", coordinator=world.user("outsider"), departments=[world.theirs],
+                         start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31),
+                         status="active", visibility="participants"), name
+
+
+@sample("project_id")
+def _open_project(world):
+    project, _, name, _ = _project(world, "company")
+    return Sample("a company-wide project", {"project_id": project.id}, [project], ())
+
+
+@sample("project_id")
+def _restricted_project(world):
+    project, name = _theirs_only_project(world)
+    return Sample("another department's restricted project", {"project_id": project.id}, [project], (name,))
+
+
+@sample("target_id")
+def _open_target(world):
+    _, target, _, _ = _project(world, "company")
+    return Sample("a target of a company-wide project", {"target_id": target.id}, [target], ())
+
+
+@sample("target_id")
+def _restricted_target(world):
+    _, target, name, title = _project(world, "participants")
+    return Sample("a target of a restricted project", {"target_id": target.id}, [target], (name, title))
+
+
+@sample("milestone_id")
+def _restricted_milestone(world):
+    import datetime
+
+    from portal.projects.models import Milestone
+    project, _, name, _ = _project(world, "participants")
+    title = world.unique("Secret milestone")
+    milestone = Milestone.plan(None, project, title, datetime.date(2026, 6, 30))
+    return Sample("a milestone of a restricted project", {"milestone_id": milestone.id}, [milestone], (name, title))
+
+
+@sample("photo_id")
+def _restricted_photo(world):
+    import io
+
+    from PIL import Image
+    from werkzeug.datastructures import FileStorage
+
+    from portal.projects import photos
+    from portal.projects.feed import ProjectUpdate
+    project, _, name, _ = _project(world, "participants")
+    data = io.BytesIO()
+    Image.new("RGB", (32, 24), (10, 120, 200)).save(data, "JPEG")
+    picture = photos.prepare(FileStorage(stream=io.BytesIO(data.getvalue()), filename="p.jpg"))
+    text = world.unique("Secret update")
+    update = ProjectUpdate.post(world.user("member"), project, text, [picture])
+    photo = update.photos.first()
+    return Sample("a photo of a restricted project", {"photo_id": photo.id}, [photo], (name, text))

@@ -1,0 +1,129 @@
+"""The updates feed of a project: short posts with photos and @mentions, newest first."""
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, Load, TextField
+
+from portal.accounts.models import Department, User
+from portal.audit import AuditEntry
+from portal.db import BaseModel, Invalid, db, utcnow
+from portal.projects.models import Project, names
+
+
+class ProjectUpdate(BaseModel):
+    project = ForeignKeyField(Project, backref="updates", on_delete="CASCADE")
+    author = ForeignKeyField(User, backref="updates", on_delete="RESTRICT")
+    body = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("project", "id"), False),)
+
+    PAGE_SIZE = 10
+    MAX_LENGTH = 5000
+    MAX_PHOTOS = 6
+
+    @classmethod
+    def _with_details(cls, query):
+        mentions = Mention.select(Mention, User).join(User)
+        return (query.select_extend(User, Department).join_from(cls, User, on=(cls.author == User.id))
+                .join_from(User, Department, JOIN.LEFT_OUTER)
+                .with_related(Load(ProjectUpdate.photos), Load(ProjectUpdate.mentions, mentions)))
+
+    @classmethod
+    def feed(cls, project, before=None):
+        """A page of the project's updates, newest first, older than the update `before`, and
+        whether older ones remain."""
+        query = cls.select().where(cls.project == project.id)
+        if before:
+            query = query.where(cls.id < before)
+        rows = list(cls._with_details(query.order_by(cls.id.desc()).limit(cls.PAGE_SIZE + 1)))
+        return rows[:cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
+
+    @classmethod
+    def latest_for(cls, user, limit=5):
+        query = (cls.select(cls, Project).join(Project).where(Project.visibility_for(user))
+                 .order_by(cls.id.desc()).limit(limit))
+        return cls._with_details(query)
+
+    @classmethod
+    def post(cls, by, project, body, pictures=()):
+        """Post text and already checked photos (photos.Picture); mentions are stored with it."""
+        body = (body or "").strip()
+        if not body and not pictures:
+            raise Invalid(_l("Write something or add a photo."), "body")
+        if len(body) > cls.MAX_LENGTH:
+            raise Invalid(_l("Keep an update under 5,000 characters."), "body")
+        if len(pictures) > cls.MAX_PHOTOS:
+            raise Invalid(_l("Add at most %(n)d photos to one update.", n=cls.MAX_PHOTOS), "photos")
+        written = []
+        try:
+            with db.atomic():
+                project.refuse_if_archived()
+                update = cls.create(project=project, author=by, body=body)
+                for picture in pictures:
+                    token = secrets.token_urlsafe(18)
+                    written += picture.write(token)
+                    Photo.create(project_update=update, token=token, extension=picture.extension,
+                                 content_type=picture.content_type, width=picture.width, height=picture.height,
+                                 thumb_width=picture.thumb_width, thumb_height=picture.thumb_height,
+                                 byte_size=len(picture.full))
+                # Notifications pick these up; the mention is stored whether or not they exist.
+                mentioned = mentioned_in(body, project.audience())
+                if mentioned:
+                    Mention.insert_many([{"project_update": update, "user": p} for p in mentioned]).execute()
+                AuditEntry.record(by, "update.post", update, summary=body[:200], changes={
+                    "photos": [None, len(pictures)], "mentions": [None, names(mentioned)]})
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        return update
+
+
+def mentioned_in(text, people):
+    """The people named as @name or @email-name in text; the longest name wins at each @."""
+    handles = sorted(((handle.lower(), person) for person in people
+                      for handle in {person.name, person.email.split("@")[0]} if handle),
+                     key=lambda pair: -len(pair[0]))
+    found = {}
+    lowered = text.lower()
+    # An @ right after a letter or digit is part of an email address, not a mention.
+    for match in re.finditer(r"(?<![a-z0-9_.])@", lowered):
+        start = match.end()
+        for handle, person in handles:
+            end = start + len(handle)
+            if lowered.startswith(handle, start) and not re.match(r"[a-z0-9_]", lowered[end:end + 1]):
+                found.setdefault(person.id, person)
+                break
+    return list(found.values())
+
+
+class Photo(BaseModel):
+    project_update = ForeignKeyField(ProjectUpdate, backref="photos", on_delete="CASCADE")
+    # A random name on disk: nothing the uploader typed reaches the file system or a header.
+    token = CharField(max_length=40, unique=True)
+    extension = CharField(max_length=5)
+    content_type = CharField(max_length=20)
+    width = IntegerField()
+    height = IntegerField()
+    thumb_width = IntegerField()
+    thumb_height = IntegerField()
+    byte_size = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+    def file_name(self, thumb=False):
+        return "%s%s.%s" % (self.token, ".thumb" if thumb else "", self.extension)
+
+    @property
+    def download_name(self):
+        return "photo-%d.%s" % (self.id, self.extension)
+
+
+class Mention(BaseModel):
+    project_update = ForeignKeyField(ProjectUpdate, backref="mentions", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="mentions", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("project_update", "user"), True),)

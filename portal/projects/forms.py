@@ -1,0 +1,160 @@
+"""Forms for projects, targets, check-ins, milestones and updates."""
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
+from wtforms import (DateField, Field, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.accounts.models import Department, User
+from portal.db import Invalid
+from portal.forms import Form
+from portal.projects.feed import ProjectUpdate
+from portal.projects.models import DIRECTIONS, LIVE, STATUSES, VISIBILITIES, exact_number
+
+NONE = SelectChoice(0, _l("— choose —"))
+# 1,234,567.5 is a number; 1,5 is not (it is not clear whether it means 1.5 or 15).
+THOUSANDS = re.compile(r"[+-]?\d{1,3}([,，]\d{3})+(\.\d*)?")
+
+
+class NumberField(Field):
+    """An exact decimal typed by a person: spaces, thousands separators and full-width digits
+    are forgiven; NaN, infinities and absurd sizes are refused with a message."""
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(self.data.normalize(), "f") if isinstance(self.data, Decimal) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip().replace(" ", "")
+        if THOUSANDS.fullmatch(text):
+            text = text.replace(",", "").replace("，", "")
+        if not text:
+            self.data = None
+            return
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(_l("Enter a number, like 12.5.")) from None
+        try:
+            self.data = exact_number(text, self.name)
+        except Invalid as invalid:
+            self.data = None
+            raise ValueError(invalid.message) from None
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _people():
+    return {u.id: u for u in User.directory().where(User.active == True)}  # noqa: E712
+
+
+def _departments():
+    return {d.id: d for d in Department.ordered()}
+
+
+class ProjectForm(Form):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    goal = TextAreaField(_l("Goal"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 4})
+    coordinator = SelectField(_l("Coordinator"), coerce=int)
+    departments = CheckboxesField(_l("Participating departments"), coerce=int)
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    end_date = DateField(_l("End date"), validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=[SelectChoice(key, STATUSES[key]) for key in LIVE + ("done",)])
+    visibility = RadioField(_l("Who may see it"), choices=[SelectChoice(k, v) for k, v in VISIBILITIES.items()],
+                            default="company")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = _people()
+        self.coordinator.choices = [NONE] + [SelectChoice(u.id, "%s · %s" % (u.name, u.department or "—"))
+                                             for u in self.people.values()]
+        self.all_departments = _departments()
+        self.departments.choices = [SelectChoice(d.id, d.display_name) for d in self.all_departments.values()]
+
+    def values(self):
+        return dict(name=self.name.data, goal=self.goal.data or "",
+                    coordinator=self.people.get(self.coordinator.data),
+                    departments=[self.all_departments[i] for i in self.departments.data or ()
+                                 if i in self.all_departments],
+                    start_date=self.start_date.data, end_date=self.end_date.data, status=self.status.data,
+                    visibility=self.visibility.data)
+
+
+class TargetForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Unit"), validators=[Optional(), Length(max=30)],
+                       render_kw={"placeholder": _l("e.g. 万元, %, units")})
+    direction = RadioField(_l("Direction"), choices=[SelectChoice(k, v) for k, v in DIRECTIONS.items()],
+                           default="raise")
+    baseline = NumberField(_l("Baseline"), validators=[InputRequired()])
+    target_value = NumberField(_l("Target"), validators=[InputRequired()])
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    due_date = DateField(_l("Due date"), validators=[InputRequired()])
+    department = SelectField(_l("Owning department"), coerce=int)
+    owner = SelectField(_l("Owner"), coerce=int)
+    weight = IntegerField(_l("Weight"), default=1, validators=[InputRequired(), NumberRange(1, 100)],
+                          render_kw={"inputmode": "numeric"})
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project_departments = {d.id: d for d in Department.ordered().where(
+            Department.id.in_(list(project.department_ids)))}
+        self.department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
+                                            for d in self.project_departments.values()]
+        self.people = {u.id: u for u in User.directory().where(
+            (User.active == True) & User.department.in_(list(project.department_ids)))}  # noqa: E712
+        self.owner.choices = [NONE] + [SelectChoice(u.id, "%s · %s" % (u.name, u.department))
+                                       for u in self.people.values()]
+
+    def values(self):
+        return dict(title=self.title.data, unit=self.unit.data or "", direction=self.direction.data,
+                    baseline=self.baseline.data, target_value=self.target_value.data,
+                    start_date=self.start_date.data, due_date=self.due_date.data,
+                    department=self.project_departments.get(self.department.data),
+                    owner=self.people.get(self.owner.data), weight=self.weight.data)
+
+
+class CheckInForm(Form):
+    value = NumberField(_l("New value"), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)],
+                         render_kw={"rows": 2, "maxlength": 500})
+
+
+class MilestoneForm(Form):
+    title = StringField(_l("Milestone"), validators=[DataRequired(), Length(max=200)])
+    due_date = DateField(_l("Due date"), validators=[InputRequired()])
+
+
+class CloseMilestoneForm(Form):
+    review_note = TextAreaField(_l("Review (复盘)"), validators=[DataRequired(), Length(max=5000)],
+                                render_kw={"rows": 4})
+
+
+class UpdateForm(Form):
+    body = TextAreaField(_l("Update"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*"})
+
+    @property
+    def uploads(self):
+        """The files actually chosen (a browser sends an empty part when none is)."""
+        return [f for f in self.photos.data or () if getattr(f, "filename", "")]
+
+    def validate_photos(self, field):
+        if len(self.uploads) > ProjectUpdate.MAX_PHOTOS:
+            raise ValidationError(_l("Add at most %(n)d photos to one update.", n=ProjectUpdate.MAX_PHOTOS))

@@ -1,0 +1,603 @@
+"""Projects and their departments, targets with check-ins, milestones, and the updates feed."""
+import datetime
+import functools
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+                    Load, SqliteDatabase, TextField, Value, fn)
+
+from portal.accounts.models import Department, User
+from portal.audit import AuditEntry, apply_changes
+from portal.db import BaseModel, Invalid, db, utcnow
+
+STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
+            "archived": _l("Archived")}
+LIVE = ("planned", "active", "on_hold")
+VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
+DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
+
+# The status rule, stated on every target page: progress is compared with the straight line
+# from the baseline on the start date to the target on the due date.
+ON_TRACK, AT_RISK, OFF_TRACK = "on_track", "at_risk", "off_track"
+TARGET_STATUSES = {ON_TRACK: _l("On track"), AT_RISK: _l("At risk"), OFF_TRACK: _l("Off track")}
+AT_RISK_LAG = 10
+OFF_TRACK_LAG = 25
+GRACE_DAYS = 14
+
+# Values keep four decimals and stay below 10¹¹ so that SQLite, which stores them as doubles,
+# gives back exactly what was written.
+LARGEST = Decimal("99999999999.9999")
+QUANTUM = Decimal("0.0001")
+
+
+def today():
+    """The date in the company's time zone: the day targets are measured against."""
+    zone = zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
+    return datetime.datetime.now(zone).date()
+
+
+def local_date(moment):
+    """The company-time date of a naive UTC timestamp."""
+    zone = zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
+    return moment.replace(tzinfo=datetime.UTC).astimezone(zone).date()
+
+
+def week_start(zone_name):
+    """Monday 00:00 of this week in a time zone, as naive UTC."""
+    now = datetime.datetime.now(zoneinfo.ZoneInfo(zone_name))
+    monday = (now - datetime.timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    return monday.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def exact_number(value, field):
+    """A finite decimal in range, rounded to four places; anything else is refused on `field`."""
+    try:
+        number = Decimal(str(value) if isinstance(value, float) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        number = None
+    if number is None or not number.is_finite() or abs(number) > LARGEST:
+        raise Invalid(_l("Enter a number between -99,999,999,999 and 99,999,999,999."), field)
+    return number.quantize(QUANTUM)
+
+
+def overall_progress(targets):
+    """Weighted mean of the targets' progress, each capped to 0–100; None without targets."""
+    targets = list(targets)
+    if not targets:
+        return None
+    return sum(t.weight * t.capped_progress for t in targets) / sum(t.weight for t in targets)
+
+
+def _days(later, earlier):
+    """Whole days from `earlier` to `later`, as SQL."""
+    if isinstance(db.obj, SqliteDatabase):
+        return fn.julianday(later) - fn.julianday(earlier)
+    return later - earlier  # PostgreSQL: date minus date is a number of days.
+
+
+class Project(BaseModel):
+    name = CharField(max_length=200)
+    goal = TextField(default="")
+    coordinator = ForeignKeyField(User, backref="coordinated_projects", on_delete="RESTRICT")
+    start_date = DateField()
+    end_date = DateField()
+    status = CharField(max_length=20, default="planned", index=True)
+    visibility = CharField(max_length=20, default="company")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        # A save writes only what the change set, never a stale copy of the rest of the row.
+        only_save_dirty = True
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def visibility_label(self):
+        return VISIBILITIES.get(self.visibility, self.visibility)
+
+    @property
+    def restricted(self):
+        return self.visibility == "participants"
+
+    @property
+    def read_only(self):
+        return self.status == "archived"
+
+    # -- who sees it ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def department_ids(self):
+        return {row.department_id for row in ProjectDepartment.select(ProjectDepartment.department)
+                .where(ProjectDepartment.project == self.id)}
+
+    def is_visible_to(self, user):
+        return (user.is_admin or self.visibility == "company" or user.id == self.coordinator_id
+                or user.department_id in self.department_ids)
+
+    def takes_part(self, user):
+        """The coordinator and members of participating departments: who posts updates."""
+        return user.id == self.coordinator_id or user.department_id in self.department_ids
+
+    @classmethod
+    def visibility_for(cls, user):
+        """The SQL condition, on Project, that `is_visible_to(user)` answers for one project."""
+        if user.is_admin:
+            return Value(True)
+        condition = (cls.visibility == "company") | (cls.coordinator == user.id)
+        if user.department_id is not None:
+            condition |= cls.id.in_(ProjectDepartment.select(ProjectDepartment.project)
+                                    .where(ProjectDepartment.department == user.department_id))
+        return condition
+
+    @classmethod
+    def visible_to(cls, user):
+        return cls.select().where(cls.visibility_for(user))
+
+    def audience(self):
+        """Active people who may see this project, by name."""
+        query = User.select().where(User.active == True).order_by(User.name)  # noqa: E712
+        if self.visibility == "company":
+            return query
+        return query.where((User.role == "admin") | (User.id == self.coordinator_id)
+                           | User.department.in_(list(self.department_ids)))
+
+    # -- lists ------------------------------------------------------------------------------
+
+    @classmethod
+    def listing(cls, user, status="current", search=""):
+        """Projects the user may see, with coordinator; `current` means all but archived."""
+        query = (cls.visible_to(user).select_extend(User).join(User, on=(cls.coordinator == User.id))
+                 .order_by(cls.status == "archived", cls.end_date, cls.name))
+        if status == "current":
+            query = query.where(cls.status != "archived")
+        elif status in STATUSES:
+            query = query.where(cls.status == status)
+        if search:
+            query = query.where(cls.name.contains(search) | cls.goal.contains(search))
+        return query
+
+    @classmethod
+    def mine(cls, user):
+        """Live projects the user coordinates or whose departments include theirs."""
+        mine = cls.coordinator == user.id
+        if user.department_id is not None:
+            mine |= cls.id.in_(ProjectDepartment.select(ProjectDepartment.project)
+                               .where(ProjectDepartment.department == user.department_id))
+        return (cls.visible_to(user).select_extend(User).join(User, on=(cls.coordinator == User.id))
+                .where(mine & cls.status.in_(LIVE)).order_by(cls.end_date, cls.name))
+
+    @staticmethod
+    def with_details(query):
+        """Attach departments and targets to each project of `query`: two queries, not two per project."""
+        participants = ProjectDepartment.select(ProjectDepartment, Department).join(Department)
+        return query.with_related(Load(Project.participants, participants), Load(Project.targets))
+
+    @property
+    def departments(self):
+        links = self.participants
+        if not isinstance(links, list):  # not attached by with_details(): fetch them joined
+            links = links.select(ProjectDepartment, Department).join(Department)
+        return sorted((link.department for link in links), key=lambda d: d.name)
+
+    @property
+    def progress(self):
+        return overall_progress(self.targets)
+
+    def status_counts(self, on=None):
+        counts = dict.fromkeys(TARGET_STATUSES, 0)
+        for target in self.targets:
+            counts[target.status_on(on or today())] += 1
+        return counts
+
+    def history(self):
+        """Audit entries of the project and of its targets, milestones and updates, newest first."""
+        from portal.projects.feed import ProjectUpdate  # the feed's module imports this one
+
+        def of(model, ids):
+            return (AuditEntry.object_type == model.__name__) & AuditEntry.object_id.in_(ids)
+        return (AuditEntry.select()
+                .where((AuditEntry.object_type == "Project") & (AuditEntry.object_id == self.id)
+                       | of(Target, Target.select(Target.id).where(Target.project == self.id))
+                       | of(Milestone, Milestone.select(Milestone.id).where(Milestone.project == self.id))
+                       | of(ProjectUpdate, ProjectUpdate.select(ProjectUpdate.id)
+                            .where(ProjectUpdate.project == self.id)))
+                .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))
+
+    def history_labels(self):
+        """{(object type, id): title} for the targets and milestones in `history()`."""
+        labels = {("Target", t.id): t.title for t in Target.select(Target.id, Target.title)
+                  .where(Target.project == self.id)}
+        labels.update({("Milestone", m.id): m.title for m in Milestone.select(Milestone.id, Milestone.title)
+                       .where(Milestone.project == self.id)})
+        return labels
+
+    # -- behaviours -------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, by, *, name, goal, coordinator, departments, start_date, end_date, status="planned",
+              visibility="company"):
+        values = dict(name=name, goal=goal, coordinator=coordinator, start_date=start_date, end_date=end_date,
+                      status=status, visibility=visibility)
+        cls._check(values, departments)
+        with db.atomic():
+            project = cls.create(**values)
+            ProjectDepartment.insert_many([{"project": project, "department": d} for d in departments]).execute()
+            AuditEntry.record(by, "project.create", project, {
+                **{key: [None, shown(value)] for key, value in values.items() if key != "goal"},
+                "departments": [None, names(departments)]})
+        return project
+
+    def update_details(self, by, *, departments, **values):
+        self._check(values, departments)
+        with db.atomic():
+            self.refuse_if_archived()
+            old = {d.id: d for d in Department.select().where(Department.id.in_(list(self.department_ids)))}
+            new = {d.id: d for d in departments}
+            owning = Target.select(Target.department).where((Target.project == self.id)
+                                                            & Target.department.in_(list(old.keys() - new.keys())))
+            target = owning.first()
+            if target is not None:
+                raise Invalid(_l("%(department)s owns targets in this project; give them to another "
+                                 "department before removing it.", department=old[target.department_id]),
+                              "departments")
+            changes = apply_changes(self, **values)
+            if old.keys() != new.keys():
+                ProjectDepartment.delete().where((ProjectDepartment.project == self.id)
+                                                 & ProjectDepartment.department.in_(list(old.keys() - new.keys()))
+                                                 ).execute()
+                added = [{"project": self, "department": new[i]} for i in new.keys() - old.keys()]
+                if added:
+                    ProjectDepartment.insert_many(added).execute()
+                changes["departments"] = [names(old.values()), names(new.values())]
+                self.__dict__.pop("department_ids", None)
+            if changes:
+                self.save()
+                AuditEntry.record(by, "project.update", self, changes)
+        return changes
+
+    def archive(self, by):
+        with db.atomic():
+            self.refuse_if_archived()
+            changes = apply_changes(self, status="archived")
+            self.save()
+            AuditEntry.record(by, "project.archive", self, changes)
+
+    def restore(self, by):
+        """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
+        if not self.read_only:
+            raise Invalid(_l("This project is not archived."))
+        with db.atomic():
+            changes = apply_changes(self, status="on_hold")
+            self.save()
+            AuditEntry.record(by, "project.restore", self, changes)
+
+    def refuse_if_archived(self, message=None, field=None):
+        """Refuse a change to an archived (read-only) project. Call it inside the change's
+        transaction: the row is read again there, so an archive that just happened counts."""
+        if Project.select().where((Project.id == self.id) & (Project.status == "archived")).exists():
+            raise Invalid(message or _l("This project is archived and can no longer be changed."), field)
+
+    @staticmethod
+    def _check(values, departments):
+        if not (values.get("name") or "").strip():
+            raise Invalid(_l("Give the project a name."), "name")
+        coordinator = values["coordinator"]
+        if coordinator is None or not coordinator.active:
+            raise Invalid(_l("Choose an active person as coordinator."), "coordinator")
+        if not departments:
+            raise Invalid(_l("Choose at least one participating department."), "departments")
+        if values["end_date"] < values["start_date"]:
+            raise Invalid(_l("The end date cannot be before the start date."), "end_date")
+        if values["status"] not in LIVE + ("done",):
+            raise Invalid(_l("Choose a status from the list."), "status")
+        if values["visibility"] not in VISIBILITIES:
+            raise Invalid(_l("Choose who may see the project."), "visibility")
+
+
+class ProjectDepartment(BaseModel):
+    project = ForeignKeyField(Project, backref="participants", on_delete="CASCADE")
+    department = ForeignKeyField(Department, backref="project_links", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("project", "department"), True),)
+
+
+class Target(BaseModel):
+    project = ForeignKeyField(Project, backref="targets", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    unit = CharField(max_length=30, default="")
+    baseline = DecimalField(max_digits=15, decimal_places=4)
+    target_value = DecimalField(max_digits=15, decimal_places=4)
+    direction = CharField(max_length=10, default="raise")
+    start_date = DateField()
+    due_date = DateField()
+    department = ForeignKeyField(Department, backref="targets", on_delete="RESTRICT")
+    owner = ForeignKeyField(User, backref="owned_targets", on_delete="RESTRICT")
+    weight = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    # The latest check-in, kept with it in the same transaction, so lists need no subquery.
+    current_value = DecimalField(max_digits=15, decimal_places=4, null=True)
+    checked_in_at = DateTimeField(null=True, index=True)
+    checked_in_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        only_save_dirty = True
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def direction_label(self):
+        return DIRECTIONS.get(self.direction, self.direction)
+
+    # -- progress and status ----------------------------------------------------------------
+
+    def progress_of(self, value):
+        """Percent of the way from baseline to target that `value` stands at (may pass 100 or go below 0)."""
+        return (value - self.baseline) * 100 / (self.target_value - self.baseline)
+
+    @property
+    def progress(self):
+        """Progress at the latest check-in; None before the first."""
+        return None if self.current_value is None else self.progress_of(self.current_value)
+
+    @property
+    def capped_progress(self):
+        return min(max(self.progress or Decimal(0), Decimal(0)), Decimal(100))
+
+    def expected_progress(self, on=None):
+        """Where the straight line from baseline to target stands on a date, in percent."""
+        on = on or today()
+        if on <= self.start_date:
+            return Decimal(0)
+        if on >= self.due_date:
+            return Decimal(100)
+        return Decimal((on - self.start_date).days * 100) / (self.due_date - self.start_date).days
+
+    def lag(self, on=None):
+        """Points by which progress trails the line (negative: ahead)."""
+        return self.expected_progress(on) - (self.progress or Decimal(0))
+
+    def status_on(self, on):
+        if self.current_value is None and (on - self.start_date).days < GRACE_DAYS:
+            return ON_TRACK
+        lag = self.lag(on)
+        if lag > OFF_TRACK_LAG:
+            return OFF_TRACK
+        if lag > AT_RISK_LAG:
+            return AT_RISK
+        return ON_TRACK
+
+    @property
+    def status(self):
+        return self.status_on(today())
+
+    @property
+    def status_label(self):
+        return TARGET_STATUSES[self.status]
+
+    @classmethod
+    def status_sql(cls, on=None):
+        """The same rule as `status_on`, as a SQL expression over Target's columns."""
+        on = on or today()
+        elapsed = _days(Value(on), cls.start_date)
+        expected = Case(None, [(cls.start_date >= on, 0), (cls.due_date <= on, 100)],
+                        elapsed * 100.0 / _days(cls.due_date, cls.start_date))
+        progress = ((fn.COALESCE(cls.current_value, cls.baseline) - cls.baseline) * 100.0
+                    / (cls.target_value - cls.baseline))
+        lag = expected - progress
+        return Case(None, [(cls.current_value.is_null() & (elapsed < GRACE_DAYS), ON_TRACK),
+                           (lag > OFF_TRACK_LAG, OFF_TRACK), (lag > AT_RISK_LAG, AT_RISK)], ON_TRACK)
+
+    @classmethod
+    def visible_to(cls, user):
+        """Targets of projects the user may see, with their project."""
+        return cls.select(cls, Project).join(Project).where(Project.visibility_for(user))
+
+    @classmethod
+    def at_risk(cls, on=None):
+        return cls.select().where(cls.status_sql(on) == AT_RISK)
+
+    @classmethod
+    def off_track(cls, on=None):
+        return cls.select().where(cls.status_sql(on) == OFF_TRACK)
+
+    @classmethod
+    def needing_attention(cls, user, department=None, on=None):
+        """At-risk and off-track targets of live projects the user sees, worst first, with who
+        owns them and who last checked in."""
+        Owner, Reporter = User.alias(), User.alias()
+        status = cls.status_sql(on)
+        query = (cls.visible_to(user).select_extend(Owner, Reporter)
+                 .join_from(cls, Owner, on=(cls.owner == Owner.id))
+                 .join_from(cls, Reporter, JOIN.LEFT_OUTER, on=(cls.checked_in_by == Reporter.id))
+                 .where(Project.status.in_(LIVE) & status.in_([AT_RISK, OFF_TRACK]))
+                 .order_by(status.desc(), cls.due_date, cls.id))  # "off_track" sorts after "at_risk"
+        if department is not None:
+            query = query.where(cls.department == department)
+        return query
+
+    @classmethod
+    def of_project(cls, project):
+        """The project's targets with owning department, owner and who last checked in."""
+        Owner, Reporter = User.alias(), User.alias()
+        return (cls.select(cls, Department, Owner, Reporter).join(Department)
+                .join_from(cls, Owner, on=(cls.owner == Owner.id))
+                .join_from(cls, Reporter, JOIN.LEFT_OUTER, on=(cls.checked_in_by == Reporter.id))
+                .where(cls.project == project.id).order_by(cls.due_date, cls.id))
+
+    def check_ins(self):
+        return (CheckIn.select(CheckIn, User).join(User).where(CheckIn.target == self.id)
+                .order_by(CheckIn.created_at.desc(), CheckIn.id.desc()))
+
+    # -- behaviours -------------------------------------------------------------------------
+
+    @classmethod
+    def define(cls, by, project, **values):
+        values = cls._checked(project, values)
+        with db.atomic():
+            project.refuse_if_archived()
+            target = cls.create(project=project, **values)
+            AuditEntry.record(by, "target.create", target, {key: [None, shown(value)]
+                                                            for key, value in values.items()})
+        return target
+
+    def update_details(self, by, **values):
+        values = self._checked(self.project, values)
+        with db.atomic():
+            self.project.refuse_if_archived()
+            changes = apply_changes(self, **values)
+            if changes:
+                self.save()
+                AuditEntry.record(by, "target.update", self, changes)
+        return changes
+
+    def check_in(self, by, value, note="", at=None):
+        """Record a new value. History is never edited: a correction is another check-in.
+        `at` backdates it, for importing a record kept elsewhere."""
+        value = exact_number(value, "value")
+        note = (note or "").strip()
+        if len(note) > 500:
+            raise Invalid(_l("Keep the note under 500 characters."), "note")
+        at = at or utcnow()
+        with db.atomic():
+            self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
+            previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
+            check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
+            # One statement, so a check-in arriving at the same moment cannot be overwritten by
+            # an older one; the latest by time stays the current value.
+            latest = (Target.update(current_value=value, checked_in_at=at, checked_in_by=by)
+                      .where((Target.id == self.id)
+                             & (Target.checked_in_at.is_null() | (Target.checked_in_at <= at))).execute())
+            AuditEntry.record(by, "target.check_in", self, {"value": [shown(previous), shown(value)]},
+                              summary=note)
+        if latest:
+            self.current_value, self.checked_in_at, self.checked_in_by = value, at, by
+            self._dirty.clear()
+        return check_in
+
+    @staticmethod
+    def _checked(project, values):
+        values = dict(values)
+        if not (values.get("title") or "").strip():
+            raise Invalid(_l("Give the target a title."), "title")
+        values["baseline"] = exact_number(values["baseline"], "baseline")
+        values["target_value"] = exact_number(values["target_value"], "target_value")
+        if values["target_value"] == values["baseline"]:
+            raise Invalid(_l("The target must differ from the baseline, or there is nothing to reach."),
+                          "target_value")
+        if values["direction"] not in DIRECTIONS:
+            raise Invalid(_l("Choose whether the value should go up or down."), "direction")
+        if values["direction"] == "raise" and values["target_value"] < values["baseline"]:
+            raise Invalid(_l("To raise a value, the target must be above the baseline."), "target_value")
+        if values["direction"] == "lower" and values["target_value"] > values["baseline"]:
+            raise Invalid(_l("To lower a value, the target must be below the baseline."), "target_value")
+        if values["due_date"] <= values["start_date"]:
+            raise Invalid(_l("The due date must be after the start date."), "due_date")
+        department, owner = values["department"], values["owner"]
+        if department is None or department.id not in project.department_ids:
+            raise Invalid(_l("The owning department must take part in the project."), "department")
+        if owner is None or not owner.active or owner.department_id != department.id:
+            raise Invalid(_l("The owner must be an active member of the owning department."), "owner")
+        if not 1 <= values["weight"] <= 100:
+            raise Invalid(_l("The weight is a whole number from 1 to 100."), "weight")
+        return values
+
+
+class CheckIn(BaseModel):
+    target = ForeignKeyField(Target, backref="check_in_rows", on_delete="CASCADE")
+    author = ForeignKeyField(User, backref="check_ins", on_delete="RESTRICT")
+    value = DecimalField(max_digits=15, decimal_places=4)
+    note = CharField(max_length=500, default="")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+    @classmethod
+    def activity_since(cls, user, since):
+        """Each department's check-ins since a moment, on targets the user may see: how many,
+        by how many people, and the latest."""
+        visible = Target.select(Target.id).join(Project).where(Project.visibility_for(user))
+        check_ins = (cls.select(User.department.alias("department_id"), fn.COUNT(cls.id).alias("count"),
+                                fn.COUNT(cls.author.distinct()).alias("people"),
+                                fn.MAX(cls.created_at).alias("latest"))
+                     .join(User).where((cls.created_at >= since) & cls.target.in_(visible))
+                     .group_by(User.department))
+        counts = {row["department_id"]: row for row in check_ins.dicts()}
+        rows = []
+        for department in Department.ordered():
+            row = counts.get(department.id, {})
+            latest = row.get("latest")
+            if isinstance(latest, str):
+                latest = datetime.datetime.fromisoformat(latest)
+            rows.append((department, row.get("count", 0), row.get("people", 0), latest))
+        return sorted(rows, key=lambda r: -r[1])
+
+
+class Milestone(BaseModel):
+    project = ForeignKeyField(Project, backref="milestones", on_delete="CASCADE")
+    title = CharField(max_length=200)
+    due_date = DateField()
+    closed_at = DateTimeField(null=True)
+    closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    review_note = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        only_save_dirty = True
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def closed(self):
+        return self.closed_at is not None
+
+    @property
+    def overdue(self):
+        return not self.closed and self.due_date < today()
+
+    @classmethod
+    def plan(cls, by, project, title, due_date):
+        if not (title or "").strip():
+            raise Invalid(_l("Give the milestone a title."), "title")
+        with db.atomic():
+            project.refuse_if_archived()
+            milestone = cls.create(project=project, title=title.strip(), due_date=due_date)
+            AuditEntry.record(by, "milestone.create", milestone, {"title": [None, milestone.title],
+                                                                  "due_date": [None, shown(due_date)]})
+        return milestone
+
+    def close(self, by, review_note):
+        """Close with a review (复盘): what went well, what did not, what to change."""
+        if self.closed:
+            raise Invalid(_l("This milestone is already closed."), "review_note")
+        review_note = (review_note or "").strip()
+        if not review_note:
+            raise Invalid(_l("Write a short review before closing the milestone."), "review_note")
+        with db.atomic():
+            self.project.refuse_if_archived()
+            changes = apply_changes(self, closed_at=utcnow(), closed_by=by, review_note=review_note)
+            self.save()
+            AuditEntry.record(by, "milestone.close", self, changes)
+
+
+def shown(value):
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, BaseModel):
+        return str(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def names(items):
+    """People or departments by their recorded name (not the reader's language), for the audit log."""
+    return ", ".join(sorted(item.name for item in items)) or None
