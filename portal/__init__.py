@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import auth, db, i18n, jobs, render
+    from portal import auth, db, i18n, jobs, markdown, render
     from portal.extensions import csrf, htmx, mail
 
     db.init_app(app)
@@ -30,6 +30,7 @@ def create_app(overrides=None):
     csrf.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
+    markdown.init_app(app)
 
     from portal.accounts.departments import departments
     from portal.accounts.users import users
@@ -38,8 +39,10 @@ def create_app(overrides=None):
     from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
+    from portal.tasks.boards import boards
+    from portal.tasks.views import tasks
 
-    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar):
+    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, tasks, boards):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

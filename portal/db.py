@@ -52,9 +52,11 @@ def models():
     from portal.auth import LoginAttempt, LoginSession
     from portal.mail import OutboxMessage
     from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
+    from portal.tasks.models import ChecklistItem, Tag, Task, TaskComment, TaskDependency, TaskTag, TaskWatcher
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
-            Notification, Preference, CompanyCalendar, ClosedDay, Digest]
+            Notification, Preference, CompanyCalendar, ClosedDay, Digest,
+            Task, TaskDependency, TaskWatcher, Tag, TaskTag, ChecklistItem, TaskComment]
 
 
 def open_database(url):
