@@ -36,7 +36,7 @@ def create_app(overrides=None):
     from portal.accounts.users import users
     from portal.accounts.views import accounts
     from portal.home.views import home
-    from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
+    from portal.notifications import digest, reminders  # noqa: F401  (register their periodic jobs)
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.tasks.boards import boards
