@@ -12,6 +12,7 @@ def demo_command(if_empty):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
+    from portal.tasks import demo as tasks_demo
 
     with db.connection_context():
         if if_empty and User.select().exists():
@@ -19,7 +20,8 @@ def demo_command(if_empty):
             if User.by_email(accounts_demo.ACCOUNTS[0][0]) is None:
                 return
         else:
-            accounts_demo.seed(DEMO_PASSWORD)
+            departments = accounts_demo.seed(DEMO_PASSWORD)
+            tasks_demo.seed(departments)
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
     for email, role in accounts_demo.ACCOUNTS:
         click.echo("  %-32s %s" % (email, role))
