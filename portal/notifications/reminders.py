@@ -28,7 +28,7 @@ def remind_task_owners(now=None):
             continue
         if task.due_date < today:
             event = "task.overdue"
-        elif _last_working_day_before(calendar, closed, today, task.due_date):
+        elif _last_chance(calendar, closed, today, task.due_date):
             event = "task.due_soon"
         else:
             continue
@@ -40,9 +40,9 @@ def remind_task_owners(now=None):
     return sent
 
 
-def _last_working_day_before(calendar, closed, today, due):
-    """Due today, or no working day left between today and the due date (due on a holiday or weekend):
-    within 24 hours on an ordinary day, and never first heard of after the holiday."""
+def _last_chance(calendar, closed, today, due):
+    """Due today, or due before the next working day (on a weekend or holiday): within 24 hours on an
+    ordinary day, and never first heard of after the holiday."""
     day = today + datetime.timedelta(days=1)
     while day <= due:
         if calendar.is_working_day(day, closed):

@@ -34,7 +34,7 @@ class Board:
         if scope not in TITLES:
             abort(404)
         self.scope = scope
-        self.filters = filters = BoardFilterForm(args, urgent_only=scope == "priorities")
+        self.filters = filters = BoardFilterForm(args, scope)
         self.layout = "department" if scope == "priorities" else "status"
         self.key = Task.department if self.layout == "department" else Task.status
         self.department = None

@@ -121,14 +121,15 @@ class BoardFilterForm(Form):
     blocked = BooleanField(_l("Blocked"))
     side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
 
-    def __init__(self, formdata, urgent_only=False):
+    def __init__(self, formdata, scope):
         super().__init__(formdata=formdata)
-        self.department.choices = [SelectChoice(0, _l("Any"))] + [SelectChoice(d.id, d.display_name)
-                                                                  for d in Department.ordered()]
+        # On the department board the department is not a filter but the board itself.
+        self.department.choices = [SelectChoice(0, _l("Mine") if scope == "department" else _l("Any"))] + [
+            SelectChoice(d.id, d.display_name) for d in Department.ordered()]
         self.owner.choices = [SelectChoice(0, _l("Anyone"))] + [
             SelectChoice(user.id, user.name) for user in User.select(User.id, User.name)
             .where(User.active == True).order_by(User.name)]  # noqa: E712
-        priorities = URGENT if urgent_only else PRIORITIES
+        priorities = URGENT if scope == "priorities" else PRIORITIES
         self.priority.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(k, PRIORITIES[k]) for k in priorities]
         self.validate()
         # A bad value in a shared link is dropped, not an error page: the rest of the view still works.

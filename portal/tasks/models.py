@@ -6,6 +6,7 @@ import re
 import zoneinfo
 from urllib.parse import urlsplit
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField, fn)
@@ -20,6 +21,7 @@ PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"),
 URGENT = ("P0", "P1")
 STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
             "review": _l("In review"), "done": _l("Done")}
+VERSIONED = ("task.create", "task.update", "task.move")
 EDITABLE = ("title", "description", "owner", "requesting_department", "priority", "status", "due_date",
             "estimate_hours")
 # This many open P0s due in one week in one department cannot all come first: a collision.
@@ -56,10 +58,11 @@ class Stale(Invalid):
     """The task changed since the person loaded it; `current` is the task as it is now."""
 
     def __init__(self, current):
-        last = AuditEntry.for_object(current).first()
-        super().__init__(_l("%(name)s changed this task since you opened it, so nothing was saved. This is how "
-                            "it is now; make your change again if it still applies.",
-                            name=last.actor_name if last and last.actor_name else _l("Someone")))
+        # Comments and checklists do not change the version, so their authors are not the ones to name.
+        last = AuditEntry.for_object(current).where(AuditEntry.action.in_(VERSIONED)).first()
+        super().__init__(gettext("%(name)s changed this task since you opened it, so nothing was saved. This is "
+                                 "how it is now; make your change again if it still applies.",
+                                 name=last.actor_name if last and last.actor_name else gettext("Someone")))
         self.current = current
 
 
@@ -243,7 +246,7 @@ class Task(BaseModel):
         released = (Task.select(Task, User).join(User, on=Task.owner)
                     .where(Task.id.in_(TaskDependency.select(TaskDependency.task)
                                        .where(TaskDependency.blocked_by == self.id))
-                           & ~fn.EXISTS(still_waiting)))
+                           & (Task.status != "done") & ~fn.EXISTS(still_waiting)))
         for task in released:
             AuditEntry.record(by, "task.unblocked", task, summary=str(self))
             notify(task.owner, "blocker.done", link=task.link, blocker=str(self), title=task.title)
@@ -267,12 +270,12 @@ class Task(BaseModel):
         with db.atomic():
             if TaskDependency.select().where((TaskDependency.task == self.id)
                                              & (TaskDependency.blocked_by == blocker.id)).exists():
-                raise Invalid(_l("This task already waits for %(task)s.", task=str(blocker)), "blocker")
+                raise Invalid(gettext("This task already waits for %(task)s.", task=str(blocker)), "blocker")
             chain = blocker.waiting_chain(self)
             if chain:
                 titles = {t.id: str(t) for t in Task.select(Task.id, Task.title).where(Task.id.in_(chain))}
-                raise Invalid(_l("That would make these tasks wait for each other in a circle: %(cycle)s.",
-                                 cycle=" → ".join(titles[i] for i in [self.id, *chain])), "blocker")
+                raise Invalid(gettext("That would make these tasks wait for each other in a circle: %(cycle)s.",
+                                      cycle=" → ".join(titles[i] for i in [self.id, *chain])), "blocker")
             TaskDependency.create(task=self, blocked_by=blocker)
             AuditEntry.record(by, "task.blocker_add", self, {"blocked_by": [None, str(blocker)]})
 
@@ -436,11 +439,14 @@ def _with_people(query):
                                                                           on=Task.department)
 
 
+# Messages that quote what someone typed or named are formatted at once with gettext: a lazy
+# string counts as safe HTML in templates, so the quoted text would not be escaped.
 def _check_choices(priority="P2", status="todo"):
     if priority not in PRIORITIES:
-        raise Invalid(_l("There is no priority “%(value)s”; choose P0, P1, P2 or P3.", value=priority), "priority")
+        raise Invalid(gettext("There is no priority “%(value)s”; choose P0, P1, P2 or P3.", value=priority),
+                      "priority")
     if status not in STATUSES:
-        raise Invalid(_l("There is no status “%(value)s”; choose one of the board's columns.", value=status),
+        raise Invalid(gettext("There is no status “%(value)s”; choose one of the board's columns.", value=status),
                       "status")
 
 
@@ -448,7 +454,7 @@ def _check_owner(owner):
     if owner is None:
         raise Invalid(_l("Every task needs exactly one owner."), "owner")
     if not owner.active:
-        raise Invalid(_l("%(name)s has been deactivated; choose an active owner.", name=owner.name), "owner")
+        raise Invalid(gettext("%(name)s has been deactivated; choose an active owner.", name=owner.name), "owner")
 
 
 def _foreign(by, task):

@@ -129,6 +129,7 @@ def test_an_edit_made_on_an_old_version_is_refused_and_shows_the_current_state(c
     task = make_task(company.engineer)
     loaded = task.version
     task.revise(company.rnd_head, loaded, priority="P1")
+    task.comment(company.seller, "comments do not change the version")
     with pytest.raises(Stale) as stale:
         task.revise(company.engineer, loaded, title="my late edit")
     assert stale.value.current.priority == "P1" and stale.value.current.version == loaded + 1
@@ -191,8 +192,11 @@ def test_finishing_the_last_blocker_unblocks_the_task_and_tells_its_owner(compan
     waiting.add_blocker(company.seller, last)
     first.move(company.engineer, first.version, "done")
     assert [e for e, _ in _events(company.seller)] == [], "one blocker is still open"
+    already_done = make_task(company.engineer, title="早就做完了", status="done")
+    already_done.add_blocker(company.engineer, last)
     last.move(company.rnd_head, last.version, "done")
     assert _events(company.seller) == [("blocker.done", {"blocker": "#%d 说明书" % last.id, "title": "发布会"})]
+    assert [e for e, _ in _events(company.engineer)] == [], "a task already done is not unblocked"
     assert _history(waiting)[-1] == ("task.unblocked", {}, "#%d 说明书" % last.id)
     assert [t.open_blockers for t in Task.board(company.seller).where(Task.id == waiting.id)] == [0]
 

@@ -271,3 +271,43 @@ def test_a_hostile_title_is_stored_as_typed_and_shown_escaped(client, company, t
     for path in ("/tasks/%d" % task.id, "/boards/mine"):
         page = _text(client.get(path))
         assert "<img src=x" not in page and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+PAYLOADS = {"script": "<script>alert('x')</script>", "nul": "abc\x00def", "control": "tab\x07bell",
+            "huge": "x" * 1024 * 1024, "spaces": "   ", "unicode": "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ✓ 中文"}
+
+
+@pytest.mark.parametrize("field", ["title", "owner", "requesting_department", "priority", "status", "due_date",
+                                   "estimate_hours", "tags", "description", "reason", "version"])
+@pytest.mark.parametrize("payload", sorted(PAYLOADS))
+def test_hostile_input_to_the_task_form_gets_an_answer_and_saves_nothing_half(client, company, task, field,
+                                                                              payload):
+    client.login(company.engineer)
+    before = (Task.select().count(), AuditEntry.select().count())
+    response = client.post("/tasks/%d" % task.id, data=_edit(task, **{field: PAYLOADS[payload]}))
+    assert response.status_code in (200, 303)
+    body = _text(response)
+    assert "<script>alert('x')</script>" not in body
+    if response.status_code == 200:
+        assert 'class="error"' in body or "message-error" in body, "the refusal says why"
+        assert (Task.select().count(), AuditEntry.select().count()) == before
+        assert Task.get_by_id(task.id).version == 1
+
+
+@pytest.mark.parametrize("path, field", [("/tasks/{id}/comments", "body"), ("/tasks/{id}/checklist", "text"),
+                                         ("/tasks/{id}/blockers", "blocker")])
+@pytest.mark.parametrize("payload", sorted(PAYLOADS))
+def test_hostile_input_to_the_small_forms_is_answered(client, company, task, path, field, payload):
+    client.login(company.engineer)
+    response = client.post(path.format(id=task.id), data={field: PAYLOADS[payload]}, headers=HX)
+    assert response.status_code in (200, 303)
+    assert "<script>alert('x')</script>" not in _text(response)
+
+
+def test_a_hostile_title_quoted_in_a_refusal_is_escaped(client, company, task, make_task):
+    hostile = make_task(company.engineer, title="<img src=x onerror=alert(1)>")
+    hostile.add_blocker(company.engineer, task)
+    client.login(company.engineer)
+    response = client.post("/tasks/%d/blockers" % task.id, data={"blocker": str(hostile.id)}, headers=HX)
+    assert "circle" in _text(response) and "<img src=x" not in _text(response)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in _text(response)
