@@ -39,7 +39,7 @@ def create_app(overrides=None):
     from portal.meetings import schedule  # noqa: F401  (registers the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
     from portal.meetings.views import meetings
-    from portal.notifications import digest  # noqa: F401  (registers the digest's periodic jobs)
+    from portal.notifications import digest, reminders  # noqa: F401  (register their periodic jobs)
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.projects.feed_views import updates
@@ -48,9 +48,11 @@ def create_app(overrides=None):
     from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.tasks.boards import boards
+    from portal.tasks.views import tasks
 
     for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, projects, targets,
-                      updates, meetings, minutes, requests_bp, request_types):
+                      updates, tasks, boards, meetings, minutes, requests_bp, request_types):
         app.register_blueprint(blueprint)
 
     from portal.demo import demo_command

@@ -71,10 +71,12 @@ def models():
     from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
     from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
+    from portal.tasks.models import ChecklistItem, Tag, Task, TaskComment, TaskDependency, TaskTag, TaskWatcher
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
             Notification, Preference, CompanyCalendar, ClosedDay, Digest,
             Project, ProjectDepartment, Target, CheckIn, Milestone, ProjectUpdate, Photo, Mention,
+            Task, TaskDependency, TaskWatcher, Tag, TaskTag, ChecklistItem, TaskComment,
             MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
             MinutesVersion,
             RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,

@@ -24,6 +24,7 @@ def demo_command(if_empty, size):
     from portal.meetings import demo as meetings_demo
     from portal.projects import demo as projects_demo
     from portal.requests import demo as requests_demo
+    from portal.tasks import demo as tasks_demo
 
     with db.connection_context():
         if if_empty and User.select().exists():
@@ -33,6 +34,7 @@ def demo_command(if_empty, size):
         else:
             departments = accounts_demo.seed(DEMO_PASSWORD, size)
             projects_demo.seed(departments)
+            tasks_demo.seed(departments)
             meetings_demo.seed()
             requests_demo.seed(departments)
             if size == "large":

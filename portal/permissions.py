@@ -298,3 +298,32 @@ def _close_milestone(user, milestone):
 @rule("view", "Photo")
 def _see_photo(user, photo):
     return photo.project_update.project.is_visible_to(user)
+# -- tasks ----------------------------------------------------------------------------------
+
+@rule("create_task")
+def _create_task(user, _):
+    return True  # anyone may ask anyone: the point is that every ask has one owner
+
+
+@rule("view", "Task")
+def _see_task(user, task):
+    return True  # company-wide transparency: every board shows everyone's work
+
+
+@rule("edit", "Task")
+def _edit_task(user, task):
+    if user.is_admin or user.is_coordinator or user.id in (task.owner_id, task.created_by_id):
+        return True
+    # A head belongs to the department they head, so `heads` costs no query per task.
+    head_of = user.heads
+    return head_of is not None and head_of.id in (task.department_id, task.requesting_department_id)
+
+
+@rule("comment", "Task")
+def _comment_task(user, task):
+    return True
+
+
+@rule("watch", "Task")
+def _watch_task(user, task):
+    return True

@@ -66,6 +66,7 @@ def _sample(field):
     if isinstance(field, DateTimeField):
         return datetime.datetime(2026, 1, 1, 9, 0) + datetime.timedelta(hours=n)
     if isinstance(field, DateField):
+        # Distinct days: a unique date column (closed_day.day) is filled again before each migration.
         return datetime.date(2026, 1, 1) + datetime.timedelta(days=n)
     if isinstance(field, DecimalField):
         return decimal.Decimal("1.5")

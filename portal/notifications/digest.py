@@ -6,8 +6,9 @@ digest says stays in one place.
 """
 import datetime
 import zoneinfo
+from urllib.parse import urlsplit
 
-from flask_babel import force_locale, format_timedelta, gettext
+from flask_babel import force_locale, format_date, format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
@@ -18,6 +19,9 @@ from portal.meetings.models import Meeting
 from portal.notifications.models import CompanyCalendar, Digest, Notification
 from portal.requests.models import StepApprover
 from portal.requests.notices import request_path
+from portal.tasks.models import Task, local_today
+
+TASKS_LISTED = 20
 
 SECTIONS = []
 
@@ -27,6 +31,30 @@ def section(title):
         SECTIONS.append((title, build))
         return build
     return register
+
+
+@section(_l("Overdue"))
+def _overdue_tasks(user, since):
+    today = local_today(user, since + datetime.timedelta(days=7))
+    return _task_items(user, Task.due_date < today)
+
+
+@section(_l("My open tasks by due date"))
+def _open_tasks(user, since):
+    today = local_today(user, since + datetime.timedelta(days=7))
+    return _task_items(user, Task.due_date.is_null() | (Task.due_date >= today))
+
+
+def _task_items(user, when):
+    tasks = list(Task.select().where((Task.owner == user) & (Task.status != "done") & when)
+                 .order_by(Task.due_date.asc(nulls="LAST"), Task.priority, Task.id).limit(TASKS_LISTED + 1))
+    items = [{"text": "%s · %s" % (task, task.priority), "link": task.link,
+              "note": gettext("due %(date)s", date=format_date(task.due_date)) if task.due_date else ""}
+             for task in tasks[:TASKS_LISTED]]
+    if len(tasks) > TASKS_LISTED:
+        items.append({"text": gettext("… and more on your board"),
+                      "link": urlsplit(mail.absolute_url("boards.show", scope="mine")).path, "note": ""})
+    return items
 
 
 @section(_l("Other news for you"))

@@ -29,6 +29,8 @@ SELF_SERVICE = {
     "requests.approvals": "the signed-in user's own approval inbox",
     "requests.choose_type": "lists the request types open to everyone for filing",
     "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
+    "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
+    "boards.column": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
 }
 
 _serial = itertools.count(1)
@@ -402,3 +404,54 @@ def _restricted_photo(world):
     update = ProjectUpdate.post(world.user("member"), project, text, [picture])
     photo = update.photos.first()
     return Sample("a photo of a restricted project", {"photo_id": photo.id}, [photo], (name, text))
+
+
+# -- tasks and boards --------------------------------------------------------------------------------
+
+def _task(world, owner_role="member", by_role=None):
+    from portal.tasks.models import Task
+    owner = world.user(owner_role)
+    return Task.open(world.user(by_role or owner_role), title=world.unique("Task"), owner=owner)
+
+
+@sample("task_id")
+def _members_task(world):
+    task = _task(world)
+    return Sample("the member's task", {"task_id": task.id}, [task], ())
+
+
+@sample("task_id")
+def _outsiders_task(world):
+    task = _task(world, "outsider")
+    return Sample("the outsider's task", {"task_id": task.id}, [task], ())
+
+
+@sample("task_id", "blocker_id")
+def _blocked_task(world):
+    task, blocker = _task(world), _task(world, "outsider")
+    task.add_blocker(world.user("member"), blocker)
+    return Sample("a task blocked by another department's", {"task_id": task.id, "blocker_id": blocker.id},
+                  [task, blocker], ())
+
+
+@sample("task_id", "item_id")
+def _checklist_item(world):
+    task = _task(world)
+    item = task.add_item(world.user("member"), world.unique("Step"))
+    return Sample("a checklist item", {"task_id": task.id, "item_id": item.id}, [task], ())
+
+
+@sample("scope")
+def _board_scopes(world):
+    return Sample("the company priorities board", {"scope": "priorities"}, [], ())
+
+
+@sample("scope", "key")
+def _board_column(world):
+    return Sample("a column of my board", {"scope": "mine", "key": "todo"}, [], ())
+
+
+@sample("scope", "task_id")
+def _move_on_my_board(world):
+    task = _task(world)
+    return Sample("a card on my board", {"scope": "mine", "task_id": task.id}, [task], ())

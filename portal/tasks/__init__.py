@@ -1,0 +1,1 @@
+"""Tasks with one owner each, and the priority boards."""

@@ -1,0 +1,172 @@
+"""The boards: my tasks, my department, company priorities; moving a card; a column's next cards."""
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.accounts.models import Department
+from portal.db import Invalid
+from portal.permissions import authorized, can
+from portal.render import render, toast, wants_fragment
+from portal.tasks.forms import BoardFilterForm, MoveForm
+from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Stale, Task, local_today
+
+boards = Blueprint("boards", __name__, url_prefix="/boards")
+PAGE = 30
+TITLES = {"mine": _l("My tasks"), "department": _l("My department"), "priorities": _l("Company priorities")}
+SIDES = {"all": _l("All our work"), "asked": _l("Asked of us"), "asking": _l("We asked of others")}
+
+
+@dataclass
+class Column:
+    key: str  # in element ids and URLs: a status, a department id, or "none"
+    label: str
+    count: int
+    cards: list
+
+
+class Board:
+    """One board as its URL describes it: the scope, the filters, and the query they make."""
+
+    def __init__(self, scope, args):
+        if scope not in TITLES:
+            abort(404)
+        self.scope = scope
+        self.filters = filters = BoardFilterForm(args, scope)
+        self.layout = "department" if scope == "priorities" else "status"
+        self.key = Task.department if self.layout == "department" else Task.status
+        self.department = None
+        criteria = {"department": filters.department.data or None, "owner": filters.owner.data or None,
+                    "priority": filters.priority.data or None, "tag": filters.tag.data or None,
+                    "overdue": filters.overdue.data, "blocked": filters.blocked.data}
+        if scope == "mine":
+            criteria["owner"] = current_user.id
+        elif scope == "department":
+            self.department = Department.get_or_none(
+                Department.id == (filters.department.data or current_user.department_id or 0))
+            side = filters.side.data
+            if side == "asking":
+                criteria.update(department=None, requesting_department=self.department, cross=True)
+            else:
+                criteria.update(department=self.department, cross=side == "asked")
+        else:
+            criteria.update(priority=criteria["priority"] or URGENT, open_only=True)
+        # Without a department to show, the department board asks for one instead of showing everything.
+        self.query = None if scope == "department" and self.department is None else Task.board(current_user,
+                                                                                               **criteria)
+
+    @property
+    def title(self):
+        return TITLES[self.scope]
+
+    def url(self, endpoint="boards.show", **values):
+        return url_for(endpoint, scope=self.scope, **self.filters.args(), **values)
+
+    def columns(self):
+        counts = Task.counts(self.query, self.key)
+        cards = Task.first_cards(self.query, self.key, PAGE)
+        if self.layout == "status":
+            return [Column(key, label, counts.get(key, 0), cards.get(key, [])) for key, label in STATUSES.items()]
+        names = {d.id: d.display_name for d in Department.select().where(Department.id.in_(list(counts)))}
+        present = sorted(counts, key=lambda d: (d is None, names.get(d, "")))
+        return [Column(self.column_key_for(d), names[d] if d else _("No department"), counts[d], cards.get(d, []))
+                for d in present]
+
+    def column_value(self, key):
+        """What the column named `key` in a URL groups by; LookupError for a column this board cannot have."""
+        if self.layout == "status":
+            if key not in STATUSES:
+                raise LookupError(key)
+            return key
+        if key == "none":
+            return None
+        if not key.isdigit():
+            raise LookupError(key)
+        return int(key)
+
+    def column_key(self, task):
+        return task.status if self.layout == "status" else self.column_key_for(task.department_id)
+
+    @staticmethod
+    def column_key_for(department_id):
+        return str(department_id) if department_id else "none"
+
+    def card(self, task_id):
+        """The task as this board shows it, or None when it no longer belongs on the board."""
+        return self.query.where(Task.id == task_id).first() if self.query is not None else None
+
+
+def _context(board, **extra):
+    return {"board": board, "titles": TITLES, "sides": SIDES, "today": local_today(current_user),
+            "statuses": STATUSES, "priorities": PRIORITIES, "can": can, **extra}
+
+
+@boards.route("/<scope>")
+def show(scope):
+    board = Board(scope, request.args)
+    columns, collisions = [], {}
+    if board.query is not None:
+        columns = board.columns()
+        if board.layout == "department":
+            collisions = Task.collisions(board.query, local_today(current_user))
+    response = render("tasks/board.html", "tasks/_board.html",
+                      **_context(board, columns=columns, page=PAGE,
+                                 collisions={board.column_key_for(d): weeks for d, weeks in collisions.items()}))
+    if wants_fragment():
+        # The filter form sends every field; the address bar gets only those that narrow the view.
+        response.headers["HX-Push-Url"] = board.url()
+    return response
+
+
+@boards.route("/<scope>/columns/<key>")
+def column(scope, key):
+    """A column's cards after the first page: the next batch for htmx, a page of its own without."""
+    board = Board(scope, request.args)
+    try:
+        value = board.column_value(key)
+    except LookupError:
+        abort(404)
+    if board.query is None:
+        abort(404)
+    offset = max(request.args.get("offset", PAGE, type=int) or 0, 0)
+    cards = Task.more_cards(board.query, board.key, value, offset, PAGE + 1)
+    label = STATUSES.get(key) or (Department.get_or_none(Department.id == value) or _("No department"))
+    return render("tasks/column.html", "tasks/_more.html",
+                  **_context(board, key=key, label=label, cards=cards[:PAGE], offset=offset, page_size=PAGE,
+                             next_offset=offset + PAGE if len(cards) > PAGE else None))
+
+
+@boards.route("/<scope>/tasks/<int:task_id>/move", methods=["POST"])
+def move(scope, task_id):
+    board = Board(scope, request.args)
+    task = authorized(Task, task_id, "edit")
+    form = MoveForm()
+    shown_in = request.form.get("column", "")
+    before = board.column_key(task)
+    code, problem = 200, None
+    try:
+        if not form.validate():
+            raise Invalid(next(iter(form.errors.values()))[0])
+        task = task.move(current_user, form.version.data, form.status.data)
+    except Stale as stale:
+        task, code, problem = stale.current, 409, stale.message
+    except Invalid as invalid:
+        code, problem = 422, invalid.message
+    if not wants_fragment():
+        # A plain form post (no JavaScript): back to the board, which shows the outcome.
+        flash(problem or _("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label),
+              "error" if problem else "success")
+        return redirect(board.url(), 303)
+    # Only what changed: the card, and the counts of the columns it left and entered.
+    counts = Task.counts(board.query, board.key) if board.query is not None else {}
+    changed = []
+    for key in sorted({shown_in, before, board.column_key(task)}):
+        try:
+            changed.append((key, counts.get(board.column_value(key), 0)))
+        except LookupError:
+            continue
+    response = render("tasks/_moved.html", "tasks/_moved.html", status=code,
+                      **_context(board, card=board.card(task.id), counts=changed))
+    return toast(response, problem, "error") if problem else response

@@ -1,0 +1,146 @@
+"""Forms for tasks, their parts, card moves and the boards' filters."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
+                     TextAreaField, ValidationError)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from portal.accounts.models import Department, User
+from portal.db import Invalid
+from portal.forms import Form
+from portal.tasks.models import PRIORITIES, STATUSES, TAG_LENGTH, URGENT
+
+NONE = SelectChoice(0, _l("— none —"))
+TASK_NUMBER = re.compile(r"^#?\s*(\d{1,9})$")
+
+
+class TaskForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    owner = SelectField(_l("Owner"), coerce=int, validate_choice=False)
+    requesting_department = SelectField(_l("Asked for by"), coerce=int)
+    # The model names an unknown priority or status more clearly than "Not a valid choice".
+    priority = SelectField(_l("Priority"), choices=[SelectChoice(k, v) for k, v in PRIORITIES.items()],
+                           validate_choice=False, default="P2")
+    status = SelectField(_l("Status"), choices=[SelectChoice(k, v) for k, v in STATUSES.items()],
+                         validate_choice=False, default="todo")
+    due_date = DateField(_l("Due date"), format=["%Y-%m-%d", "%Y/%m/%d"], validators=[Optional()],
+                         invalid_value_message=_l("Enter the date as YYYY-MM-DD, for example 2026-05-31."))
+    estimate_hours = DecimalField(_l("Estimate (hours)"), places=1,
+                                  validators=[Optional(), NumberRange(min=0, max=100000)])
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=400)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    reason = StringField(_l("Reason for this change"), validators=[Optional(), Length(max=300)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if task is None:
+            del self.version
+        people = User.directory().where(User.active | (User.id == (task.owner_id if task else 0)))
+        self.people = {user.id: user for user in people}
+        self.owner.choices = [SelectChoice(user.id, _person(user), optgroup=str(user.department or _l("No department")))
+                              for user in sorted(self.people.values(), key=_by_department)]
+        self.departments = {d.id: d for d in Department.ordered()}
+        self.requesting_department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
+                                                       for d in self.departments.values()]
+
+    @classmethod
+    def of(cls, task):
+        """The form filled with the task as it is (ids, not objects, for the choice fields)."""
+        return cls(task=task, data={
+            "title": task.title, "owner": task.owner_id, "requesting_department": task.requesting_department_id or 0,
+            "priority": task.priority, "status": task.status, "due_date": task.due_date,
+            "estimate_hours": task.estimate_hours, "tags": ", ".join(task.tag_names()),
+            "description": task.description, "version": task.version})
+
+    def chosen_owner(self):
+        owner = self.people.get(self.owner.data) or User.get_or_none(User.id == self.owner.data)
+        if owner is None:
+            raise Invalid(_l("Choose the owner from the list."), "owner")
+        return owner
+
+    def values(self):
+        """The task's fields as the form has them (the owner is resolved separately: it can be refused)."""
+        return {"title": self.title.data, "description": self.description.data or "",
+                "requesting_department": self.departments.get(self.requesting_department.data),
+                "priority": self.priority.data, "status": self.status.data, "due_date": self.due_date.data,
+                "estimate_hours": self.estimate_hours.data}
+
+    def rebase(self, version):
+        """After a refused stale edit: what the person typed stays, now against the current version."""
+        self.version.data = version
+        self.version.raw_data = [str(version)]
+
+
+def _person(user):
+    return user.name if user.active else "%s (%s)" % (user.name, _l("deactivated"))
+
+
+def _by_department(user):
+    return (user.department.name if user.department_id else "~", user.name)
+
+
+class MoveForm(Form):
+    status = StringField(validators=[DataRequired(message=_l("Choose a column to move the card to."))])
+    version = IntegerField(validators=[InputRequired(message=_l("Reload the board and try again."))])
+
+
+class BlockerForm(Form):
+    blocker = StringField(_l("Waits for task number"), validators=[DataRequired(), Length(max=20)])
+
+    def validate_blocker(self, field):
+        if not TASK_NUMBER.match(field.data or ""):
+            raise ValidationError(_l("Enter the number of the task, like 123."))
+
+    @property
+    def blocker_id(self):
+        return int(TASK_NUMBER.match(self.blocker.data).group(1))
+
+
+class CommentForm(Form):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=10000)])
+
+
+class ChecklistItemForm(Form):
+    text = StringField(_l("New item"), validators=[DataRequired(), Length(max=200)])
+
+
+class BoardFilterForm(Form):
+    """The filters of a board, read from the URL so a view can be bookmarked and shared."""
+
+    class Meta:
+        csrf = False
+
+    department = SelectField(_l("Department"), coerce=int, default=0)
+    owner = SelectField(_l("Owner"), coerce=int, default=0)
+    priority = SelectField(_l("Priority"), default="")
+    tag = StringField(_l("Tag"), validators=[Optional(), Length(max=TAG_LENGTH)], default="")
+    overdue = BooleanField(_l("Overdue"))
+    blocked = BooleanField(_l("Blocked"))
+    side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
+
+    def __init__(self, formdata, scope):
+        super().__init__(formdata=formdata)
+        # On the department board the department is not a filter but the board itself.
+        self.department.choices = [SelectChoice(0, _l("Mine") if scope == "department" else _l("Any"))] + [
+            SelectChoice(d.id, d.display_name) for d in Department.ordered()]
+        self.owner.choices = [SelectChoice(0, _l("Anyone"))] + [
+            SelectChoice(user.id, user.name) for user in User.select(User.id, User.name)
+            .where(User.active == True).order_by(User.name)]  # noqa: E712
+        priorities = URGENT if scope == "priorities" else PRIORITIES
+        self.priority.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(k, PRIORITIES[k]) for k in priorities]
+        self.validate()
+        # A bad value in a shared link is dropped, not an error page: the rest of the view still works.
+        for field in self:
+            if field.errors:
+                field.data = field.default
+                field.errors = []
+
+    def args(self, **changes):
+        """The filters that differ from the defaults, as URL parameters (with `changes` applied)."""
+        values = {field.name: field.data for field in self if field.data != field.default}
+        values.update(changes)
+        return {name: ("1" if value is True else value) for name, value in values.items()
+                if value not in (None, "", 0, False, "all")}

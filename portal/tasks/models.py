@@ -1,0 +1,517 @@
+"""Tasks with one owner each: priorities, dependencies across departments, checklists, comments,
+and the one filterable query every board is built from."""
+import collections
+import datetime
+import re
+import zoneinfo
+from urllib.parse import urlsplit
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField, fn)
+
+from portal import mail
+from portal.accounts.models import Department, User
+from portal.audit import AuditEntry, apply_changes
+from portal.db import BaseModel, Invalid, db, utcnow
+from portal.notifications.models import notify
+
+PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"), "P3": _l("P3 Low")}
+URGENT = ("P0", "P1")
+STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
+            "review": _l("In review"), "done": _l("Done")}
+VERSIONED = ("task.create", "task.update", "task.move")
+EDITABLE = ("title", "description", "owner", "requesting_department", "priority", "status", "due_date",
+            "estimate_hours")
+# This many open P0s due in one week in one department cannot all come first: a collision.
+COLLISION_AT = 2
+MAX_TAGS = 10
+TAG_LENGTH = 30
+_TAG_SEPARATORS = re.compile(r"[,，、;；]")
+ONE_DAY = datetime.timedelta(days=1)
+NEEDS_REASON = _l("Say briefly why: raising another department's task to P0/P1 or moving its due date "
+                  "needs a reason, which is kept in the history.")
+
+
+def local_today(user, now=None):
+    """Today's date where `user` is."""
+    now = now or utcnow()
+    return now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(user.timezone)).date()
+
+
+def parse_tags(text):
+    """Tag names from free text split at commas (also ，、;), trimmed, latin letters lowercased."""
+    names = []
+    for part in _TAG_SEPARATORS.split(text or ""):
+        name = " ".join(part.split()).lower()
+        if name and name not in names:
+            names.append(name)
+    if any(len(name) > TAG_LENGTH for name in names):
+        raise Invalid(_l("Keep each tag under %(n)d characters.", n=TAG_LENGTH), "tags")
+    if len(names) > MAX_TAGS:
+        raise Invalid(_l("A task takes at most %(n)d tags.", n=MAX_TAGS), "tags")
+    return names
+
+
+class Stale(Invalid):
+    """The task changed since the person loaded it; `current` is the task as it is now."""
+
+    def __init__(self, current):
+        # Comments and checklists do not change the version, so their authors are not the ones to name.
+        last = AuditEntry.for_object(current).where(AuditEntry.action.in_(VERSIONED)).first()
+        super().__init__(gettext("%(name)s changed this task since you opened it, so nothing was saved. This is "
+                                 "how it is now; make your change again if it still applies.",
+                                 name=last.actor_name if last and last.actor_name else gettext("Someone")))
+        self.current = current
+
+
+class Task(BaseModel):
+    title = CharField(max_length=200)
+    description = TextField(default="")
+    owner = ForeignKeyField(User, backref="owned_tasks", on_delete="RESTRICT")
+    # The owner's department at assignment, so boards and history stay put when people move.
+    department = ForeignKeyField(Department, null=True, backref="tasks", on_delete="SET NULL")
+    requesting_department = ForeignKeyField(Department, null=True, backref="requested_tasks", on_delete="SET NULL")
+    created_by = ForeignKeyField(User, null=True, backref="created_tasks", on_delete="SET NULL")
+    priority = CharField(max_length=2, default="P2")
+    status = CharField(max_length=10, default="todo")
+    due_date = DateField(null=True)
+    estimate_hours = DecimalField(max_digits=7, decimal_places=1, null=True, auto_round=True)
+    # Raised by every edit and move: a change made on an older version is refused, never merged.
+    version = IntegerField(default=1)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    done_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "priority", "due_date"), False),)
+
+    def __str__(self):
+        return "#%d %s" % (self.id, self.title)
+
+    @property
+    def link(self):
+        """The task's path, also outside a request (reminders are sent by a job)."""
+        return urlsplit(mail.absolute_url("tasks.show", task_id=self.id)).path
+
+    @property
+    def priority_label(self):
+        return PRIORITIES.get(self.priority, self.priority)
+
+    @property
+    def status_label(self):
+        return STATUSES.get(self.status, self.status)
+
+    def overdue(self, today):
+        return self.due_date is not None and self.status != "done" and self.due_date < today
+
+    def due_soon(self, today):
+        return self.due_date is not None and self.status != "done" and today <= self.due_date <= today + ONE_DAY
+
+    # -- what hangs off a task ---------------------------------------------------------------
+
+    def tag_names(self):
+        return [tag.name for tag in Tag.select().join(TaskTag).where(TaskTag.task == self.id).order_by(Tag.name)]
+
+    def watchers(self):
+        return User.select().join(TaskWatcher).where(TaskWatcher.task == self.id).order_by(User.name)
+
+    def watched_by(self, user):
+        return TaskWatcher.select().where((TaskWatcher.task == self.id) & (TaskWatcher.user == user.id)).exists()
+
+    def blockers(self):
+        """The tasks this one waits for, open ones first, with owner and department."""
+        return (_with_people(Task.select(Task, User, Department).join(
+                    TaskDependency, on=(TaskDependency.blocked_by == Task.id)))
+                .where(TaskDependency.task == self.id)
+                .order_by(Task.status == "done", Task.due_date.asc(nulls="LAST"), Task.id))
+
+    def dependents(self):
+        """The tasks waiting for this one."""
+        return (_with_people(Task.select(Task, User, Department).join(
+                    TaskDependency, on=(TaskDependency.task == Task.id)))
+                .where(TaskDependency.blocked_by == self.id).order_by(Task.id))
+
+    def checklist_items(self):
+        return ChecklistItem.select().where(ChecklistItem.task == self.id).order_by(ChecklistItem.position,
+                                                                                   ChecklistItem.id)
+
+    def discussion(self):
+        return (TaskComment.select(TaskComment, User).join(User, JOIN.LEFT_OUTER, on=TaskComment.author)
+                .where(TaskComment.task == self.id).order_by(TaskComment.id))
+
+    # -- behaviours ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, by, title, owner, priority="P2", status="todo", description="", requesting_department=None,
+             due_date=None, estimate_hours=None, tags=(), reason=""):
+        """Create a task for `owner`; `tags` is a list of names or text to split."""
+        _check_choices(priority=priority, status=status)
+        _check_owner(owner)
+        names = parse_tags(tags) if isinstance(tags, str) else list(tags)
+        with db.atomic():
+            task = cls(title=title, description=description, owner=owner, department=owner.department,
+                       requesting_department=requesting_department, created_by=by,
+                       priority=priority, status=status, due_date=due_date, estimate_hours=estimate_hours,
+                       done_at=utcnow() if status == "done" else None)
+            if priority in URGENT and _foreign(by, task) and not reason:
+                raise Invalid(NEEDS_REASON, "reason")
+            task.save()
+            changes = {"title": [None, title], "owner": [None, owner.name], "priority": [None, priority],
+                       "status": [None, status]}
+            if due_date:
+                changes["due_date"] = [None, due_date.isoformat()]
+            tag_change = task._set_tags(names)
+            if tag_change:
+                changes["tags"] = tag_change
+            AuditEntry.record(by, "task.create", task, changes, summary=reason)
+            if by.id != owner.id:
+                # Whoever asks for the work wants to hear how it goes.
+                TaskWatcher.create(task=task, user=by)
+                notify(owner, "task.assigned", link=task.link, actor=by.name, title=title)
+        return task
+
+    def revise(self, by, version, reason="", tags=None, **values):
+        """Apply a change made on `version` of this task; return the task as saved.
+
+        A change made on an older version raises Stale: nothing is overwritten.
+        """
+        unknown = set(values) - set(EDITABLE)
+        if unknown:
+            raise TypeError("not editable: %s" % ", ".join(sorted(unknown)))
+        _check_choices(**{k: v for k, v in values.items() if k in ("priority", "status")})
+        names = parse_tags(tags) if isinstance(tags, str) else tags
+        with db.atomic():
+            task = Task.get_by_id(self.id)
+            if task.version != version:
+                raise Stale(task)
+            if "owner" in values and values["owner"].id != task.owner_id:
+                _check_owner(values["owner"])
+                values["department"] = values["owner"].department
+            changes = apply_changes(task, **values)
+            if "estimate_hours" in changes:
+                changes["estimate_hours"] = [None if v is None else str(v) for v in changes["estimate_hours"]]
+            if names is not None:
+                tag_change = task._set_tags(names)
+                if tag_change:
+                    changes["tags"] = tag_change
+            if not changes:
+                return task
+            if _needs_reason(by, task, changes) and not reason:
+                raise Invalid(NEEDS_REASON, "reason")
+            if "status" in changes:
+                task.done_at = utcnow() if task.status == "done" else None
+            task._save_over(version)
+            AuditEntry.record(by, "task.move" if set(changes) == {"status"} else "task.update", task, changes,
+                              summary=reason)
+            task._tell(by, changes)
+            if task.status == "done" and "status" in changes:
+                task._release_dependents(by)
+        return task
+
+    def move(self, by, version, status):
+        """Put the task in another column of the board."""
+        return self.revise(by, version, status=status)
+
+    def _save_over(self, version):
+        # Compare-and-set: whatever the database's isolation, a second writer of the same version loses.
+        self.version = version + 1
+        self.updated_at = utcnow()
+        values = {field: self.__data__.get(field.name) for field in Task._meta.sorted_fields if field is not Task.id}
+        if not Task.update(values).where((Task.id == self.id) & (Task.version == version)).execute():
+            raise Stale(Task.get_by_id(self.id))
+
+    def _tell(self, by, changes):
+        told = set()
+        if "owner" in changes and self.owner_id != by.id:
+            notify(self.owner, "task.assigned", link=self.link, actor=by.name, title=self.title)
+            told.add(self.owner_id)
+        described = ["%s → %s" % (old or "—", new or "—") for name, (old, new) in sorted(changes.items())
+                     if name in ("priority", "due_date")]
+        if not described:
+            return
+        audience = {self.owner_id: self.owner, **{user.id: user for user in self.watchers()}}
+        for user_id, user in audience.items():
+            if user_id != by.id and user_id not in told:
+                notify(user, "task.changed", link=self.link, actor=by.name, title=self.title,
+                       change="; ".join(described))
+
+    def _release_dependents(self, by):
+        """Tell the owners of tasks that waited for this one and nothing else that they can go."""
+        Blocker = Task.alias()
+        still_waiting = (TaskDependency.select(TaskDependency.id)
+                         .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id))
+                         .where((TaskDependency.task == Task.id) & (Blocker.status != "done")))
+        released = (Task.select(Task, User).join(User, on=Task.owner)
+                    .where(Task.id.in_(TaskDependency.select(TaskDependency.task)
+                                       .where(TaskDependency.blocked_by == self.id))
+                           & (Task.status != "done") & ~fn.EXISTS(still_waiting)))
+        for task in released:
+            AuditEntry.record(by, "task.unblocked", task, summary=str(self))
+            notify(task.owner, "blocker.done", link=task.link, blocker=str(self), title=task.title)
+
+    def _set_tags(self, names):
+        """Replace the tags; return [old, new] as text when they changed."""
+        before = self.tag_names()
+        after = sorted(names)
+        if before == after:
+            return None
+        TaskTag.delete().where(TaskTag.task == self.id).execute()
+        for name in after:
+            tag, _ = Tag.get_or_create(name=name)
+            TaskTag.create(task=self, tag=tag)
+        return [", ".join(before) or None, ", ".join(after) or None]
+
+    def add_blocker(self, by, blocker):
+        """Make this task wait for `blocker`; refuse itself, repeats and circles."""
+        if blocker.id == self.id:
+            raise Invalid(_l("A task cannot wait for itself."), "blocker")
+        with db.atomic():
+            if TaskDependency.select().where((TaskDependency.task == self.id)
+                                             & (TaskDependency.blocked_by == blocker.id)).exists():
+                raise Invalid(gettext("This task already waits for %(task)s.", task=str(blocker)), "blocker")
+            chain = blocker.waiting_chain(self)
+            if chain:
+                titles = {t.id: str(t) for t in Task.select(Task.id, Task.title).where(Task.id.in_(chain))}
+                raise Invalid(gettext("That would make these tasks wait for each other in a circle: %(cycle)s.",
+                                      cycle=" → ".join(titles[i] for i in [self.id, *chain])), "blocker")
+            TaskDependency.create(task=self, blocked_by=blocker)
+            AuditEntry.record(by, "task.blocker_add", self, {"blocked_by": [None, str(blocker)]})
+
+    def remove_blocker(self, by, blocker):
+        with db.atomic():
+            removed = (TaskDependency.delete().where((TaskDependency.task == self.id)
+                                                     & (TaskDependency.blocked_by == blocker.id)).execute())
+            if removed:
+                AuditEntry.record(by, "task.blocker_remove", self, {"blocked_by": [str(blocker), None]})
+        return removed
+
+    def waiting_chain(self, goal):
+        """The ids from this task to `goal` following "waits for", or None when it never waits for goal."""
+        came_from = {self.id: None}
+        frontier = [self.id]
+        while frontier and goal.id not in came_from:
+            edges = (TaskDependency.select(TaskDependency.task, TaskDependency.blocked_by)
+                     .where(TaskDependency.task.in_(frontier)).tuples())
+            frontier = []
+            for waiting, blocker in edges:
+                if blocker not in came_from:
+                    came_from[blocker] = waiting
+                    frontier.append(blocker)
+        if goal.id not in came_from:
+            return None
+        chain = [goal.id]
+        while came_from[chain[-1]] is not None:
+            chain.append(came_from[chain[-1]])
+        return chain[::-1]
+
+    def comment(self, by, body):
+        if not body.strip():
+            raise Invalid(_l("Write something first."), "body")
+        with db.atomic():
+            comment = TaskComment.create(task=self, author=by, body=body)
+            AuditEntry.record(by, "task.comment", self, summary="comment %d" % comment.id)
+        return comment
+
+    def add_item(self, by, text):
+        with db.atomic():
+            last = ChecklistItem.select(fn.MAX(ChecklistItem.position)).where(ChecklistItem.task == self.id).scalar()
+            item = ChecklistItem.create(task=self, text=text, position=(last or 0) + 1)
+            AuditEntry.record(by, "task.checklist", self, {"item": [None, text]})
+        return item
+
+    def check_item(self, by, item, done):
+        with db.atomic():
+            changes = apply_changes(item, done=done)
+            if changes:
+                item.save()
+                AuditEntry.record(by, "task.checklist", self, {"checked": changes["done"]}, summary=item.text)
+
+    def remove_item(self, by, item):
+        with db.atomic():
+            AuditEntry.record(by, "task.checklist", self, {"item": [item.text, None]})
+            item.delete_instance()
+
+    def watch(self, user):
+        with db.atomic():
+            if not self.watched_by(user):
+                TaskWatcher.create(task=self, user=user)
+                AuditEntry.record(user, "task.watch", self)
+
+    def unwatch(self, user):
+        with db.atomic():
+            if TaskWatcher.delete().where((TaskWatcher.task == self.id) & (TaskWatcher.user == user.id)).execute():
+                AuditEntry.record(user, "task.unwatch", self)
+
+    # -- boards -------------------------------------------------------------------------------
+
+    @classmethod
+    def board(cls, viewer, department=None, requesting_department=None, cross=False, owner=None, priority=None,
+              tag=None, overdue=False, blocked=False, open_only=False):
+        """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
+        each argument narrows it. `cross`: only work one department asks of another."""
+        Requesting = Department.alias()
+        Blocker = Task.alias()
+        counts = (TaskDependency.select(TaskDependency.task.alias("waiting_id"),
+                                        fn.COUNT(TaskDependency.id).alias("total_count"),
+                                        fn.SUM(Case(None, [(Blocker.status != "done", 1)], 0)).alias("open_count"))
+                  .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id))
+                  .group_by(TaskDependency.task).alias("blocker_counts"))
+        query = (cls.select(cls, User, Department, Requesting,
+                            fn.COALESCE(counts.c.open_count, 0).alias("open_blockers"),
+                            fn.COALESCE(counts.c.total_count, 0).alias("all_blockers"))
+                 .join(User, on=cls.owner)
+                 .switch(cls).join(Department, JOIN.LEFT_OUTER, on=cls.department)
+                 .switch(cls).join(Requesting, JOIN.LEFT_OUTER, on=cls.requesting_department)
+                 .switch(cls).join(counts, JOIN.LEFT_OUTER, on=(counts.c.waiting_id == cls.id))
+                 .switch(cls))
+        if department is not None:
+            query = query.where(cls.department == department)
+        if requesting_department is not None:
+            query = query.where(cls.requesting_department == requesting_department)
+        if cross:
+            query = query.where(cls.requesting_department.is_null(False)
+                                & (cls.department.is_null() | (cls.department != cls.requesting_department)))
+        if owner is not None:
+            query = query.where(cls.owner == owner)
+        if priority:
+            query = query.where(cls.priority.in_([priority] if isinstance(priority, str) else priority))
+        if tag:
+            query = query.where(cls.id.in_(TaskTag.select(TaskTag.task).join(Tag).where(Tag.name == tag)))
+        if overdue:
+            query = query.where((cls.due_date < local_today(viewer)) & (cls.status != "done"))
+        if blocked:
+            query = query.where((cls.status == "blocked") | (counts.c.open_count > 0))
+        if open_only:
+            query = query.where(cls.status != "done")
+        return query
+
+    @classmethod
+    def card_order(cls):
+        return (cls.priority, cls.due_date.asc(nulls="LAST"), cls.id)
+
+    @classmethod
+    def counts(cls, query, key):
+        """{column: number of cards} for a board grouped by `key`, in one GROUP BY."""
+        return dict(query.select(key, fn.COUNT(cls.id)).group_by(key).order_by().tuples())
+
+    @classmethod
+    def first_cards(cls, query, key, limit):
+        """{column: its first `limit` cards} for a board grouped by `key`, in one query."""
+        ranked = (query.select(cls.id.alias("ranked_id"),
+                               fn.ROW_NUMBER().over(partition_by=[key], order_by=cls.card_order()).alias("place"))
+                  .alias("ranked"))
+        rows = (query.join(ranked, on=(ranked.c.ranked_id == cls.id)).switch(cls)
+                .where(ranked.c.place <= limit).order_by(*cls.card_order()))
+        columns = collections.defaultdict(list)
+        for task in rows:
+            columns[task.__data__[key.name]].append(task)
+        return columns
+
+    @classmethod
+    def more_cards(cls, query, key, value, offset, limit):
+        """Cards of one column after the first `offset`."""
+        where = key.is_null() if value is None else key == value
+        return list(query.where(where).order_by(*cls.card_order()).offset(offset).limit(limit))
+
+    @classmethod
+    def collisions(cls, query, today):
+        """{department id: [(Monday, n)]}: weeks in which a department has COLLISION_AT or more open P0s due.
+
+        An overdue P0 counts in this week: it still competes for this week's time.
+        """
+        monday = today - datetime.timedelta(days=today.weekday())
+        weeks = collections.Counter()
+        rows = (query.select(cls.department, cls.due_date)
+                .where((cls.priority == "P0") & (cls.status != "done") & cls.due_date.is_null(False)).tuples())
+        for department_id, due in rows:
+            weeks[department_id, max(due - datetime.timedelta(days=due.weekday()), monday)] += 1
+        found = collections.defaultdict(list)
+        for (department_id, week), n in sorted(weeks.items(), key=lambda item: item[0][1]):
+            if n >= COLLISION_AT:
+                found[department_id].append((week, n))
+        return found
+
+
+def _with_people(query):
+    return query.switch(Task).join(User, on=Task.owner).switch(Task).join(Department, JOIN.LEFT_OUTER,
+                                                                          on=Task.department)
+
+
+# Messages that quote what someone typed or named are formatted at once with gettext: a lazy
+# string counts as safe HTML in templates, so the quoted text would not be escaped.
+def _check_choices(priority="P2", status="todo"):
+    if priority not in PRIORITIES:
+        raise Invalid(gettext("There is no priority “%(value)s”; choose P0, P1, P2 or P3.", value=priority),
+                      "priority")
+    if status not in STATUSES:
+        raise Invalid(gettext("There is no status “%(value)s”; choose one of the board's columns.", value=status),
+                      "status")
+
+
+def _check_owner(owner):
+    if owner is None:
+        raise Invalid(_l("Every task needs exactly one owner."), "owner")
+    if not owner.active:
+        raise Invalid(gettext("%(name)s has been deactivated; choose an active owner.", name=owner.name), "owner")
+
+
+def _foreign(by, task):
+    """The task belongs to another department than the person changing it."""
+    return by.department_id != task.department_id
+
+
+def _needs_reason(by, task, changes):
+    if not _foreign(by, task):
+        return False
+    if "priority" in changes:
+        old, new = changes["priority"]
+        if new in URGENT and new < old:
+            return True
+    return "due_date" in changes and changes["due_date"][0] is not None
+
+
+class TaskDependency(BaseModel):
+    """`task` waits for `blocked_by` to be done."""
+
+    task = ForeignKeyField(Task, backref="dependencies", on_delete="CASCADE")
+    blocked_by = ForeignKeyField(Task, backref="dependent_links", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("task", "blocked_by"), True),)
+
+
+class TaskWatcher(BaseModel):
+    task = ForeignKeyField(Task, backref="watcher_links", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="watched_tasks", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("task", "user"), True),)
+
+
+class Tag(BaseModel):
+    name = CharField(max_length=TAG_LENGTH, unique=True)
+
+
+class TaskTag(BaseModel):
+    task = ForeignKeyField(Task, backref="tag_links", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, backref="task_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("task", "tag"), True),)
+
+
+class ChecklistItem(BaseModel):
+    task = ForeignKeyField(Task, backref="checklist", on_delete="CASCADE")
+    text = CharField(max_length=200)
+    done = BooleanField(default=False)
+    position = IntegerField(default=0)
+
+
+class TaskComment(BaseModel):
+    task = ForeignKeyField(Task, backref="comments", on_delete="CASCADE")
+    author = ForeignKeyField(User, null=True, backref="task_comments", on_delete="SET NULL")
+    body = TextField()
+    created_at = DateTimeField(default=utcnow)
