@@ -9,6 +9,7 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException
 
 from portal.accounts.models import LoginAttempt, LoginSession, User
 from portal.audit import AuditEntry
@@ -110,6 +111,14 @@ def _get_pages(app, client, world, public_only):
                 yield url_for(rule.endpoint, **values)
 
 
+def _endpoint(app, action):
+    path, _, query = action.partition("?")
+    try:
+        return app.url_map.bind("localhost").match(path, method="POST")[0], query
+    except HTTPException:  # Not a route of ours (or not POST): keep the address itself.
+        return action, ""
+
+
 def _discover_forms(app, world, clients):
     """(client, action, fields) for each distinct form, found by reading every page."""
     found = {}
@@ -122,7 +131,8 @@ def _discover_forms(app, world, clients):
                 finder.feed(response.get_data(as_text=True))
             for form in finder.forms:
                 fields = {name: field for name, field in form["fields"].items() if name != "csrf_token"}
-                key = (form["action"], frozenset(fields))
+                # The same form of another object (meeting 1's decisions, meeting 2's) is the same code.
+                key = (_endpoint(app, form["action"] or url), frozenset(fields))
                 if fields and key not in found:
                     found[key] = (client, form["action"] or url, fields)
     return list(found.values())
