@@ -307,7 +307,11 @@ def _create_task(user, _):
 
 @rule("view", "Task")
 def _see_task(user, task):
-    return True  # company-wide transparency: every board shows everyone's work
+    # Company-wide transparency, except work of a project its reader may not see; the owner and
+    # whoever asked for it always see it. Boards use the same rule in SQL (Task.visibility_for).
+    if task.project_id is None or user.id in (task.owner_id, task.created_by_id):
+        return True
+    return can(user, "view", task.project)
 
 
 @rule("edit", "Task")

@@ -15,7 +15,8 @@ from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Stale, Task, local
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
 PAGE = 30
-TITLES = {"mine": _l("My tasks"), "department": _l("My department"), "priorities": _l("Company priorities")}
+TITLES = {"mine": _l("My tasks"), "department": _l("My department"), "priorities": _l("Company priorities"),
+          "project": _l("Project board")}
 SIDES = {"all": _l("All our work"), "asked": _l("Asked of us"), "asking": _l("We asked of others")}
 
 
@@ -38,9 +39,10 @@ class Board:
         self.layout = "department" if scope == "priorities" else "status"
         self.key = Task.department if self.layout == "department" else Task.status
         self.department = None
+        self.project = filters.chosen_project
         criteria = {"department": filters.department.data or None, "owner": filters.owner.data or None,
                     "priority": filters.priority.data or None, "tag": filters.tag.data or None,
-                    "overdue": filters.overdue.data, "blocked": filters.blocked.data}
+                    "overdue": filters.overdue.data, "blocked": filters.blocked.data, "project": self.project}
         if scope == "mine":
             criteria["owner"] = current_user.id
         elif scope == "department":
@@ -51,15 +53,15 @@ class Board:
                 criteria.update(department=None, requesting_department=self.department, cross=True)
             else:
                 criteria.update(department=self.department, cross=side == "asked")
-        else:
+        elif scope == "priorities":
             criteria.update(priority=criteria["priority"] or URGENT, open_only=True)
-        # Without a department to show, the department board asks for one instead of showing everything.
-        self.query = None if scope == "department" and self.department is None else Task.board(current_user,
-                                                                                               **criteria)
+        # Without a department or project to show, the board asks for one instead of showing everything.
+        missing = (scope == "department" and self.department is None) or (scope == "project" and self.project is None)
+        self.query = None if missing else Task.board(current_user, **criteria)
 
     @property
     def title(self):
-        return TITLES[self.scope]
+        return self.project.name if self.scope == "project" and self.project else TITLES[self.scope]
 
     def url(self, endpoint="boards.show", **values):
         return url_for(endpoint, scope=self.scope, **self.filters.args(), **values)

@@ -2,6 +2,7 @@
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField, ValidationError)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -10,6 +11,7 @@ from wtforms.widgets import HiddenInput
 from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.forms import Form
+from portal.projects.models import LIVE, Project
 from portal.tasks.models import PRIORITIES, STATUSES, TAG_LENGTH, URGENT
 
 NONE = SelectChoice(0, _l("— none —"))
@@ -20,6 +22,7 @@ class TaskForm(Form):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     owner = SelectField(_l("Owner"), coerce=int, validate_choice=False)
     requesting_department = SelectField(_l("Asked for by"), coerce=int)
+    project = SelectField(_l("Project"), coerce=int, default=0)
     # The model names an unknown priority or status more clearly than "Not a valid choice".
     priority = SelectField(_l("Priority"), choices=[SelectChoice(k, v) for k, v in PRIORITIES.items()],
                            validate_choice=False, default="P2")
@@ -45,12 +48,19 @@ class TaskForm(Form):
         self.departments = {d.id: d for d in Department.ordered()}
         self.requesting_department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
                                                        for d in self.departments.values()]
+        # Live projects the person may see, and the task's own project whatever its state.
+        projects = (Project.visible_to(current_user).where(Project.status.in_(LIVE)
+                                                            | (Project.id == (task.project_id if task else 0)))
+                    .order_by(Project.name))
+        self.projects = {project.id: project for project in projects}
+        self.project.choices = [NONE] + [SelectChoice(p.id, p.name) for p in self.projects.values()]
 
     @classmethod
     def of(cls, task):
         """The form filled with the task as it is (ids, not objects, for the choice fields)."""
         return cls(task=task, data={
             "title": task.title, "owner": task.owner_id, "requesting_department": task.requesting_department_id or 0,
+            "project": task.project_id or 0,
             "priority": task.priority, "status": task.status, "due_date": task.due_date,
             "estimate_hours": task.estimate_hours, "tags": ", ".join(task.tag_names()),
             "description": task.description, "version": task.version})
@@ -65,6 +75,7 @@ class TaskForm(Form):
         """The task's fields as the form has them (the owner is resolved separately: it can be refused)."""
         return {"title": self.title.data, "description": self.description.data or "",
                 "requesting_department": self.departments.get(self.requesting_department.data),
+                "project": self.projects.get(self.project.data),
                 "priority": self.priority.data, "status": self.status.data, "due_date": self.due_date.data,
                 "estimate_hours": self.estimate_hours.data}
 
@@ -120,9 +131,14 @@ class BoardFilterForm(Form):
     overdue = BooleanField(_l("Overdue"))
     blocked = BooleanField(_l("Blocked"))
     side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
+    project = SelectField(_l("Project"), coerce=int, default=0)
 
     def __init__(self, formdata, scope):
         super().__init__(formdata=formdata)
+        self.projects = {p.id: p for p in Project.visible_to(current_user).order_by(Project.status == "archived",
+                                                                                   Project.name)}
+        self.project.choices = [SelectChoice(0, _l("Choose a project") if scope == "project" else _l("Any"))] + [
+            SelectChoice(p.id, p.name) for p in self.projects.values()]
         # On the department board the department is not a filter but the board itself.
         self.department.choices = [SelectChoice(0, _l("Mine") if scope == "department" else _l("Any"))] + [
             SelectChoice(d.id, d.display_name) for d in Department.ordered()]
@@ -137,6 +153,10 @@ class BoardFilterForm(Form):
             if field.errors:
                 field.data = field.default
                 field.errors = []
+
+    @property
+    def chosen_project(self):
+        return self.projects.get(self.project.data)
 
     def args(self, **changes):
         """The filters that differ from the defaults, as URL parameters (with `changes` applied)."""

@@ -16,13 +16,14 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.notifications.models import notify
+from portal.projects.models import Project
 
 PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"), "P3": _l("P3 Low")}
 URGENT = ("P0", "P1")
 STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
             "review": _l("In review"), "done": _l("Done")}
 VERSIONED = ("task.create", "task.update", "task.move")
-EDITABLE = ("title", "description", "owner", "requesting_department", "priority", "status", "due_date",
+EDITABLE = ("title", "description", "owner", "requesting_department", "project", "priority", "status", "due_date",
             "estimate_hours")
 # This many open P0s due in one week in one department cannot all come first: a collision.
 COLLISION_AT = 2
@@ -73,6 +74,7 @@ class Task(BaseModel):
     # The owner's department at assignment, so boards and history stay put when people move.
     department = ForeignKeyField(Department, null=True, backref="tasks", on_delete="SET NULL")
     requesting_department = ForeignKeyField(Department, null=True, backref="requested_tasks", on_delete="SET NULL")
+    project = ForeignKeyField(Project, null=True, backref="tasks", on_delete="SET NULL")
     created_by = ForeignKeyField(User, null=True, backref="created_tasks", on_delete="SET NULL")
     priority = CharField(max_length=2, default="P2")
     status = CharField(max_length=10, default="todo")
@@ -145,14 +147,15 @@ class Task(BaseModel):
 
     @classmethod
     def open(cls, by, title, owner, priority="P2", status="todo", description="", requesting_department=None,
-             due_date=None, estimate_hours=None, tags=(), reason=""):
+             due_date=None, estimate_hours=None, tags=(), reason="", project=None):
         """Create a task for `owner`; `tags` is a list of names or text to split."""
         _check_choices(priority=priority, status=status)
         _check_owner(owner)
+        _check_project(project)
         names = parse_tags(tags) if isinstance(tags, str) else list(tags)
         with db.atomic():
             task = cls(title=title, description=description, owner=owner, department=owner.department,
-                       requesting_department=requesting_department, created_by=by,
+                       requesting_department=requesting_department, project=project, created_by=by,
                        priority=priority, status=status, due_date=due_date, estimate_hours=estimate_hours,
                        done_at=utcnow() if status == "done" else None)
             if priority in URGENT and _foreign(by, task) and not reason:
@@ -160,6 +163,8 @@ class Task(BaseModel):
             task.save()
             changes = {"title": [None, title], "owner": [None, owner.name], "priority": [None, priority],
                        "status": [None, status]}
+            if project is not None:
+                changes["project"] = [None, project.name]
             if due_date:
                 changes["due_date"] = [None, due_date.isoformat()]
             tag_change = task._set_tags(names)
@@ -189,6 +194,8 @@ class Task(BaseModel):
             if "owner" in values and values["owner"].id != task.owner_id:
                 _check_owner(values["owner"])
                 values["department"] = values["owner"].department
+            if "project" in values and (values["project"].id if values["project"] else None) != task.project_id:
+                _check_project(values["project"])
             changes = apply_changes(task, **values)
             if "estimate_hours" in changes:
                 changes["estimate_hours"] = [None if v is None else str(v) for v in changes["estimate_hours"]]
@@ -348,7 +355,7 @@ class Task(BaseModel):
 
     @classmethod
     def board(cls, viewer, department=None, requesting_department=None, cross=False, owner=None, priority=None,
-              tag=None, overdue=False, blocked=False, open_only=False):
+              tag=None, overdue=False, blocked=False, open_only=False, project=None):
         """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
         each argument narrows it. `cross`: only work one department asks of another."""
         Requesting = Department.alias()
@@ -365,7 +372,11 @@ class Task(BaseModel):
                  .switch(cls).join(Department, JOIN.LEFT_OUTER, on=cls.department)
                  .switch(cls).join(Requesting, JOIN.LEFT_OUTER, on=cls.requesting_department)
                  .switch(cls).join(counts, JOIN.LEFT_OUTER, on=(counts.c.waiting_id == cls.id))
-                 .switch(cls))
+                 .switch(cls).join(Project, JOIN.LEFT_OUTER, on=cls.project)
+                 .switch(cls)
+                 .where(cls.visibility_for(viewer)))
+        if project is not None:
+            query = query.where(cls.project == project)
         if department is not None:
             query = query.where(cls.department == department)
         if requesting_department is not None:
@@ -386,6 +397,12 @@ class Task(BaseModel):
         if open_only:
             query = query.where(cls.status != "done")
         return query
+
+    @classmethod
+    def visibility_for(cls, user):
+        """The SQL condition, on Task joined to Project, of the view rule in portal.permissions."""
+        return (cls.project.is_null() | (cls.owner == user.id) | (cls.created_by == user.id)
+                | Project.visibility_for(user))
 
     @classmethod
     def card_order(cls):
@@ -455,6 +472,11 @@ def _check_owner(owner):
         raise Invalid(_l("Every task needs exactly one owner."), "owner")
     if not owner.active:
         raise Invalid(gettext("%(name)s has been deactivated; choose an active owner.", name=owner.name), "owner")
+
+
+def _check_project(project):
+    if project is not None and project.read_only:
+        raise Invalid(gettext("“%(name)s” is archived; its work cannot change.", name=project.name), "project")
 
 
 def _foreign(by, task):

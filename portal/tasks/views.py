@@ -1,5 +1,5 @@
 """A task's own pages: create, show, edit; its blockers, checklist, comments, watchers and history."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,8 @@ tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 @tasks.route("/new")
 def new():
     authorize("create_task")
-    form = TaskForm(owner=current_user.id, requesting_department=current_user.department_id or 0)
+    form = TaskForm(owner=current_user.id, requesting_department=current_user.department_id or 0,
+                    project=request.args.get("project", 0, type=int))
     return _form_page(form, None)
 
 

@@ -455,3 +455,12 @@ def _board_column(world):
 def _move_on_my_board(world):
     task = _task(world)
     return Sample("a card on my board", {"scope": "mine", "task_id": task.id}, [task], ())
+
+
+@sample("task_id")
+def _task_of_a_restricted_project(world):
+    from portal.tasks.models import Task
+    project, name = _theirs_only_project(world)
+    title = world.unique("Secret task")
+    task = Task.open(world.user("outsider"), title=title, owner=world.user("outsider"), project=project)
+    return Sample("a task of another department's restricted project", {"task_id": task.id}, [task], (title, name))
