@@ -5,28 +5,37 @@ start of the previous meeting of the series, `ref` names the thing reported ("ta
 appears once however often the agenda is rebuilt, `status` is a key of STATUS_LABELS. Sections
 show in the order of AGENDA_SOURCES, then the topics the coordinator adds by hand.
 
-The slots below are filled once the areas they read from are merged, in this order, a few lines each:
-  "targets"   targets off track or at risk (projects): one item per target, status off_track / at_risk
-  "tasks"     overdue and blocked tasks owned in the participating departments (boards)
-  "changes"   P0/P1 tasks created or raised to P0/P1 since `since` (boards)
-Each adds its statuses to STATUS_LABELS. The "targets" section also goes into the minutes mail
-(MAILED_SECTION), so recipients see the targets' status as it stood in the meeting.
+The "targets" section also goes into the minutes mail (MAILED_SECTION), so recipients see the
+targets' status as it stood in the meeting. An agenda is read by everyone taking part, so the
+sources report only work of projects open to the whole company: a participants-only project is
+discussed among its participants, not in front of a named guest from elsewhere.
 """
+import json
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
+from peewee import JOIN
 
+from portal import mail
+from portal.accounts.models import User
+from portal.audit import AuditEntry
+from portal.projects.models import LIVE, OFF_TRACK, Project, ProjectDepartment, Target, today
 from portal.requests.models import ResourceRequest
 from portal.requests.notices import request_path
+from portal.tasks.models import URGENT, Task, TaskDependency
 
 REQUEST_WAIT_HOURS = 48
 MAILED_SECTION = "targets"
 OTHER = "other"
+# Enough to discuss in one meeting; the boards hold the rest.
+TASKS_LISTED = 30
 
 STATUS_LABELS = {
     "open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled"), "overdue": _l("Overdue"),
-    "waiting": _l("Waiting"),
+    "waiting": _l("Waiting"), "off_track": _l("Off track"), "at_risk": _l("At risk"), "blocked": _l("Blocked"),
+    "raised": _l("Raised to P0/P1"),
 }
 
 
@@ -55,9 +64,79 @@ def waiting_requests(meeting, since):
             for r in ResourceRequest.waiting_longer_than(REQUEST_WAIT_HOURS, departments)]
 
 
+def _path(endpoint, **values):
+    """A page's path, also when the agenda is built by a job outside any request."""
+    return urlsplit(mail.absolute_url(endpoint, **values)).path
+
+
+def targets_needing_attention(meeting, since):
+    """Off-track and at-risk targets of live projects the participating departments take part in."""
+    departments = [department.id for department in meeting.series.departments()]
+    if not departments:
+        return []
+    status = Target.status_sql(today()).alias("agenda_status")
+    rows = (Target.select(Target, Project, status).join(Project)
+            .where(Project.status.in_(LIVE) & (Project.visibility == "company")
+                   & Project.id.in_(ProjectDepartment.select(ProjectDepartment.project)
+                                    .where(ProjectDepartment.department.in_(departments)))
+                   & (Target.status_sql(today()) != "on_track"))
+            .order_by(Target.status_sql(today()) != OFF_TRACK, Project.name, Target.title))
+    return [{"title": "%s — %s" % (target.title, target.project.name),
+             "link": _path("targets.show", target_id=target.id), "ref": "target:%d" % target.id,
+             "status": target.agenda_status} for target in rows]
+
+
+def overdue_and_blocked_tasks(meeting, since):
+    """Open tasks owned in the participating departments that are overdue, blocked, or wait for others."""
+    departments = [department.id for department in meeting.series.departments()]
+    if not departments:
+        return []
+    waiting = (TaskDependency.select(TaskDependency.task).join(Task, on=(TaskDependency.blocked_by == Task.id))
+               .where(Task.status != "done"))
+    Blocked = Task.alias()
+    rows = (Blocked.select(Blocked, User).join(User, on=(Blocked.owner == User.id))
+            .switch(Blocked).join(Project, JOIN.LEFT_OUTER, on=(Blocked.project == Project.id))
+            .where(Blocked.department.in_(departments) & (Blocked.status != "done")
+                   & (Blocked.project.is_null() | (Project.visibility == "company"))
+                   & ((Blocked.due_date < today()) | (Blocked.status == "blocked") | Blocked.id.in_(waiting)))
+            .order_by(Blocked.priority, Blocked.due_date.asc(nulls="LAST"), Blocked.id).limit(TASKS_LISTED))
+    return [{"title": "#%d %s — %s" % (task.id, task.title, task.owner.name),
+             "link": _path("tasks.show", task_id=task.id), "ref": "task:%d" % task.id,
+             "status": "overdue" if task.due_date and task.due_date < today() else "blocked"} for task in rows]
+
+
+def priority_changes(meeting, since):
+    """Tasks of the participating departments created as, or raised to, P0/P1 since the last meeting."""
+    departments = {department.id for department in meeting.series.departments()}
+    if not departments:
+        return []
+    raised = set()
+    entries = (AuditEntry.select(AuditEntry.object_id, AuditEntry.changes)
+               .where((AuditEntry.object_type == "Task") & (AuditEntry.at >= since)
+                      & AuditEntry.action.in_(("task.create", "task.update"))
+                      & AuditEntry.changes.contains('"priority"')))
+    for entry in entries:
+        old, new = json.loads(entry.changes)["priority"]
+        if new in URGENT and old not in URGENT:
+            raised.add(entry.object_id)
+    if not raised:
+        return []
+    rows = (Task.select(Task, User).join(User, on=(Task.owner == User.id))
+            .switch(Task).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
+            .where(Task.id.in_(list(raised)) & Task.department.in_(list(departments))
+                   & (Task.project.is_null() | (Project.visibility == "company")))
+            .order_by(Task.priority, Task.id).limit(TASKS_LISTED))
+    return [{"title": "#%d %s (%s) — %s" % (task.id, task.title, task.priority, task.owner.name),
+             "link": _path("tasks.show", task_id=task.id), "ref": "raised:%d" % task.id, "status": "raised"}
+            for task in rows]
+
+
 AGENDA_SOURCES = [
-    AgendaSource("actions", _l("Action items from the last meeting"), previous_action_items),
+    AgendaSource("targets", _l("Targets off track or at risk"), targets_needing_attention),
+    AgendaSource("tasks", _l("Overdue and blocked work"), overdue_and_blocked_tasks),
+    AgendaSource("changes", _l("New P0/P1 work since the last meeting"), priority_changes),
     AgendaSource("requests", _l("Resource requests waiting too long"), waiting_requests),
+    AgendaSource("actions", _l("Action items from the last meeting"), previous_action_items),
 ]
 
 

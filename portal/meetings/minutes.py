@@ -220,9 +220,13 @@ def drop_action_item(action_id):
 def settle_action_item(action_id):
     item = authorized(ActionItem, action_id, "follow_up")
     form = ActionStatusForm()
-    if form.validate_on_submit():
-        item.settle(current_user, form.status.data)
-        flash(_("“%(what)s” is now %(status)s.", what=item.what, status=item.outcome_label), "success")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose open, done or cancelled."), "error")
+    else:
+        try:
+            item.settle(current_user, form.status.data)
+        except Invalid as invalid:
+            flash(invalid.message, "error")
+        else:
+            flash(_("“%(what)s” is now %(status)s.", what=item.what, status=item.outcome_label), "success")
     return redirect(url_for("minutes.action_items", meeting_id=item.meeting_id), 303)

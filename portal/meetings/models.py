@@ -18,6 +18,7 @@ from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
 from portal.permissions import can
+from portal.tasks.models import Task
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
             _l("Sunday")]
@@ -204,8 +205,7 @@ class MeetingSeries(BaseModel):
         """The closed meetings, newest first, with their decisions and action items (three queries)."""
         meetings = (self.meetings.where(Meeting.state == "closed").order_by(Meeting.starts_at.desc())
                     .limit(limit))
-        actions = ActionItem.select(ActionItem, User).join(User, on=(ActionItem.owner == User.id))
-        held = prefetch(meetings, Decision.select().order_by(Decision.id), actions)
+        held = prefetch(meetings, Decision.select().order_by(Decision.id), ActionItem.with_tasks())
         for meeting in held:
             meeting.series = self  # its dates are shown in this series' zone
         return held
@@ -427,8 +427,7 @@ class Meeting(BaseModel):
         return changes
 
     def action_items_with_owners(self):
-        return (ActionItem.select(ActionItem, User).join(User, on=(ActionItem.owner == User.id))
-                .where(ActionItem.meeting == self).order_by(ActionItem.due_on, ActionItem.id))
+        return (ActionItem.with_tasks().where(ActionItem.meeting == self).order_by(ActionItem.due_on, ActionItem.id))
 
     def assign_action(self, by, what, owner, due_on):
         if owner is None:
@@ -480,7 +479,7 @@ class Meeting(BaseModel):
             self.save()
             MinutesVersion.record(self, by)
             for item in actions:
-                item.to_task()
+                item.to_task(by, self)
             following = self.series.ensure_next_meeting(after=self.starts_at, now=now) or self.following()
             link = mail.absolute_url("meetings.show", meeting_id=self.id)
             decisions = list(self.decisions_in_order())
@@ -718,22 +717,45 @@ class ActionItem(BaseModel):
     owner = ForeignKeyField(User, backref="action_items", on_delete="RESTRICT")
     due_on = DateField()
     status = CharField(max_length=10, default="open")
-    # The task this item became (set by to_task once the boards exist).
+    # The task this item became when the minutes closed; its owner follows it up there.
     task_id = IntegerField(null=True)
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     settled_at = DateTimeField(null=True)
 
-    def to_task(self):
-        """Make this item a real task, linked back to its meeting. Called by Meeting.close in its
-        transaction; until the boards are merged the item itself is what its owner follows up."""
-        return None
+    @classmethod
+    def with_tasks(cls):
+        """Action items with their owner and the task each became (None before the minutes closed)."""
+        return (cls.select(cls, User, Task).join(User, on=(cls.owner == User.id))
+                .switch(cls).join(Task, JOIN.LEFT_OUTER, on=(cls.task_id == Task.id), attr="task"))
+
+    def to_task(self, by, meeting):
+        """Make this item a real task on its owner's board, linked back to the minutes. Called by
+        Meeting.close inside its transaction."""
+        minutes = urlsplit(mail.absolute_url("meetings.show", meeting_id=meeting.id)).path
+        task = Task.open(by, title=self.what[:200], owner=self.owner, due_date=self.due_on,
+                         requesting_department=meeting.series.coordinator.department,
+                         description=gettext("Agreed in the meeting [%(meeting)s](%(link)s).",
+                                             meeting=str(meeting), link=minutes))
+        ActionItem.update(task_id=task.id).where(ActionItem.id == self.id).execute()
+        self.task_id = task.id
+        return task
 
     def outcome(self, today=None):
-        """open, done, cancelled, or overdue (open past its due date)."""
-        if self.status == "open" and self.due_on < (today or utcnow().date()):
-            return "overdue"
-        return self.status
+        """open, done, cancelled, or overdue (open past its due date); once it became a task, the
+        task's state is what counts."""
+        task = getattr(self, "task", None)
+        if self.task_id is not None and task is None:
+            task = Task.get_or_none(Task.id == self.task_id)
+        if task is not None and task.id is not None:
+            if task.status == "done":
+                return "done"
+            due = task.due_date
+        else:
+            if self.status != "open":
+                return self.status
+            due = self.due_on
+        return "overdue" if due is not None and due < (today or utcnow().date()) else "open"
 
     @property
     def outcome_label(self):
@@ -746,9 +768,11 @@ class ActionItem(BaseModel):
             self.delete_instance()
 
     def settle(self, by, status):
-        """The follow-up after the meeting: done, cancelled, or open again."""
+        """The follow-up after the meeting: done, cancelled, or open again (for items without a task)."""
         if status not in ACTION_STATES:
             raise Invalid(_l("Choose open, done or cancelled."), "status")
+        if self.task_id is not None:
+            raise Invalid(_l("This action item is a task now: follow it up there."))
         with db.atomic():
             changes = apply_changes(self, status=status, settled_at=None if status == "open" else utcnow())
             if changes:

@@ -17,6 +17,8 @@ from portal.accounts.models import User
 from portal.db import db, utcnow
 from portal.meetings.models import Meeting
 from portal.notifications.models import CompanyCalendar, Digest, Notification
+from portal.projects.models import AT_RISK, LIVE, OFF_TRACK, TARGET_STATUSES, Project, Target
+from portal.projects.models import today as company_today
 from portal.requests.models import StepApprover
 from portal.requests.notices import request_path
 from portal.tasks.models import Task, local_today
@@ -39,6 +41,15 @@ def _overdue_tasks(user, since):
     return _task_items(user, Task.due_date < today)
 
 
+@section(_l("Approvals waiting for you"))
+def _approvals(user, since):
+    return [{"text": "#%d %s — %s" % (seat.step.request.id, seat.step.request.title, seat.step.request.requester.name),
+             "note": gettext("%(step)s, waiting %(time)s", step=seat.step.display_name,
+                             time=format_timedelta(seat.step.waited())),
+             "link": request_path(seat.step.request)}
+            for seat in StepApprover.inbox(user)]
+
+
 @section(_l("My open tasks by due date"))
 def _open_tasks(user, since):
     today = local_today(user, since + datetime.timedelta(days=7))
@@ -57,13 +68,18 @@ def _task_items(user, when):
     return items
 
 
-@section(_l("Other news for you"))
-def _news(user, since):
-    rows = (Notification.select()
-            .where((Notification.user == user) & (Notification.channel == "digest")
-                   & Notification.digested_at.is_null())
-            .order_by(Notification.id))
-    return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
+@section(_l("My department's targets"))
+def _department_targets(user, since):
+    if user.department_id is None:
+        return []
+    on = company_today()
+    rows = (Target.select(Target, Project, Target.status_sql(on).alias("status_now")).join(Project)
+            .where((Target.department == user.department_id) & Project.status.in_(LIVE)
+                   & Project.visibility_for(user)))
+    worst_first = {OFF_TRACK: 0, AT_RISK: 1}
+    rows = sorted(rows, key=lambda t: (worst_first.get(t.status_now, 2), t.project.name, t.title))
+    return [{"text": "%s — %s" % (target.title, target.project.name), "note": str(TARGET_STATUSES[target.status_now]),
+             "link": urlsplit(mail.absolute_url("targets.show", target_id=target.id)).path} for target in rows]
 
 
 @section(_l("Meetings"))
@@ -71,13 +87,13 @@ def _meetings(user, since):
     return Meeting.digest_for(user, since)
 
 
-@section(_l("Approvals waiting for you"))
-def _approvals(user, since):
-    return [{"text": "#%d %s — %s" % (seat.step.request.id, seat.step.request.title, seat.step.request.requester.name),
-             "note": gettext("%(step)s, waiting %(time)s", step=seat.step.display_name,
-                             time=format_timedelta(seat.step.waited())),
-             "link": request_path(seat.step.request)}
-            for seat in StepApprover.inbox(user)]
+@section(_l("Other news for you"))
+def _news(user, since):
+    rows = (Notification.select()
+            .where((Notification.user == user) & (Notification.channel == "digest")
+                   & Notification.digested_at.is_null())
+            .order_by(Notification.id))
+    return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
 
 
 def compose(user, since):

@@ -8,6 +8,7 @@ from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
+from portal.notifications.models import notify
 from portal.projects.models import Project, names
 
 
@@ -69,10 +70,12 @@ class ProjectUpdate(BaseModel):
                                  content_type=picture.content_type, width=picture.width, height=picture.height,
                                  thumb_width=picture.thumb_width, thumb_height=picture.thumb_height,
                                  byte_size=len(picture.full))
-                # Notifications pick these up; the mention is stored whether or not they exist.
-                mentioned = mentioned_in(body, project.audience())
+                mentioned = [person for person in mentioned_in(body, project.audience()) if person.id != by.id]
                 if mentioned:
                     Mention.insert_many([{"project_update": update, "user": p} for p in mentioned]).execute()
+                link = "%s#update-%d" % (project.path(), update.id)
+                for person in mentioned:
+                    notify(person, "mention", link=link, actor=by.name, place=project.name)
                 AuditEntry.record(by, "update.post", update, summary=body[:200], changes={
                     "photos": [None, len(pictures)], "mentions": [None, names(mentioned)]})
         except BaseException:

@@ -3,15 +3,18 @@ import datetime
 import functools
 import zoneinfo
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
+from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
+from portal.notifications.models import notify
 
 STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
             "archived": _l("Archived")}
@@ -94,6 +97,10 @@ class Project(BaseModel):
 
     def __str__(self):
         return self.name
+
+    def path(self):
+        """The project's page, also outside a web request (jobs, notifications)."""
+        return urlsplit(mail.absolute_url("projects.show", project_id=self.id)).path
 
     @property
     def status_label(self):
@@ -479,10 +486,19 @@ class Target(BaseModel):
                              & (Target.checked_in_at.is_null() | (Target.checked_in_at <= at))).execute())
             AuditEntry.record(by, "target.check_in", self, {"value": [shown(previous), shown(value)]},
                               summary=note)
-        if latest:
-            self.current_value, self.checked_in_at, self.checked_in_by = value, at, by
-            self._dirty.clear()
+            if latest:
+                self.current_value, self.checked_in_at, self.checked_in_by = value, at, by
+                self._dirty.clear()
+                if self.status == OFF_TRACK:
+                    self.warn_owner()
         return check_in
+
+    def warn_owner(self, on=None):
+        """Tell the owner their target is off track, once a week at most (the key is the week)."""
+        year, week, _ = (on or today()).isocalendar()
+        return notify(self.owner, "target.off_track", link=urlsplit(mail.absolute_url(
+            "targets.show", target_id=self.id)).path, key="target.off_track:%d:%d-W%02d" % (self.id, year, week),
+            title=self.title)
 
     @staticmethod
     def _checked(project, values):

@@ -1,7 +1,7 @@
 """Who decides a step: the approver kinds an admin picks from, and who stands in, in one place.
 
-A new kind (the project's coordinator, once requests belong to projects) is one more entry in
-KINDS: the flow builder offers it and routing resolves it without further changes.
+A new kind is one more entry in KINDS: the flow builder offers it and routing resolves it
+without further changes.
 """
 from flask_babel import lazy_gettext as _l
 
@@ -36,6 +36,9 @@ KINDS = {
                                    lambda request, entry: _head_of(request.department)),
     "provider_head": ApproverKind(_l("Head of the providing department"),
                                   lambda request, entry: _head_of(request.provider)),
+    "project_coordinator": ApproverKind(
+        _l("Coordinator of the request's project"),
+        lambda request, entry: [request.project.coordinator] if request.project_id else []),
     "people": ApproverKind(_l("Named people"), _people, option="people"),
     "role": ApproverKind(_l("Everyone with a role"), _role, option="role"),
 }

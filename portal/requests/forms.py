@@ -2,12 +2,14 @@
 import json
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts.models import Department, User
+from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
 from portal.requests.types import MODES, ON_TIMEOUT
@@ -165,8 +167,9 @@ class AllocationForm(Form):
     ends_on = DateField(_l("To"), [Optional()])
 
 
-def request_form(version, data=None):
-    """The form for filing a request under `version`, built from its field definitions."""
+def request_form(version, data=None, for_project=True):
+    """The form for filing a request under `version`, built from its field definitions; with
+    `for_project`, it also asks which project (if any) the request is for."""
     specs = version.fields
     kinds = {spec.kind for spec in specs}
     people = list(User.select().where(User.active).order_by(User.name)) if "person" in kinds else []
@@ -177,10 +180,17 @@ def request_form(version, data=None):
                             description=_l("What it is for, in a few words."))
         version_id = HiddenField(default=version.id)
 
+    projects = {}
+    if for_project:
+        projects = {p.id: p for p in Project.visible_to(current_user).where(Project.status.in_(LIVE))
+                    .order_by(Project.name)}
+        RequestForm.project = SelectField(_l("For project"), coerce=int, default=0, choices=[
+            SelectChoice(0, _l("— none —"))] + [SelectChoice(p.id, p.name) for p in projects.values()])
     for spec in specs:
         setattr(RequestForm, spec.key, spec.form_field(people, departments))
     form = RequestForm(data=data)
     form.specs = specs
+    form.chosen_project = lambda: projects.get(form.project.data) if for_project else None
     return form
 
 

@@ -8,8 +8,8 @@ import datetime
 import decimal
 import json
 
-from blinker import Namespace
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
@@ -19,9 +19,11 @@ from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.notifications.models import CompanyCalendar
+from portal.projects.models import Project
 from portal.requests import approvers, fields
-from portal.requests.notices import tell
+from portal.requests.notices import request_path, tell
 from portal.requests.types import FlowVersion, RequestType
+from portal.tasks.models import Task
 
 STATES = {"in_review": _l("In review"), "returned": _l("Returned for changes"),
           "allocating": _l("Awaiting allocation"), "approved": _l("Approved"), "rejected": _l("Rejected"),
@@ -40,12 +42,8 @@ ACTIONS = {
     "escalated": _l("Escalated (升级处理)"), "timed_out": _l("Returned to the requester: the time limit passed"),
     "substituted": _l("Approver replaced"), "unassigned": _l("Nobody can decide this step"),
     "allocated": _l("Allocation recorded"), "completed": _l("Approved in full"),
+    "no_task": _l("No task was made: the providing department has no head to own it"),
 }
-
-signals = Namespace()
-# Sent inside the transaction of a final approval, so a receiver (tasks for the providing
-# department, when the type asks for them) writes in that same transaction.
-request_approved = signals.signal("request-approved")
 
 
 def deadline(start, hours):
@@ -62,6 +60,9 @@ class ResourceRequest(BaseModel):
     # The requester's department and the provider when filed, so moves later keep the reports true.
     department = ForeignKeyField(Department, null=True, backref="requests_filed", on_delete="RESTRICT")
     provider = ForeignKeyField(Department, backref="requests_received", on_delete="RESTRICT")
+    project = ForeignKeyField(Project, null=True, backref="resource_requests", on_delete="SET NULL")
+    # The task the providing department got on final approval, when the type asks for one.
+    task = ForeignKeyField(Task, null=True, backref="+", on_delete="SET NULL")
     title = CharField(max_length=200)
     values = TextField(default="{}")
     # Copied out of the fields that count in reports, so the database can sum them.
@@ -215,12 +216,14 @@ class ResourceRequest(BaseModel):
     # -- behaviours -----------------------------------------------------------------------------
 
     @classmethod
-    def file(cls, requester, version, title, values):
+    def file(cls, requester, version, title, values, project=None):
         """File a request under a published version; `values` are the fields' stored values."""
+        if project is not None and project.read_only:
+            raise Invalid(_l("“%(name)s” is archived; choose a live project.", name=project.name), "project")
         with db.atomic():
             request = cls(type=version.type_id, version=version, requester=requester,
                           department=requester.department_id, provider=version.data["provider_id"],
-                          title=title, state="in_review")
+                          project=project, title=title, state="in_review")
             request._set_values(values)
             request.save()
             request.note(requester, "filed")
@@ -373,13 +376,29 @@ class ResourceRequest(BaseModel):
                                   amount_cents=self.amount_cents, currency=self.currency, starts_on=starts_on,
                                   ends_on=ends_on)
             tell(self.requester, "request.approved", self)
-            request_approved.send(self, by=by)
+            if self.version.data.get("creates_tasks"):
+                self._hand_to_provider(by)
             return
         if step.kind == "allocation" and self.state != "allocating":
             self.state = "allocating"
             self.save()
             AuditEntry.record(by, "request.approve_all", self, {"state": ["in_review", "allocating"]})
         step._activate(self)
+
+    def _hand_to_provider(self, by):
+        """The approved work as a task of the providing department, owned by its head."""
+        head = self.provider.head if self.provider.head_id else None
+        if head is None or not head.active:
+            self.note(None, "no_task")  # nobody to own it: the trail says so, the request stands
+            return
+        allocation = self.allocation()
+        task = Task.open(by, title=self.title[:200], owner=head, requesting_department=self.department,
+                         project=self.project if self.project_id and not self.project.read_only else None,
+                         due_date=allocation.ends_on if allocation else None,
+                         description=gettext("Approved resource request [#%(id)d](%(link)s).",
+                                             id=self.id, link=request_path(self)))
+        ResourceRequest.update(task=task).where(ResourceRequest.id == self.id).execute()
+        self.task = task
 
     def send_back(self, by, comment):
         """Hand the request back to its requester to change and send again (or withdraw)."""

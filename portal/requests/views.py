@@ -103,9 +103,14 @@ def create(type_id):
             form.form_errors.append(_("The form of this request type changed while you were filling it in. "
                                       "Check the fields below and send it again."))
         else:
-            item = ResourceRequest.file(current_user, version, form.title.data, stored_values(form))
-            flash(_("Your request is filed. You can follow it here."), "success")
-            return redirect(url_for("requests.show", request_id=item.id), 303)
+            try:
+                item = ResourceRequest.file(current_user, version, form.title.data, stored_values(form),
+                                            project=form.chosen_project())
+            except Invalid as invalid:
+                form.show_error(invalid)
+            else:
+                flash(_("Your request is filed. You can follow it here."), "success")
+                return redirect(url_for("requests.show", request_id=item.id), 303)
     return render("requests/form.html", form=form, version=version, item=None)
 
 
@@ -115,14 +120,14 @@ def edit(request_id):
     if item.state != "returned":
         flash(_("Only a request sent back for changes can be edited."), "info")
         return redirect(url_for("requests.show", request_id=item.id), 303)
-    return render("requests/form.html", form=request_form(item.version, data=form_data(item)),
+    return render("requests/form.html", form=request_form(item.version, data=form_data(item), for_project=False),
                   version=item.version, item=item)
 
 
 @requests_bp.route("/<int:request_id>/edit", methods=["POST"])
 def resubmit(request_id):
     item = authorized(ResourceRequest, request_id, "resubmit")
-    form = request_form(item.version)
+    form = request_form(item.version, for_project=False)
     if form.validate_on_submit():
         try:
             item.resubmit(current_user, form.title.data, stored_values(form))

@@ -8,9 +8,10 @@ import pytest
 from portal.db import Invalid, db, utcnow
 from portal.mail import OutboxMessage
 from portal.meetings import schedule
-from portal.meetings.models import AgendaItem, Decision, Meeting, MinutesVersion, VersionConflict
+from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting, MinutesVersion, VersionConflict
 from portal.notifications.models import Notification
 from portal.notifications.digest import compose
+from portal.tasks.models import Task
 
 TOMORROW = utcnow().date() + datetime.timedelta(days=1)
 
@@ -26,7 +27,8 @@ def test_the_next_agenda_lists_the_last_meetings_action_items_with_how_each_stan
     late = first.assign_action(coordinator, "Send the quote", attendee, TOMORROW)
     done = first.assign_action(coordinator, "Book the hall", colleague, TOMORROW)
     following = _held(first, coordinator, [attendee])
-    done.settle(colleague, "done")
+    task = Task.get_by_id(ActionItem.get_by_id(done.id).task_id)
+    task.move(colleague, task.version, "done")  # followed up on its owner's board
     following.build_agenda(now=utcnow())
     (key, title, items), = [s for s in following.agenda_sections() if s[0] == "actions"]
     assert [(i.title, i.status) for i in items] == [("Send the quote — Li Na", "open"),
@@ -209,3 +211,16 @@ def test_the_weekly_digest_tells_about_decisions_action_items_and_the_next_meeti
     assert texts[1].startswith("Action item: Tell the customers — Li Na, due")
     assert texts[2].startswith("Next meeting: Weekly alignment")
     assert "Meetings" not in dict(compose(outsider, utcnow() - datetime.timedelta(days=7)))
+
+
+def test_closing_turns_each_action_item_into_a_task_on_its_owners_board(weekly, coordinator, attendee):
+    series, first = weekly
+    item = first.assign_action(coordinator, "Send the quote", attendee, TOMORROW)
+    _held(first, coordinator, [attendee])
+    task = Task.get_by_id(ActionItem.get_by_id(item.id).task_id)
+    assert (task.title, task.owner, task.due_date) == ("Send the quote", attendee, TOMORROW)
+    assert "/meetings/%d" % first.id in task.description, "the task links back to the minutes"
+    assert Notification.select().where((Notification.user == attendee) & (Notification.event == "task.assigned")
+                                       ).exists()
+    with pytest.raises(Invalid):
+        ActionItem.get_by_id(item.id).settle(attendee, "done")

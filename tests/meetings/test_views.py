@@ -7,6 +7,7 @@ import pytest
 from portal.db import db, utcnow
 from portal.mail import OutboxMessage
 from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting, MeetingSeries
+from portal.tasks.models import Task
 
 HX = {"HX-Request": "true"}
 NEXT_WEEK = (utcnow() + datetime.timedelta(days=7)).date()
@@ -243,7 +244,11 @@ def test_the_series_archive_shows_past_decisions_and_how_action_items_turned_out
     action = meeting.assign_action(coordinator, "Find a lease", colleague, NEXT_WEEK)
     meeting.close(coordinator, [attendee])
     client.login(colleague)
-    client.post("/meetings/action-items/%d/status" % action.id, data={"status": "done"})
+    refused = client.post("/meetings/action-items/%d/status" % action.id, data={"status": "done"},
+                          follow_redirects=True)
+    assert "This action item is a task now: follow it up there." in _text(refused)
+    task = Task.get_by_id(ActionItem.get_by_id(action.id).task_id)
+    client.post("/boards/mine/tasks/%d/move" % task.id, data={"status": "done", "version": task.version})
     archive = _text(client.get("/meetings/series/%d" % series.id))
     assert "Open a Shenzhen office" in archive and "Find a lease" in archive
     assert 'outcome-done">Done' in archive

@@ -7,7 +7,9 @@ from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.mail import OutboxMessage
 from portal.notifications.models import Notification
-from portal.requests.models import RequestEvent, RequestStep, ResourceRequest, StepApprover, request_approved
+from portal.requests.models import RequestEvent, RequestStep, ResourceRequest, StepApprover
+from portal.requests.types import RequestType
+from tests.requests.conftest import values
 
 
 def states(request):
@@ -151,21 +153,43 @@ def test_a_deactivated_named_approver_is_replaced_by_their_head_with_a_note(make
     assert note.details == {"to": "Zhang Wei", "reason": "substitute", "for": "Zhou Jie"}
 
 
-def test_final_approval_records_the_allocation_as_asked_and_tells_the_tasks_seam(file_request, company):
-    received = []
-
-    def receiver(sender, by):
-        received.append((sender.id, by))
-
+def test_final_approval_records_the_allocation_as_asked(file_request, company):
     request = file_request(people_days="6", budget="800", period=["2026-06-01", "2026-06-05"])
-    with request_approved.connected_to(receiver):
-        approve(request, company.sales_head)
-        assert received == []
-        approve(request, company.rnd_head)
-    assert received == [(request.id, company.rnd_head)]
+    approve(request, company.sales_head)
+    approve(request, company.rnd_head)
     allocation = ResourceRequest.get_by_id(request.id).allocation()
     assert (str(allocation.people_days), allocation.amount_cents, allocation.commitment) == ("6", 80000, "")
     assert (str(allocation.starts_on), str(allocation.ends_on)) == ("2026-06-01", "2026-06-05")
+    assert ResourceRequest.get_by_id(request.id).task is None, "this type does not ask for tasks"
+
+
+def test_a_type_that_asks_for_tasks_gives_the_providing_head_a_task_on_final_approval(
+        file_request, make_type, company):
+    request_type = make_type()
+    RequestType.update(creates_tasks=True).where(RequestType.id == request_type.id).execute()
+    request_type = RequestType.get_by_id(request_type.id)
+    request_type.publish(company.admin)
+    request = file_request(request_type=request_type, period=["2026-06-01", "2026-06-05"])
+    approve(request, company.sales_head)
+    approve(request, company.rnd_head)
+    task = ResourceRequest.get_by_id(request.id).task
+    assert (task.owner, task.requesting_department, str(task.due_date)) == (
+        company.rnd_head, company.sales, "2026-06-05")
+    assert "/requests/%d" % request.id in task.description
+
+
+def test_the_projects_coordinator_can_be_an_approver(file_request, make_type, company, make_department):
+    import datetime
+    from portal.projects.models import Project
+    coordinator = company.finance_head
+    project = Project.start(None, name="CRM", goal="", coordinator=coordinator, departments=[company.sales],
+                            start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31),
+                            status="active", visibility="company")
+    request_type = make_type(first_step={"approvers": [{"kind": "project_coordinator"}]})
+    version = request_type.latest_version()
+    request = ResourceRequest.file(company.seller, version, "Two developers", values(version, people_days="3"),
+                                   project=project)
+    assert [seat.user for seat in request.active_step().seats()] == [coordinator]
 
 
 def test_the_allocation_step_is_the_providers_to_record(make_type, file_request, company):

@@ -5,7 +5,7 @@ import pytest
 
 from portal.mail import OutboxMessage
 from portal.requests.models import ResourceRequest
-from tests.requests.conftest import login
+from tests.requests.conftest import login, values
 
 HX = {"HX-Request": "true"}
 
@@ -300,3 +300,25 @@ def test_the_request_page_costs_the_same_queries_however_long_its_trail(client, 
     page = client.get(path).get_data(as_text=True)
     assert "Earlier round 1" in page and "Fine now" in page
     assert count_queries(lambda: client.get(path)) == before
+
+
+def test_a_request_is_filed_for_a_project_the_requester_can_see(client, make_type, company):
+    import datetime
+
+    from portal.projects.models import Project
+    dates = dict(start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31), status="active")
+    crm = Project.start(None, name="CRM rollout", goal="", coordinator=company.sales_head,
+                        departments=[company.sales], visibility="company", **dates)
+    hidden = Project.start(None, name="Finance secret", goal="", coordinator=company.finance_head,
+                           departments=[company.finance], visibility="participants", **dates)
+    request_type = make_type()
+    version = request_type.latest_version()
+    login(client, company.seller)
+    form = client.get("/requests/new/%d" % request_type.id).get_data(as_text=True)
+    assert "CRM rollout" in form and "Finance secret" not in form
+    data = {"title": "Help with the CRM", "version_id": version.id, values(version, people_days="2").popitem()[0]: "2"}
+    refused = client.post("/requests/new/%d" % request_type.id, data=dict(data, project=hidden.id))
+    assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    done = client.post("/requests/new/%d" % request_type.id, data=dict(data, project=crm.id))
+    assert done.status_code == 303
+    assert ResourceRequest.get(ResourceRequest.title == "Help with the CRM").project == crm
