@@ -467,8 +467,9 @@ class Target(BaseModel):
         note = (note or "").strip()
         if len(note) > 500:
             raise Invalid(_l("Keep the note under 500 characters."), "note")
-        at = at or utcnow()
         with db.atomic():
+            # Stamped once the write lock is held, so check-ins are stamped in the order they are written.
+            at = at or utcnow()
             self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
             previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
             check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
