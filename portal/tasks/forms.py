@@ -142,6 +142,7 @@ class BoardFilterForm(Form):
         owners = User.select(User.id, User.name).where(User.active == True).order_by(User.name)  # noqa: E712
         if not shown:
             projects = projects.where(Project.id == (self.project.data or 0))
+        if not shown or scope == "mine":  # "my tasks" has no owner to choose
             owners = owners.where(User.id == (self.owner.data or 0))
         self.projects = {p.id: p for p in projects}
         self.project.choices = [SelectChoice(0, _l("Choose a project") if scope == "project" else _l("Any"))] + [
