@@ -90,8 +90,8 @@ class Board:
         return {d.id: d.display_name for d in Department.select()}
 
     def columns(self):
-        counts = Task.counts(self.query, self.key)
         cards = Task.first_cards(self.query, self.key, FIRST[self.layout])
+        counts = {key: shown[0].column_total for key, shown in cards.items()}
         if self.layout == "status":
             return [Column(key, label, counts.get(key, 0), cards.get(key, [])) for key, label in STATUSES.items()]
         names = self.department_names

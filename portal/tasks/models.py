@@ -421,11 +421,16 @@ class Task(BaseModel):
 
     @classmethod
     def first_cards(cls, query, key, limit):
-        """{column: its first `limit` cards} for a board grouped by `key`, in one query."""
+        """{column: its first `limit` cards} for a board grouped by `key`, in one query; each card
+        knows how many its column holds (`column_total`), so a board needs no separate count."""
         ranked = (query.select(cls.id.alias("ranked_id"),
-                               fn.ROW_NUMBER().over(partition_by=[key], order_by=cls.card_order()).alias("place"))
+                               fn.ROW_NUMBER().over(partition_by=[key], order_by=cls.card_order()).alias("place"),
+                               fn.COUNT(cls.id).over(partition_by=[key]).alias("column_total"))
                   .alias("ranked"))
-        rows = (query.join(ranked, on=(ranked.c.ranked_id == cls.id)).switch(cls)
+        # An expression rather than the bare column, so the number lands on the card itself (a bare
+        # column of the subquery would be read as a second task joined to it).
+        total = fn.COALESCE(ranked.c.column_total, 0).alias("column_total")
+        rows = (query.select_extend(total).join(ranked, on=(ranked.c.ranked_id == cls.id)).switch(cls)
                 .where(ranked.c.place <= limit).order_by(*cls.card_order()))
         columns = collections.defaultdict(list)
         for task in rows:
