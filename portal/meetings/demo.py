@@ -6,6 +6,7 @@ import json
 import random
 import zoneinfo
 
+from portal.accounts.demo import ACCOUNTS
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
@@ -47,7 +48,10 @@ def _seed_small(now):
         if MeetingSeries.select().where(MeetingSeries.title == TITLE).exists():
             return None
         coordinator = User.by_email("coordinator@example.com")
-        people = {user.email.split("@")[0]: user for user in User.select().where(User.email.endswith("@example.com"))}
+        # The demo accounts' own departments, also in the large company (whose other departments
+        # hold their own weekly meetings).
+        people = {user.email.split("@")[0]: user
+                  for user in User.select().where(User.email.in_([email for email, _ in ACCOUNTS]))}
         departments = list(Department.select().where(Department.id.in_(
             [user.department_id for user in people.values() if user.department_id])))
         local_today = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(ZONE)).date()
