@@ -108,8 +108,8 @@ class Session:
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
         self.cookies, self.csrf_token = {}, None
 
-    def request(self, method, path, form=None):
-        headers = {"User-Agent": USER_AGENT, "Host": "%s:%d" % (self.host, self.port)}
+    def request(self, method, path, form=None, headers=None):
+        headers = {"User-Agent": USER_AGENT, "Host": "%s:%d" % (self.host, self.port), **(headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join("%s=%s" % item for item in self.cookies.items())
         body = None
@@ -132,8 +132,8 @@ class Session:
     def get(self, path):
         return self.request("GET", path)
 
-    def post(self, path, form=None):
-        return self.request("POST", path, form)
+    def post(self, path, form=None, headers=None):
+        return self.request("POST", path, form, headers)
 
     def cookie_header(self):
         return "; ".join("%s=%s" % item for item in self.cookies.items())

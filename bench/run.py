@@ -2,6 +2,7 @@
 `make run` does, load every key page (bench/pages.py) with 1 and 16 concurrent signed-in users
 through wrk, and print a Markdown table against the budget."""
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 from bench.harness import ROOT, THREADS, USER_AGENT, WORKERS, Session, gunicorn, portal_environment
-from bench.pages import FLOOR, KEY_PAGES
+from bench.pages import FLOOR, KEY_PAGES, CardMove
 
 PASSWORD = "demo-password"
 BUDGET_P95_MS = 50
@@ -24,11 +25,52 @@ wrk.headers["Cookie"] = %(cookie)s
 wrk.headers["User-Agent"] = %(agent)s
 wrk.headers["X-CSRFToken"] = %(token)s
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+%(headers)s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
     e.status + e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+# A card move names the version it read, so no two connections may move the same card at once:
+# each wrk thread takes its share of the cards, moves a card no request in flight is moving, and
+# reads the card's new version and column from the answer.
+MOVES = """
+cards = {%(cards)s}
+local made = 0
+function setup(thread)
+  thread:set("part", made)
+  made = made + 1
+end
+function init(args)
+  mine, by_id, turn = {}, {}, 0
+  checking = part == 0  -- wrk builds one request on the first thread to check it, and never sends it
+  for i, card in ipairs(cards) do
+    if (i - 1) %% %(threads)d == part then table.insert(mine, card); by_id[card.id] = card end
+  end
+end
+function request()
+  for _ = 1, #mine do
+    turn = turn %% #mine + 1
+    local card = mine[turn]
+    if checking or not card.busy then
+      card.busy = not checking
+      checking = false
+      local status = card.status == "doing" and "todo" or "doing"
+      return wrk.format(nil, card.path, nil,
+                        string.format("version=%%d&status=%%s&column=%%s", card.version, status, card.status))
+    end
+  end
+end
+function response(status, headers, body)
+  local card = by_id[tonumber(body:match('id="task%%-(%%d+)"') or 0)]
+  if card then
+    card.version = tonumber(body:match('name="version" value="(%%d+)"'))
+    card.status = body:match('<option value="(%%w+)" selected')
+    card.busy = false
+  end
 end
 """
 
@@ -47,23 +89,34 @@ def seed(size, folder):
     return url, time.monotonic() - started
 
 
-def resolve(url, folder):
-    """Each page's (method, path, form) in this company."""
+def company(url, folder):
+    """A function running its argument inside the app of this company, with the database open."""
     from portal import create_app
     from portal.db import db
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(folder)})
-    with app.test_request_context(), db.connection_context():
-        return {page: page.resolve() for page in [FLOOR, *KEY_PAGES]}
+
+    def within(work):
+        with app.test_request_context(), db.connection_context():
+            return work()
+    return within
 
 
-def wrk(server, session, request, users, seconds, folder):
+def wrk(server, session, page, request, users, seconds, folder, cards=()):
     method, path, form = request
+    threads = min(users, 2)
     body = "&".join("%s=%s" % item for item in (form or {}).items())
     script = folder / "page.lua"
-    script.write_text(LUA % {"method": lua_string(method), "body": lua_string(body), "agent": lua_string(USER_AGENT),
-                             "cookie": lua_string(session.cookie_header()), "token": lua_string(session.csrf_token)})
-    output = subprocess.run(["wrk", "-t%d" % min(users, 2), "-c%d" % users, "-d%ds" % seconds, "--timeout", "10s",
+    headers = "\n".join("wrk.headers[%s] = %s" % (lua_string(k), lua_string(v)) for k, v in page.headers.items())
+    lua = LUA % {"method": lua_string(method), "body": lua_string(body), "agent": lua_string(USER_AGENT),
+                 "cookie": lua_string(session.cookie_header()), "token": lua_string(session.csrf_token),
+                 "headers": headers}
+    if cards:
+        lua += MOVES % {"threads": threads, "cards": ", ".join(
+            "{id = %d, version = %d, status = %s, path = %s}" % (card, version, lua_string(status), lua_string(where))
+            for card, version, status, where in cards)}
+    script.write_text(lua)
+    output = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % users, "-d%ds" % seconds, "--timeout", "10s",
                              "-s", str(script), server.url + path], capture_output=True, text=True, check=True).stdout
     requests, duration, p50, p95, p99, errors = map(int, re.search(r"RESULT (.*)", output).group(1).split())
     return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000,
@@ -74,19 +127,23 @@ def measure(size, seconds, concurrency):
     folder = Path(tempfile.mkdtemp(prefix="duiqi-bench-%s-" % size))
     try:
         url, seeding = seed(size, folder)
-        requests = resolve(url, folder)
+        within = company(url, folder)
+        requests = within(lambda: {page: page.resolve() for page in [FLOOR, *KEY_PAGES]})
         results = {}
         with gunicorn(url) as server:
             sessions = {}
             for page, request in requests.items():
                 if page.user not in sessions:
                     sessions[page.user] = Session(server.url).log_in(page.user, PASSWORD)
-                answer = sessions[page.user].request(*request)
+                answer = sessions[page.user].request(*request, headers=page.headers)
                 if answer.status not in (200, 303):
                     raise SystemExit("%s answered %d on the %s company" % (page.name, answer.status, size))
             for page, request in requests.items():
                 for users in concurrency:
-                    results[page, users] = wrk(server, sessions[page.user], request, users, seconds, folder)
+                    # Twice as many cards as clients: a card is free again the moment its answer is in.
+                    cards = within(functools.partial(page.cards, 2 * users)) if isinstance(page, CardMove) else ()
+                    results[page, users] = wrk(server, sessions[page.user], page, request, users, seconds, folder,
+                                               cards)
                     print("  %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
                         size, page.name, users, results[page, users]["rps"], results[page, users]["p95"]),
                         file=sys.stderr)

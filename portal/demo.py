@@ -1,9 +1,12 @@
 """`flask demo`: load the demo company; each area adds its own part, in dependency order.
 
 Each area's `seed(..., size)` adds its part for a size: "small" is the company people try the
-portal with; "large" is the benchmark's (bench/), as big as the largest company we serve.
+portal with; "large" is the benchmark's (bench/), as big as the largest company we serve. The
+large part is written in bulk (`Rows`), as its behaviours would have written it, in one
+transaction per area; `scale` shrinks it for tests that need its shape, not its weight.
 """
 import click
+from peewee import SqliteDatabase, fn
 
 from portal.db import db
 
@@ -13,11 +16,73 @@ SIZES = ("small", "large")
 LARGE_AUDIT_ROWS = 200_000
 
 
+def scaled(full, scale, least=1):
+    """How many of something the large company holds at `scale`."""
+    return max(least, round(full * scale))
+
+
+def weighted(pick, choices):
+    """One value of [(weight, value)], drawn with `pick` (a random.Random)."""
+    return pick.choices([value for _, value in choices], [weight for weight, _ in choices])[0]
+
+
+class Rows:
+    """Rows for one model, written in batches straight through the driver: building 100,000
+    inserts with the query builder takes longer than SQLite takes to store them.
+
+    Ids are handed out here, so rows can name each other before anything is written; nothing is
+    written before `flush`, which the caller runs for each table after those it refers to.
+    """
+
+    BATCH = 5_000
+
+    def __init__(self, model, *names):
+        self.model = model
+        self.names = ("id", *names)
+        self.next_id = (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+        self.pending = []
+
+    def add(self, *values):
+        """Queue a row (values in the order of the names given); return its id."""
+        return self.fill(self.reserve(), *values)
+
+    def reserve(self):
+        """An id for a row whose values are known later (`fill`), for rows that others name first."""
+        self.next_id += 1
+        return self.next_id - 1
+
+    def fill(self, row_id, *values):
+        self.pending.append((row_id, *values))
+        return row_id
+
+    def flush(self):
+        if not self.pending:
+            return
+        fields = [self.model._meta.fields[name] for name in self.names]
+        sql, _ = self.model.insert_many([[None] * len(fields)], fields=fields).sql()
+        for start in range(0, len(self.pending), self.BATCH):
+            db.cursor().executemany(sql, self.pending[start:start + self.BATCH])
+        self.pending = []
+        if not isinstance(db.obj, SqliteDatabase):
+            # PostgreSQL hands out ids from a sequence, which must move past the ones given here.
+            table = self.model._meta.table_name
+            db.execute_sql("SELECT setval(pg_get_serial_sequence('%s', 'id'), %d)" % (table, self.next_id - 1))
+
+
+def flush(*tables):
+    """Write what each Rows still holds, in the order given (a row's references first)."""
+    for table in tables:
+        table.flush()
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only load into a database without users.")
 @click.option("--size", type=click.Choice(SIZES), default="small", show_default=True,
               help="large: the benchmark's company (300 people, 12 departments, years of history).")
-def demo_command(if_empty, size):
+@click.option("--scale", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+              help="With --size large: this fraction of its projects, tasks, meetings, requests and history "
+                   "(the tests load a sliver of it).")
+def demo_command(if_empty, size, scale):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
     from portal.accounts import demo as accounts_demo
     from portal.accounts.models import User
@@ -33,12 +98,12 @@ def demo_command(if_empty, size):
                 return
         else:
             departments = accounts_demo.seed(DEMO_PASSWORD, size)
-            projects_demo.seed(departments)
-            tasks_demo.seed(departments)
-            meetings_demo.seed()
-            requests_demo.seed(departments)
+            projects_demo.seed(departments, size, scale)
+            tasks_demo.seed(departments, size, scale)
+            meetings_demo.seed(size=size, scale=scale)
+            requests_demo.seed(departments, size, scale)
             if size == "large":
-                accounts_demo.seed_history(LARGE_AUDIT_ROWS)
+                accounts_demo.seed_history(scaled(LARGE_AUDIT_ROWS, scale))
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
     for email, role in accounts_demo.ACCOUNTS:
         click.echo("  %-32s %s" % (email, role))

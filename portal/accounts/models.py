@@ -140,10 +140,15 @@ class User(BaseModel):
         return cls.get_or_none(cls.email == normalize_email(email))
 
     @classmethod
-    def directory(cls):
-        """All users with their department, for admin lists and pickers."""
-        return (cls.select(cls, Department).join(Department, join_type=JOIN.LEFT_OUTER, on=cls.department)
-                .order_by(cls.active.desc(), cls.name))
+    def directory(cls, search=""):
+        """All users with their department, for admin lists and pickers; `search` matches a name,
+        an email or a department."""
+        query = (cls.select(cls, Department).join(Department, join_type=JOIN.LEFT_OUTER, on=cls.department)
+                 .order_by(cls.active.desc(), cls.name, cls.id))
+        if search:
+            query = query.where(cls.name.contains(search) | cls.email.contains(search)
+                                | Department.name.contains(search) | Department.name_en.contains(search))
+        return query
 
     # -- behaviours -------------------------------------------------------------------------
 

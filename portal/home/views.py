@@ -23,7 +23,7 @@ def index():
         mine = list(Target.needing_attention(current_user, department, on).limit(ATTENTION_LIMIT))
         elsewhere = elsewhere.where(Target.department != department)
     return render("home/index.html", today=on,
-                  projects=list(Project.with_details(Project.mine(current_user))),
+                  projects=list(Project.with_details(Project.mine(current_user), departments=False)),
                   mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)),
                   updates=list(ProjectUpdate.latest_for(current_user)),
                   activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))

@@ -406,7 +406,7 @@ class Meeting(BaseModel):
 
     def attendance(self):
         """{user id: status} as recorded so far."""
-        return {row.user_id: row.status for row in Attendance.select().where(Attendance.meeting == self)}
+        return dict(Attendance.select(Attendance.user, Attendance.status).where(Attendance.meeting == self).tuples())
 
     def record_attendance(self, by, statuses):
         """Save {user id: status}; an empty status clears what was recorded."""

@@ -96,7 +96,8 @@ def meeting_context(meeting, **overrides):
     context = {
         "meeting": meeting, "series": meeting.series, "sections": meeting.agenda_sections(),
         "decisions": list(meeting.decisions_in_order()), "participants": participants,
-        "attendance": meeting.attendance(), "attendance_choices": ATTENDANCE,
+        # Translated once: the attendance list asks for a label per participant, a hundred of them.
+        "attendance": meeting.attendance(), "attendance_choices": {k: str(v) for k, v in ATTENDANCE.items()},
         "actions": list(meeting.action_items_with_owners()), "versions": list(meeting.versions()),
         "may_manage": can(current_user, "manage", meeting) and not meeting.closed,
         "may_contribute": can(current_user, "contribute", meeting) and not meeting.closed,

@@ -75,9 +75,11 @@ def project_page(project, fragment=None, update_form=None, milestone_form=None, 
     """The project page, or one of its fragments; the forms passed in keep what was typed."""
     targets = list(Target.of_project(project))
     updates, more = ProjectUpdate.feed(project)
+    milestones = list(project.milestones.order_by(Milestone.due_date, Milestone.id))
+    for milestone in milestones:
+        milestone.project = project  # whether one may close it is asked of its project: not a query each
     return render("projects/show.html", fragment, project=project, targets=targets,
-                  progress=overall_progress(targets),
-                  milestones=list(project.milestones.order_by(Milestone.due_date, Milestone.id)),
+                  progress=overall_progress(targets), milestones=milestones,
                   updates=updates, more=more, today=today(), posted=posted,
                   update_form=update_form or UpdateForm(formdata=None),
                   milestone_form=milestone_form or MilestoneForm(formdata=None),

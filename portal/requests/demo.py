@@ -1,10 +1,18 @@
-"""The demo company's request types and a dozen requests in every state, spread over recent weeks."""
+"""The demo company's request types and a dozen requests in every state, spread over recent weeks;
+the large company adds a year of requests between its departments."""
 import datetime
 import decimal
 import json
+import random
 
-from portal.accounts.models import User
-from portal.db import db
+from flask import current_app
+
+from portal.accounts.models import Department, User
+from portal.audit import AuditEntry
+from portal.db import db, utcnow
+from portal.demo import Rows, flush, scaled, weighted
+from portal.notifications.models import CompanyCalendar
+from portal.requests import approvers, fields
 from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
 
@@ -112,8 +120,14 @@ REQUESTS = [
 ]
 
 
-def seed(departments):
+def seed(departments, size="small", scale=1):
     """Create the demo types and requests once; later runs find them and add nothing."""
+    _seed_small(departments)
+    if size == "large":
+        _seed_large(scale)
+
+
+def _seed_small(departments):
     with db.atomic():
         if RequestType.select().where(RequestType.name == TYPES[0][1]).exists():
             return
@@ -191,3 +205,312 @@ def _shift(item, delta):
             changes = {name: getattr(row, name) - delta for name in column_names if getattr(row, name)}
             if changes:
                 model.update(**changes).where(model.id == row.id).execute()
+
+
+# The large company: this many requests in all (the dozen above among them), filed over a year.
+LARGE_REQUESTS = 5_000
+# (weight, where a request ends up): most are long settled; a request waits a day or two for its
+# decisions, so at twenty a working day a few dozen wait for someone today.
+OUTCOMES = [(1, "in_review"), (0.5, "allocating"), (1.5, "returned"), (74, "approved"), (12, "rejected"),
+            (11, "withdrawn")]
+KINDS = [(25, "loan"), (35, "budget"), (25, "equipment"), (15, "change")]
+SUBJECTS = {"loan": ["客户演示需开发支援", "新品测试需测试工程师", "数据迁移需后端支援", "展会样机调试支援"],
+            "budget": ["展会费用", "员工培训费", "软件订阅续费", "客户答谢活动", "出差费用"],
+            "equipment": ["新同事笔记本电脑", "显示器更换", "测试手机", "会议室设备", "办公椅"],
+            "change": ["报表增加导出", "审批流程调整", "接口字段变更", "页面改版", "权限规则调整"]}
+SKILLS = ["前端开发", "后端开发", "测试", "数据分析", "硬件工程师"]
+PURPOSES = ["展位与物料", "讲师费", "年费续订", "客户活动", "差旅"]
+ITEMS = ["笔记本电脑 14 寸", "27 寸显示器", "安卓测试手机", "投影仪", "人体工学椅"]
+REFUSALS = ["本季度预算已用完，请下季度再申请。", "请补充用途说明和报价单。", "人手紧张，建议改期。",
+            "Please attach the quote first."]
+WITHDRAWALS = ["需求取消了。", "已找到替代方案。", "Solved within the team."]
+
+
+def large_title(kind, n):
+    return "%s %d" % (SUBJECTS[kind][n % len(SUBJECTS[kind])], n)
+
+
+def _seed_large(scale):
+    """A year of requests between the departments, each taken through its flow as the behaviours
+    would (seats, decisions, allocations, the trail and the audit log), written in bulk."""
+    if ResourceRequest.select().where(ResourceRequest.title == large_title("loan", 1)).exists():
+        return
+    flows = _LargeRequests()
+    with db.atomic():
+        for n in range(1, scaled(LARGE_REQUESTS, scale, least=len(REQUESTS) + 1) - len(REQUESTS) + 1):
+            flows.request(n)
+        flows.write()
+
+
+class _LargeRequests:
+    def __init__(self):
+        self.now, self.random = utcnow(), random.Random(LARGE_REQUESTS)
+        self.calendar, self.zone = CompanyCalendar.current(), current_app.config["DEFAULT_TIMEZONE"]
+        self.flows = {}
+        for key, name, *_ in TYPES:
+            version = RequestType.get(RequestType.name == name).latest_version()
+            self.flows[key] = (version, {spec.label_en: spec for spec in version.fields})
+        self.departments = {d.id: d for d in Department.select()}
+        self.requesters = list(User.select().where(User.active & User.department.is_null(False)
+                                                   & (User.role == "member")).order_by(User.id))
+        self.seated = {}
+        self.requests = Rows(ResourceRequest, "type", "version", "requester", "department", "provider", "title",
+                             "values", "amount_cents", "currency", "people_days", "state", "round", "submitted_at",
+                             "finished_at")
+        self.steps = Rows(RequestStep, "request", "round", "position", "kind", "spec_index", "name", "name_en",
+                          "mode", "state", "copied", "time_limit_hours", "on_timeout", "started_at", "due_at",
+                          "next_check_at", "nudge_at", "escalated_at", "reminders_sent", "finished_at")
+        self.seats = Rows(StepApprover, "step", "user", "state", "reason", "replaces", "added_at", "decided_at",
+                          "comment")
+        self.events = Rows(RequestEvent, "request", "step", "at", "actor", "action", "comment", "waited_seconds",
+                           "detail")
+        self.allocations = Rows(Allocation, "request", "recorded_by", "recorded_at", "commitment", "people_days",
+                                "amount_cents", "currency", "starts_on", "ends_on")
+        self.audit = Rows(AuditEntry, "at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                          "summary", "changes")
+
+    def write(self):
+        flush(self.requests, self.steps, self.seats, self.events, self.allocations, self.audit)
+
+    def values(self, kind, specs, day):
+        pick = self.random
+        start = day + datetime.timedelta(days=pick.randint(3, 10))
+        end = start + datetime.timedelta(days=pick.randint(5, 20))
+        headcount = pick.randint(1, 3)
+        if kind == "loan":
+            by_label = {"Role or skill": pick.choice(SKILLS), "Headcount": str(headcount),
+                        "Period": [start.isoformat(), end.isoformat()],
+                        "People-days": str(headcount * pick.randint(3, 10))}
+        elif kind == "budget":
+            by_label = {"Purpose": pick.choice(PURPOSES), "Amount": "%d.00" % pick.randint(800, 60000),
+                        "Category": pick.choice(specs["Category"].choices)}
+        elif kind == "equipment":
+            by_label = {"Item": pick.choice(ITEMS), "Quantity": str(pick.randint(1, 4)),
+                        "Estimated cost": "%d.00" % pick.randint(300, 12000)}
+        else:
+            by_label = {"What changes": "按业务需要调整，详见附件。",
+                        "Priority": pick.choice(specs["Priority"].choices),
+                        "People-days": str(pick.randint(1, 20)), "Agreed with the customer": pick.random() < 0.5}
+        return {specs[label].key: value for label, value in by_label.items()}
+
+    def approvers_of(self, entries, requester, provider_id):
+        """Who sits on a step, as routing decides it (the same few answers, so asked once each)."""
+        key = (json.dumps(entries), requester.id, provider_id)
+        if key not in self.seated:
+            stand_in = ResourceRequest(requester=requester, department=self.departments[requester.department_id],
+                                       provider=self.departments[provider_id])
+            self.seated[key] = approvers.assign(stand_in, entries)
+        return self.seated[key]
+
+    def request(self, n):
+        pick = self.random
+        kind = weighted(pick, KINDS)
+        version, specs = self.flows[kind]
+        outcome = weighted(pick, OUTCOMES)
+        if outcome == "allocating" and version.allocation is None:
+            outcome = "in_review"
+        flow = _Flow(self, version, pick.choice(self.requesters), large_title(kind, n))
+        flow.plan(outcome, self.values(kind, specs, self.now.date()))
+        flow.run(outcome)
+
+    def deadline(self, start, hours):
+        return self.calendar.working_deadline(start, hours, self.zone)
+
+    def note(self, request_id, step, at, actor, action, comment="", waited=None, detail=None):
+        self.events.add(request_id, step["id"] if step else None, at, actor.id if actor else None, action, comment,
+                        None if waited is None else int(waited.total_seconds()),
+                        json.dumps(detail or {}, ensure_ascii=False))
+
+    def record(self, at, actor, action, request_id, changes, summary=""):
+        self.audit.add(at, actor.id if actor else None, actor.name if actor else "", action, "ResourceRequest",
+                       request_id, summary[:500], json.dumps(changes, ensure_ascii=False))
+
+
+class _Flow:
+    """One request taken from filing to where its outcome leaves it, on a clock that ends today."""
+
+    def __init__(self, company, version, requester, title):
+        self.company, self.version, self.requester, self.title = company, version, requester, title
+        self.id = company.requests.reserve()
+        self.provider_id = version.data["provider_id"]
+        self.state, self.finished, self.allocation = "in_review", None, None
+
+    def plan(self, outcome, values):
+        """Lay out the steps and their seats, choose where the flow stops and when it was filed."""
+        company, pick = self.company, self.company.random
+        specs = [dict(spec, kind="approval", spec_index=index) for index, spec in enumerate(self.version.steps)]
+        if self.version.allocation is not None:
+            specs.append({"kind": "allocation", "spec_index": None, "name": "", "name_en": "", "mode": "any",
+                          "copied": [], "time_limit_hours": self.version.allocation["time_limit_hours"],
+                          "on_timeout": "remind", "approvers": [{"kind": "provider_head"}], "condition": None})
+        self.steps = []
+        for position, spec in enumerate(specs, 1):
+            condition = spec["condition"]
+            holds = condition is None or fields.condition_holds(
+                condition, self.version.field(condition["field"]), values.get(condition["field"]))
+            self.steps.append(dict(spec, id=company.steps.reserve(), position=position,
+                                   state="waiting" if holds else "skipped", started=None, due=None, nudge=None,
+                                   ended=None, seats=[],
+                                   people=company.approvers_of(spec["approvers"], self.requester, self.provider_id)
+                                   if holds else []))
+        approvals = [s for s in self.steps if s["state"] == "waiting" and s["kind"] == "approval"]
+        self.passing = len(approvals) if outcome in ("approved", "allocating") else pick.randrange(len(approvals))
+        decisions = sum(len(s["people"]) if s["mode"] == "all" else 1 for s in approvals[:self.passing])
+        self.gaps = [datetime.timedelta(hours=pick.uniform(1, 30)) for _ in range(decisions + 1)]
+        if outcome in ("in_review", "allocating"):
+            # Waiting for a decision now, still within its time limit.
+            self.gaps[-1] = datetime.timedelta(hours=pick.uniform(0.5, 20))
+            self.filed = company.now - sum(self.gaps, datetime.timedelta())
+        else:
+            span = datetime.timedelta(days=60 if outcome == "returned" else 365)
+            self.filed = company.now - sum(self.gaps, datetime.timedelta()) - span * pick.random()
+        shift = self.filed.date() - company.now.date()
+        self.values = {key: [(datetime.date.fromisoformat(day) + shift).isoformat() for day in value]
+                       if isinstance(value, list) else value for key, value in values.items()}
+
+    def run(self, outcome):
+        company, pick = self.company, self.company.random
+        clock = self.filed
+        company.note(self.id, None, clock, self.requester, "filed")
+        company.record(clock, self.requester, "request.file", self.id, {"state": [None, "in_review"]},
+                       summary=self.title)
+        for step in self.steps:
+            if step["state"] == "skipped":
+                company.note(self.id, step, clock, None, "skipped")
+        self.advance(clock, self.requester)
+        gaps = iter(self.gaps)
+        for step in [s for s in self.steps if s["kind"] == "approval" and s["state"] != "skipped"][:self.passing]:
+            for seat in (step["seats"] if step["mode"] == "all" else step["seats"][:1]):
+                clock += next(gaps)
+                self.approve(step, seat, clock)
+        step = next((s for s in self.steps if s["state"] == "active"), None)
+        clock += next(gaps)
+        if outcome == "approved" and step is not None:
+            self.allocate(step, step["seats"][0], clock)
+        elif outcome in ("rejected", "returned"):
+            self.refuse(step, step["seats"][0], clock, outcome, pick.choice(REFUSALS))
+        elif outcome == "withdrawn":
+            self.withdraw(step, clock, pick.choice(WITHDRAWALS))
+        self.write()
+
+    def activate(self, step, at):
+        company = self.company
+        step.update(state="active", started=at)
+        if step["time_limit_hours"]:
+            step["due"] = company.deadline(at, step["time_limit_hours"])
+            step["nudge"] = company.deadline(at, step["time_limit_hours"] / 2)
+        for user, reason, replaces in step["people"]:
+            step["seats"].append({"user": user, "state": "pending", "reason": reason, "replaces": replaces,
+                                  "added": at, "decided": None, "comment": ""})
+            if reason:
+                company.note(self.id, step, at, None, "substituted",
+                             detail={"to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+
+    def close(self, step, state, at):
+        step.update(state=state, ended=at)
+        for seat in step["seats"]:
+            if seat["state"] == "pending":
+                seat["state"] = "not_needed"
+        self.nudged(step, at)
+
+    @staticmethod
+    def nudged(step, now):
+        """The job nudges a step at half its time limit if it still waits then, and clears the mark."""
+        if step["nudge"] and step["nudge"] <= now:
+            step["nudge"] = None
+
+    def decide(self, step, seat, at, state, comment="", action=None):
+        seat.update(state=state, decided=at, comment=comment)
+        self.company.note(self.id, step, at, seat["user"], action or state, comment, waited=at - step["started"])
+
+    def advance(self, at, by):
+        step = next((s for s in self.steps if s["state"] == "waiting"), None)
+        if step is None:
+            self.end(at, by, "approved")
+            self.company.note(self.id, None, at, None, "completed")
+            return
+        if step["kind"] == "allocation":
+            self.state = "allocating"
+            self.company.record(at, by, "request.approve_all", self.id, {"state": ["in_review", "allocating"]})
+        self.activate(step, at)
+
+    def approve(self, step, seat, at):
+        self.decide(step, seat, at, "approved")
+        self.company.record(at, seat["user"], "request.approve", self.id, {"step": [step["name"], "approved"]})
+        if step["mode"] == "any" or not any(s["state"] == "pending" for s in step["seats"]):
+            self.close(step, "approved", at)
+            self.advance(at, seat["user"])
+
+    def allocate(self, step, seat, at):
+        company, values = self.company, self.measures()
+        commitment = "按申请安排，%s 起执行。" % at.date().isoformat()
+        self.allocation = (seat["user"], at, commitment, values["currency"] or "CNY")
+        self.decide(step, seat, at, "approved", commitment, action="allocated")
+        company.record(at, seat["user"], "request.allocate", self.id, {
+            "people_days": [None, None if values["people_days"] is None else str(values["people_days"])],
+            "amount": [None, None if values["amount"] is None else str(values["amount"])]})
+        self.close(step, "approved", at)
+        self.advance(at, seat["user"])
+
+    def refuse(self, step, seat, at, state, comment):
+        company = self.company
+        decision = {"rejected": "reject", "returned": "return"}[state]
+        self.decide(step, seat, at, state, comment)
+        company.record(at, seat["user"], "request." + decision, self.id, {"step": [step["name"], state]},
+                       summary=comment)
+        self.close(step, state, at)
+        self.cancel_waiting()
+        if state == "rejected":
+            self.end(at, seat["user"], "rejected", comment)
+        else:
+            company.record(at, seat["user"], "request.return", self.id, {"state": [self.state, "returned"]},
+                           summary=comment)
+            self.state = "returned"
+
+    def withdraw(self, step, at, comment):
+        self.close(step, "cancelled", at)
+        self.cancel_waiting()
+        self.company.note(self.id, None, at, self.requester, "withdrawn", comment)
+        self.end(at, self.requester, "withdrawn", comment)
+
+    def cancel_waiting(self):
+        for step in self.steps:
+            if step["state"] == "waiting":
+                step["state"] = "cancelled"
+
+    def end(self, at, by, state, comment=""):
+        self.company.record(at, by, "request." + state, self.id, {"state": [self.state, state]}, summary=comment)
+        self.state, self.finished = state, at
+        if state == "approved" and self.allocation is None:
+            # Without an allocation step, approval commits what was asked for.
+            self.allocation = (by, at, "", self.measures()["currency"])
+
+    def measures(self):
+        money, days = self.version.measure_field("money"), self.version.measure_field("people_days")
+        amount = money.number(self.values.get(money.key)) if money else None
+        return {"amount": amount, "amount_cents": None if amount is None else int(amount * 100),
+                "currency": money.currency if money else "",
+                "people_days": days.number(self.values.get(days.key)) if days else None}
+
+    def write(self):
+        company, values = self.company, self.measures()
+        company.requests.fill(self.id, self.version.type_id, self.version.id, self.requester.id,
+                              self.requester.department_id, self.provider_id, self.title,
+                              json.dumps(self.values, ensure_ascii=False), values["amount_cents"], values["currency"],
+                              values["people_days"], self.state, 1, self.filed, self.finished)
+        for step in self.steps:
+            self.nudged(step, company.now)
+            company.steps.fill(step["id"], self.id, 1, step["position"], step["kind"], step["spec_index"],
+                               step["name"], step["name_en"], step["mode"], step["state"],
+                               json.dumps(step["copied"]), step["time_limit_hours"], step["on_timeout"],
+                               step["started"], step["due"], step["due"], step["nudge"], None, 0, step["ended"])
+            for seat in step["seats"]:
+                company.seats.add(step["id"], seat["user"].id, seat["state"], seat["reason"],
+                                  seat["replaces"].id if seat["replaces"] else None, seat["added"], seat["decided"],
+                                  seat["comment"])
+        if self.allocation is not None:
+            by, at, commitment, currency = self.allocation
+            starts_on, ends_on = ResourceRequest(version=self.version,
+                                                 values=json.dumps(self.values)).requested_period()
+            company.allocations.add(self.id, by.id, at, commitment, values["people_days"], values["amount_cents"],
+                                    currency, starts_on, ends_on)

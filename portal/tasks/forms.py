@@ -133,18 +133,25 @@ class BoardFilterForm(Form):
     side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
     project = SelectField(_l("Project"), coerce=int, default=0)
 
-    def __init__(self, formdata, scope):
+    def __init__(self, formdata, scope, shown=True):
+        """`shown`: the form is drawn, so each list offers every choice; otherwise (a card move, a
+        column's next cards) only the values asked for are looked up, to check them."""
         super().__init__(formdata=formdata)
-        self.projects = {p.id: p for p in Project.visible_to(current_user).order_by(Project.status == "archived",
-                                                                                   Project.name)}
+        projects = (Project.visible_to(current_user).select(Project.id, Project.name, Project.status)
+                    .order_by(Project.status == "archived", Project.name))
+        owners = User.select(User.id, User.name).where(User.active == True).order_by(User.name)  # noqa: E712
+        if not shown:
+            projects = projects.where(Project.id == (self.project.data or 0))
+        if not shown or scope == "mine":  # "my tasks" has no owner to choose
+            owners = owners.where(User.id == (self.owner.data or 0))
+        self.projects = {p.id: p for p in projects}
         self.project.choices = [SelectChoice(0, _l("Choose a project") if scope == "project" else _l("Any"))] + [
             SelectChoice(p.id, p.name) for p in self.projects.values()]
         # On the department board the department is not a filter but the board itself.
         self.department.choices = [SelectChoice(0, _l("Mine") if scope == "department" else _l("Any"))] + [
             SelectChoice(d.id, d.display_name) for d in Department.ordered()]
         self.owner.choices = [SelectChoice(0, _l("Anyone"))] + [
-            SelectChoice(user.id, user.name) for user in User.select(User.id, User.name)
-            .where(User.active == True).order_by(User.name)]  # noqa: E712
+            SelectChoice(user_id, name) for user_id, name in owners.tuples()]
         priorities = URGENT if scope == "priorities" else PRIORITIES
         self.priority.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(k, PRIORITIES[k]) for k in priorities]
         self.validate()

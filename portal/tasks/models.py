@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
 from portal import mail
@@ -22,6 +22,9 @@ PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"),
 URGENT = ("P0", "P1")
 STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
             "review": _l("In review"), "done": _l("Done")}
+# Written as the columns of open work, not "not done": so the (status, priority, due_date) index
+# finds open P0s among twenty thousand tasks without reading the rest.
+OPEN = tuple(status for status in STATUSES if status != "done")
 VERSIONED = ("task.create", "task.update", "task.move")
 EDITABLE = ("title", "description", "owner", "requesting_department", "project", "priority", "status", "due_date",
             "estimate_hours")
@@ -359,19 +362,14 @@ class Task(BaseModel):
         """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
         each argument narrows it. `cross`: only work one department asks of another."""
         Requesting = Department.alias()
-        Blocker = Task.alias()
-        counts = (TaskDependency.select(TaskDependency.task.alias("waiting_id"),
-                                        fn.COUNT(TaskDependency.id).alias("total_count"),
-                                        fn.SUM(Case(None, [(Blocker.status != "done", 1)], 0)).alias("open_count"))
-                  .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id))
-                  .group_by(TaskDependency.task).alias("blocker_counts"))
-        query = (cls.select(cls, User, Department, Requesting,
-                            fn.COALESCE(counts.c.open_count, 0).alias("open_blockers"),
-                            fn.COALESCE(counts.c.total_count, 0).alias("all_blockers"))
+        # Counted for each row the query returns, from the dependency index: a board shows a few
+        # dozen cards of thousands, and counts its columns without them.
+        query = (cls.select(*CARD_FIELDS, User.id, User.name, User.department, User.role, User.timezone, User.active,
+                            Department, Requesting, cls.blocker_count(open_only=True).alias("open_blockers"),
+                            cls.blocker_count().alias("all_blockers"))
                  .join(User, on=cls.owner)
                  .switch(cls).join(Department, JOIN.LEFT_OUTER, on=cls.department)
                  .switch(cls).join(Requesting, JOIN.LEFT_OUTER, on=cls.requesting_department)
-                 .switch(cls).join(counts, JOIN.LEFT_OUTER, on=(counts.c.waiting_id == cls.id))
                  .switch(cls).join(Project, JOIN.LEFT_OUTER, on=cls.project)
                  .switch(cls)
                  .where(cls.visibility_for(viewer)))
@@ -391,12 +389,20 @@ class Task(BaseModel):
         if tag:
             query = query.where(cls.id.in_(TaskTag.select(TaskTag.task).join(Tag).where(Tag.name == tag)))
         if overdue:
-            query = query.where((cls.due_date < local_today(viewer)) & (cls.status != "done"))
+            query = query.where((cls.due_date < local_today(viewer)) & cls.status.in_(OPEN))
         if blocked:
-            query = query.where((cls.status == "blocked") | (counts.c.open_count > 0))
+            query = query.where((cls.status == "blocked") | (cls.blocker_count(open_only=True) > 0))
         if open_only:
-            query = query.where(cls.status != "done")
+            query = query.where(cls.status.in_(OPEN))
         return query
+
+    @classmethod
+    def blocker_count(cls, open_only=False):
+        """How many tasks the task of the enclosing query waits for (those not done yet), as SQL."""
+        Blocker = Task.alias()
+        count = (TaskDependency.select(fn.COUNT(TaskDependency.id))
+                 .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id)).where(TaskDependency.task == cls.id))
+        return count.where(Blocker.status != "done") if open_only else count
 
     @classmethod
     def visibility_for(cls, user):
@@ -415,11 +421,16 @@ class Task(BaseModel):
 
     @classmethod
     def first_cards(cls, query, key, limit):
-        """{column: its first `limit` cards} for a board grouped by `key`, in one query."""
+        """{column: its first `limit` cards} for a board grouped by `key`, in one query; each card
+        knows how many its column holds (`column_total`), so a board needs no separate count."""
         ranked = (query.select(cls.id.alias("ranked_id"),
-                               fn.ROW_NUMBER().over(partition_by=[key], order_by=cls.card_order()).alias("place"))
+                               fn.ROW_NUMBER().over(partition_by=[key], order_by=cls.card_order()).alias("place"),
+                               fn.COUNT(cls.id).over(partition_by=[key]).alias("column_total"))
                   .alias("ranked"))
-        rows = (query.join(ranked, on=(ranked.c.ranked_id == cls.id)).switch(cls)
+        # An expression rather than the bare column, so the number lands on the card itself (a bare
+        # column of the subquery would be read as a second task joined to it).
+        total = fn.COALESCE(ranked.c.column_total, 0).alias("column_total")
+        rows = (query.select_extend(total).join(ranked, on=(ranked.c.ranked_id == cls.id)).switch(cls)
                 .where(ranked.c.place <= limit).order_by(*cls.card_order()))
         columns = collections.defaultdict(list)
         for task in rows:
@@ -441,7 +452,7 @@ class Task(BaseModel):
         monday = today - datetime.timedelta(days=today.weekday())
         weeks = collections.Counter()
         rows = (query.select(cls.department, cls.due_date)
-                .where((cls.priority == "P0") & (cls.status != "done") & cls.due_date.is_null(False)).tuples())
+                .where((cls.priority == "P0") & cls.status.in_(OPEN) & cls.due_date.is_null(False)).tuples())
         for department_id, due in rows:
             weeks[department_id, max(due - datetime.timedelta(days=due.weekday()), monday)] += 1
         found = collections.defaultdict(list)
@@ -449,6 +460,11 @@ class Task(BaseModel):
             if n >= COLLISION_AT:
                 found[department_id].append((week, n))
         return found
+
+
+# What a card shows and its permission checks read: boards load thousands of rows' worth of these.
+CARD_FIELDS = (Task.id, Task.title, Task.owner, Task.department, Task.requesting_department, Task.project,
+               Task.created_by, Task.priority, Task.status, Task.due_date, Task.version)
 
 
 def _with_people(query):

@@ -1,19 +1,26 @@
 """The reliability suite's writers: each kind of concurrent write the portal must not lose.
 
 A writer makes its objects (`prepare`), names the change each client sends over HTTP
-(`change`), and afterwards compares what the server acknowledged with the data and the audit
-trail (`problems`). A feature adds its writes (a card move, a check-in, an approval) as a class
-in WRITERS; the concurrency and crash tests then run it with every other writer.
+(`change`), says how each answer counts (`answered`: acknowledged, or a refusal the protocol
+expects, such as a stale card move), and afterwards compares what the server acknowledged with
+the data and the audit trail (`problems`). A feature adds its writes as a class in WRITERS; the
+concurrency and crash tests then run it with every other writer.
 """
 import collections
+import datetime
 import itertools
 import json
+import re
 
 import pytest
 from peewee import fn
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
+from portal.projects.models import CheckIn, Project, Target, shown
+from portal.requests.models import RequestEvent, ResourceRequest, StepApprover
+from portal.requests.types import RequestType
+from portal.tasks.models import Task
 from tests.conftest import PASSWORD
 
 REPORT = collections.Counter()
@@ -73,6 +80,7 @@ def trail_problems(what, trail, initial, final, acked, in_flight, distinct=True)
 
 class Writer:
     clients = 2
+    headers = {}
 
     def prepare(self):
         """Make the objects; return the users the clients sign in as, one per client."""
@@ -81,6 +89,11 @@ class Writer:
     def change(self, client, n):
         """(value, path, form) of client's n-th write: the value identifies it afterwards."""
         raise NotImplementedError
+
+    def answered(self, client, value, response):
+        """How an answer counts: "acked" (written), "declined" (refused as the protocol expects, with
+        a message; nothing written) or "refused" (a problem)."""
+        return "acked" if response.status == 303 else "refused"
 
     def problems(self, acked, in_flight):
         """([problems], number of lost writes), given the values acknowledged and in flight."""
@@ -161,4 +174,138 @@ class OwnPreferences(Writer):
         return problems, lost
 
 
-WRITERS = [RenameOneDepartment, EditOnePerson, OwnPreferences]
+class MoveOneCard(Writer):
+    """Two people move the same card on their department's board at once, as the board's script
+    does: each move names the version its client last read. A move made on an older version is
+    refused (409, with the card as it now is) and never applied; each client goes on from what
+    it was shown."""
+
+    headers = {"HX-Request": "true"}
+    VERSION = re.compile(r'name="version" value="(\d+)"')
+    COLUMN = re.compile(r'<option value="(\w+)" selected')
+
+    def prepare(self):
+        self.department = Department.add(None, "Board %d" % next(_serial))
+        owner = person(self.department)
+        self.task = Task.open(owner, "Contested card", owner)
+        self.seen = {}
+        self.initial, self.after = (self.task.version, self.task.status), last_audit_id()
+        return [person(self.department, role="coordinator") for _ in range(self.clients)]
+
+    def change(self, client, n):
+        version, status = self.seen.get(client, self.initial)
+        column = "todo" if status == "doing" else "doing"
+        return (version, column), "/boards/department/tasks/%d/move?department=%d" % (
+            self.task.id, self.department.id), {"version": version, "status": column, "column": status}
+
+    def answered(self, client, value, response):
+        if response.status not in (200, 409) or not self.VERSION.search(response.text):
+            return "refused"
+        self.seen[client] = (int(self.VERSION.search(response.text).group(1)),
+                             self.COLUMN.search(response.text).group(1))
+        return "acked" if response.status == 200 else "declined"
+
+    def problems(self, acked, in_flight):
+        final = Task.get_by_id(self.task.id)
+        trail = audit_trail(final, "status", self.after)
+        initial_version, initial_status = self.initial
+        problems, _ = trail_problems("card's column", trail, initial_status, final.status, [], [None] * len(trail),
+                                     distinct=False)
+        if final.version - initial_version != len(trail):
+            problems.append("card: version %d after %d moves from %d" % (final.version, len(trail), initial_version))
+        # A move acknowledged on version v made version v + 1: the v-th move of the trail is it.
+        lost = [(version, column) for version, column in acked
+                if not 0 <= version - initial_version < len(trail) or trail[version - initial_version][1] != column]
+        problems += ["card: the acknowledged move to %r on version %d is lost" % (column, version)
+                     for version, column in lost]
+        if len({version for version, _ in acked}) != len(acked):
+            problems.append("card: two moves acknowledged on the same version")
+        if len(trail) > len(acked) + len(in_flight):
+            problems.append("card: %d moves in the trail for %d acknowledged" % (len(trail), len(acked)))
+        return problems, len(lost)
+
+
+class CheckInOneTarget(Writer):
+    """The target's owner and a colleague check in at once, over and over: every check-in is kept
+    (history is never edited), the audit trail chains them in order, and the target's value is
+    the latest."""
+
+    def prepare(self):
+        department = Department.add(None, "Targets %d" % next(_serial))
+        owner, colleague = person(department), person(department)
+        today = datetime.date.today()
+        project = Project.start(None, name="Checked %d" % next(_serial), goal="", coordinator=owner,
+                                departments=[department], start_date=today - datetime.timedelta(days=30),
+                                end_date=today + datetime.timedelta(days=60), status="active")
+        self.target = Target.define(None, project, title="Contested target", unit="", baseline="0",
+                                    target_value="1000000", direction="raise", start_date=project.start_date,
+                                    due_date=project.end_date, department=department, owner=owner, weight=1)
+        self.after = last_audit_id()
+        return [owner, colleague]
+
+    def change(self, client, n):
+        value = str(client * 100_000 + n)
+        return value, "/targets/%d/check-ins" % self.target.id, {"value": value, "note": ""}
+
+    def problems(self, acked, in_flight):
+        final = Target.get_by_id(self.target.id)
+        trail = audit_trail(final, "value", self.after)
+        problems, lost = trail_problems("target's value", trail, None, shown(final.current_value), acked, in_flight)
+        kept = [shown(value) for value in CheckIn.select(CheckIn.value).where(CheckIn.target == final.id)
+                .order_by(CheckIn.created_at, CheckIn.id).scalars()]
+        if kept != [new for _, new in trail]:
+            problems.append("target: the check-ins kept are not those the audit trail names, in its order")
+        return problems, lost
+
+
+class DecideOneStep(Writer):
+    """An approver decides the same requests in two tabs at once: of the two approvals of a step
+    exactly one counts; the other tab is told the step was already decided."""
+
+    REQUESTS = 120
+    headers = {"Accept-Language": "en"}  # the refusal is read in English
+
+    def prepare(self):
+        requesters, provider = Department.add(None, "Asking %d" % next(_serial)), Department.add(None, "Giving")
+        requester, approver = person(requesters), person(provider)
+        request_type = RequestType.add(None, name="Contested %d" % next(_serial), provider=provider)
+        request_type.add_step(None, name="Approve", approvers=json.dumps([{"kind": "people", "ids": [approver.id]}]),
+                              mode="any", copied="[]", on_timeout="remind")
+        version = request_type.publish(None)
+        self.requests = [ResourceRequest.file(requester, version, "Ask %d" % n, {}) for n in range(self.REQUESTS)]
+        self.steps = {r.id: r.active_step().id for r in self.requests}
+        self.after = last_audit_id()
+        return [approver] * self.clients
+
+    def change(self, client, n):
+        request = self.requests[(n - 1) % len(self.requests)]
+        return request.id, "/requests/%d/steps/%d/approve" % (request.id, self.steps[request.id]), {"comment": ""}
+
+    def answered(self, client, value, response):
+        if response.status == 303:
+            return "acked"
+        return "declined" if response.status == 200 and "already decided" in response.text else "refused"
+
+    def problems(self, acked, in_flight):
+        ids = list(self.steps)
+        approved = {r.id for r in ResourceRequest.select().where(ResourceRequest.id.in_(ids)
+                                                                  & (ResourceRequest.state == "approved"))}
+        seats = collections.Counter(StepApprover.select(StepApprover.step).where(
+            StepApprover.step.in_(list(self.steps.values())) & (StepApprover.state == "approved")).scalars())
+        audited = collections.Counter(AuditEntry.select(AuditEntry.object_id).where(
+            (AuditEntry.id > self.after) & (AuditEntry.action == "request.approve")).scalars())
+        noted = collections.Counter(RequestEvent.select(RequestEvent.request).where(
+            RequestEvent.request.in_(ids) & (RequestEvent.action == "approved")).scalars())
+        problems = ["request %d: approved %d times" % (i, n) for i, n in collections.Counter(acked).items() if n > 1]
+        lost = [i for i in set(acked) if i not in approved]
+        problems += ["request %d: the acknowledged approval is lost" % i for i in lost]
+        problems += ["request %d: approved without an acknowledged decision" % i
+                     for i in approved - set(acked) - set(in_flight)]
+        for request_id in approved:
+            counts = (seats[self.steps[request_id]], audited[request_id], noted[request_id])
+            if counts != (1, 1, 1):
+                problems.append("request %d: %d decisions, %d audit rows, %d trail lines" % (request_id, *counts))
+        return problems, len(lost)
+
+
+WRITERS = [RenameOneDepartment, EditOnePerson, OwnPreferences, MoveOneCard, CheckInOneTarget, DecideOneStep]

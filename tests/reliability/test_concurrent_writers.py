@@ -22,7 +22,8 @@ class Run:
 
     def __init__(self, server, writers):
         self.server, self.writers = server, writers
-        self.results = {writer: {"acked": [], "in_flight": [], "refused": [], "errors": []} for writer in writers}
+        self.results = {writer: {"acked": [], "declined": [], "in_flight": [], "refused": [], "errors": []}
+                        for writer in writers}
         self.stop = threading.Event()
 
     def client(self, writer, number, user):
@@ -32,16 +33,15 @@ class Run:
             n += 1
             value, path, form = writer.change(number, n)
             try:
-                response = session.post(path, form)
+                response = session.post(path, form, writer.headers)
             except (OSError, http.client.HTTPException):  # The server died: this write may have landed.
                 result["in_flight"].append(value)
                 return
-            if response.status == 303:
-                result["acked"].append(value)
-            elif response.status >= 500 or "locked" in response.text:
+            if response.status >= 500 or "database is locked" in response.text:
                 result["errors"].append((response.status, response.text[:200]))
-            else:
-                result["refused"].append((value, response.status))
+                continue
+            verdict = writer.answered(number, value, response)
+            result[verdict].append((value, response.status) if verdict == "refused" else value)
 
     def start(self, users):
         self.threads = [threading.Thread(target=self.client, args=(writer, number, user), daemon=True)
@@ -62,6 +62,7 @@ class Run:
             problems += found + ["%s: answered %s" % (name, error) for error in result["errors"]]
             problems += ["%s: refused %r with %d" % (name, *refusal) for refusal in result["refused"]]
             report["concurrent writes acknowledged"] += len(result["acked"])
+            report["stale or repeated writes refused, and told so"] += len(result["declined"])
             report["lost updates"] += lost
             report["5xx or 'database is locked' answers"] += len(result["errors"])
         return problems
