@@ -24,7 +24,14 @@ def migrated_database(tmp_path_factory):
     app = create_app(_config(folder))
     with app.app_context(), db.connection_context():
         migration_runner().up()
+    fold_in_the_log()
     return folder / "portal.db"
+
+
+def fold_in_the_log():
+    """Close the pool's idle connections: the last one to close writes the write-ahead log into
+    the database file, which is then whole for copying."""
+    db.close_all()
 
 
 def _config(folder, **overrides):

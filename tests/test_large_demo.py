@@ -17,6 +17,7 @@ from portal.requests.demo import REQUESTS
 from portal.requests.models import (OPEN_STATES, STATES, Allocation, RequestEvent, RequestStep, ResourceRequest,
                                     StepApprover)
 from portal.tasks.models import PRIORITIES, STATUSES, VERSIONED, Task, TaskComment, TaskDependency, TaskTag
+from tests.conftest import fold_in_the_log
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def migrated_database(migrated_database, tmp_path_factory):
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--size", "large"])
     assert result.exit_code == 0, result.output
+    fold_in_the_log()
     return folder / "portal.db"
 
 
