@@ -1,6 +1,6 @@
 """Language and time zone per request: the user's setting, else the browser's, else the default."""
-from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask import current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Domain, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from portal.accounts.models import LANGUAGES
@@ -23,9 +23,27 @@ def select_timezone():
     return current_app.config["DEFAULT_TIMEZONE"]
 
 
+class Catalogues(Domain):
+    """Flask-Babel's message domain, keeping per request the catalogue of the locale in force.
+    Its own lookup spells the locale out afresh on every call (about 15 µs, against 0.2 µs for the
+    translation itself) and a page translates hundreds of strings. `force_locale` and `refresh`
+    put another Locale object in force, so a catalogue is reused only while the same one is."""
+
+    def get_translations(self):
+        context = g.get("_flask_babel") if has_app_context() else None
+        locale = getattr(context, "babel_locale", None)
+        if locale is None:
+            return super().get_translations()
+        known = getattr(context, "duiqi_catalogue", None)
+        if known is None or known[0] is not locale:
+            known = context.duiqi_catalogue = (locale, super().get_translations())
+        return known[1]
+
+
 def init_app(app):
     from portal.extensions import babel
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.domain_instance = Catalogues(domain=app.extensions["babel"].default_domain)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.globals["languages"] = LANGUAGES
