@@ -135,6 +135,20 @@ def test_a_stale_save_of_notes_shows_both_texts_and_overwrites_nothing(client, w
     assert AgendaItem.get_by_id(item.id).notes == "Cora's notes"
 
 
+def test_a_stale_save_of_a_decision_shows_both_texts_in_the_decision(client, weekly, coordinator, colleague):
+    series, meeting = weekly
+    decision = meeting.record_decision(coordinator, "Ship on Friday")
+    decision.revise(coordinator, "Ship on Monday", version=decision.version)
+    client.login(colleague)
+    response = client.post("/meetings/decisions/%d" % decision.id, data={"text": "Ship on Tuesday", "version": "1"},
+                           headers=HX)
+    fragment = _text(response)
+    assert fragment.startswith('<li id="decision-%d"' % decision.id)
+    assert "Their version, saved by Cora Coordinator" in fragment and "Ship on Monday" in fragment
+    assert 'name="text" rows="3">Ship on Tuesday</textarea>' in fragment
+    assert Decision.get_by_id(decision.id).text == "Ship on Monday"
+
+
 def test_an_action_item_without_owner_is_refused_and_the_form_keeps_the_text(client, weekly, attendee, colleague):
     series, meeting = weekly
     client.login(colleague)
@@ -218,6 +232,20 @@ def test_the_coordinator_corrects_closed_minutes_as_a_new_version_in_the_history
     version_one = meeting.versions()[-1]
     old = _text(client.get("/meetings/versions/%d" % version_one.id))
     assert "Budget 10k" in old and "Version 1 of the minutes" in old
+
+
+def test_a_correction_without_a_reason_is_refused_and_keeps_what_was_typed(client, weekly, coordinator, attendee):
+    series, meeting = weekly
+    item = meeting.add_agenda_item(coordinator, "other", "Pricing")
+    item.write_notes(coordinator, "Raise 5%", version=0)
+    meeting.close(coordinator, [attendee])
+    client.login(coordinator)
+    response = client.post("/meetings/agenda/%d/notes" % item.id, data={"notes": "Raise 6%", "version": "1"},
+                           headers=HX)
+    fragment = _text(response)
+    assert 'id="notes-%d-reason"' % item.id in fragment and "has-error" in fragment
+    assert ">Raise 6%</textarea>" in fragment
+    assert AgendaItem.get_by_id(item.id).notes == "Raise 5%"
 
 
 def test_the_delivery_page_shows_each_recipient_and_resends_to_those_who_failed(
