@@ -16,10 +16,12 @@ run: $(VENV)/.runtime $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Duiqi on http://$(HOST):$(PORT) (Ctrl-C stops web and worker)"
-	@trap 'kill 0' INT TERM; \
-	$(FLASK) jobs worker & \
+	@# Ctrl-C stops both by name: a trap that killed the whole group (`kill 0`) signalled itself
+	@# again and again, until the shell crashed.
+	@$(FLASK) jobs worker & worker=$$!; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads 2 \
-		--access-logfile - wsgi:app & \
+		--access-logfile - wsgi:app & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
 	wait
 
 test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
