@@ -16,8 +16,8 @@ run: $(VENV)/.runtime $(COMPILED)
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Duiqi on http://$(HOST):$(PORT) (Ctrl-C stops web and worker)"
-	@# Ctrl-C stops both by name: a trap that killed the whole group (`kill 0`) signalled itself
-	@# again and again, until the shell crashed.
+	@# Ctrl-C stops both by pid: a trap that killed the whole group (`kill 0`) signalled its own
+	@# shell again and again, until the shell crashed.
 	@$(FLASK) jobs worker & worker=$$!; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads 2 \
 		--access-logfile - wsgi:app & web=$$!; \
