@@ -295,6 +295,20 @@ def _close_milestone(user, milestone):
     return not milestone.closed and _edit_project(user, milestone.project)
 
 
+@rule("delete", "ProjectUpdate")
+def _delete_update(user, update):
+    # Its author takes back a post (the wrong photo, from a phone); the coordinator and admins
+    # moderate. An archived project keeps its feed as it was.
+    project = update.project
+    return not project.read_only and (user.id == update.author_id or user.is_admin
+                                      or user.id == project.coordinator_id)
+
+
+@rule("view", "ProjectUpdate")
+def _see_update(user, update):
+    return update.project.is_visible_to(user)
+
+
 @rule("view", "Photo")
 def _see_photo(user, photo):
     return photo.project_update.project.is_visible_to(user)

@@ -9,6 +9,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.notifications.models import notify
+from portal.projects import photos
 from portal.projects.models import Project, names
 
 
@@ -40,6 +41,8 @@ class ProjectUpdate(BaseModel):
         if before:
             query = query.where(cls.id < before)
         rows = list(cls._with_details(query.order_by(cls.id.desc()).limit(cls.PAGE_SIZE + 1)))
+        for row in rows:
+            row.project = project  # asked of each update (may it be deleted?), and already in hand
         return rows[:cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
 
     @classmethod
@@ -83,6 +86,20 @@ class ProjectUpdate(BaseModel):
                 path.unlink(missing_ok=True)
             raise
         return update
+
+    def withdraw(self, by):
+        """Delete the update with its photos and mentions. The files go once the deletion is stored:
+        a deletion that fails keeps an update whose photos still show."""
+        pictures = list(self.photos)
+        with db.atomic():
+            self.project.refuse_if_archived()
+            AuditEntry.record(by, "update.delete", self, summary=self.body[:200], changes={
+                "body": [self.body, None], "photos": [len(pictures), None]})
+            self.delete_instance()  # its photos and mentions with it (ON DELETE CASCADE)
+        folder = photos.upload_folder()
+        for picture in pictures:
+            for thumb in (False, True):
+                (folder / picture.file_name(thumb)).unlink(missing_ok=True)
 
 
 def mentioned_in(text, people):

@@ -43,6 +43,23 @@ def create(project_id):
     return project_page(project, "projects/_update_form.html", update_form=form)
 
 
+@updates.route("/updates/<int:update_id>/delete", methods=["POST"])
+def delete(update_id):
+    update = authorized(ProjectUpdate, update_id, "delete")
+    try:
+        update.withdraw(current_user)
+    except Invalid as invalid:  # the project was archived in the meantime
+        flash(invalid.message, "error")
+        gone = False
+    else:
+        flash(_("Update deleted."), "success")
+        gone = True
+    if wants_fragment():
+        # An empty answer takes the update off the feed; "no content" leaves it where it is.
+        return ("", 200) if gone else ("", 204)
+    return redirect(url_for("projects.show", project_id=update.project_id, _anchor="updates"), 303)
+
+
 @updates.route("/photos/<int:photo_id>")
 def photo(photo_id):
     return _send(authorized(Photo, photo_id))

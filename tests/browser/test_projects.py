@@ -136,3 +136,20 @@ def test_a_coordinator_sets_up_a_project_with_a_target_from_a_laptop(page, make_
     expect(page.locator("#targets")).to_contain_text("Chen Chen")
     expect(page).to_have_url(re.compile(r"/projects/\d+#targets$"))
     assert Target.get().owner == owner
+
+
+def test_on_a_phone_the_author_takes_an_update_back(phone, make_department, make_user):
+    project, _, seller, _ = _launch(make_department, make_user)
+    ProjectUpdate.post(seller, project, "Kept for the record")
+    ProjectUpdate.post(seller, project, "Posted to the wrong project")
+    sign_in(phone, seller, PASSWORD)
+    phone.goto("/projects/%d" % project.id)
+    phone.evaluate("window.stillTheSameDocument = true")
+    wrong = phone.locator("#update-list article.update", has_text="Posted to the wrong project")
+    wrong.get_by_text("Delete", exact=True).tap()
+    wrong.get_by_role("button", name="Delete the update").tap()
+    expect(wrong).to_have_count(0)
+    expect(phone.get_by_text("Update deleted.")).to_be_visible()
+    expect(phone.locator("#update-list article.update")).to_have_count(1)
+    assert phone.evaluate("window.stillTheSameDocument") is True, "taken back without reloading the page"
+    assert [update.body for update in ProjectUpdate.select()] == ["Kept for the record"]

@@ -4,6 +4,8 @@ import io
 import pytest
 from PIL import Image
 
+from portal.audit import AuditEntry
+from portal.db import Invalid
 from portal.projects import photos
 from portal.projects.feed import Mention, Photo, ProjectUpdate
 from tests.projects.conftest import crafted_png, image_bytes, upload
@@ -150,3 +152,67 @@ def test_a_feed_of_exactly_one_page_offers_nothing_older(client, company, make_p
     client.login(company.rnd_member)
     page = client.get("/projects/%d" % project.id).get_data(as_text=True)
     assert page.count('class="update"') == 10 and 'class="more"' not in page
+
+
+# -- taking an update back ----------------------------------------------------------------------
+
+def _photo_update(project, author, text="Wrong photo, sorry"):
+    return ProjectUpdate.post(author, project, "%s @Li Na" % text, [photos.prepare(upload(image_bytes()))])
+
+
+def test_the_author_deletes_an_update_with_its_photos_and_the_history_keeps_what_it_said(company, make_project):
+    project = make_project()
+    update = _photo_update(project, company.rnd_member)
+    kept = ProjectUpdate.post(company.sales_member, project, "Still here")
+    assert len(stored_files()) == 2 and Mention.select().count() == 1
+    update.withdraw(company.rnd_member)
+    assert list(ProjectUpdate.select()) == [kept]
+    assert Photo.select().count() == 0 and Mention.select().count() == 0
+    assert stored_files() == []
+    entry = AuditEntry.get(AuditEntry.action == "update.delete")
+    assert (entry.actor_id, entry.object_id) == (company.rnd_member.id, update.id)
+    assert "Wrong photo, sorry" in entry.summary
+
+
+def test_an_update_of_an_archived_project_stays(company, make_project):
+    project = make_project()
+    update = _photo_update(project, company.rnd_member)
+    project.archive(company.coordinator)
+    with pytest.raises(Invalid):
+        ProjectUpdate.get_by_id(update.id).withdraw(company.admin)
+    assert ProjectUpdate.select().count() == 1 and len(stored_files()) == 2
+    assert not AuditEntry.select().where(AuditEntry.action == "update.delete").exists()
+
+
+def test_deleting_with_htmx_removes_the_update_and_without_returns_to_the_feed(client, company, make_project):
+    project = make_project()
+    first, second = (_photo_update(project, company.rnd_member, text) for text in ("First", "Second"))
+    client.login(company.rnd_member)
+    page = client.get("/projects/%d" % project.id).get_data(as_text=True)
+    assert page.count('action="/updates/') == 2, "the author is offered to delete each of their updates"
+    response = client.post("/updates/%d/delete" % first.id, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.get_data(as_text=True) == ""
+    assert "Update deleted." in response.headers["HX-Trigger"]
+    response = client.post("/updates/%d/delete" % second.id)
+    assert response.status_code == 303 and response.headers["Location"] == "/projects/%d#updates" % project.id
+    assert "Update deleted." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert ProjectUpdate.select().count() == 0 and stored_files() == []
+
+
+def test_only_the_author_the_coordinator_and_admins_may_delete_an_update(client, company, make_project):
+    project = make_project(visibility="participants")
+    update = _photo_update(project, company.rnd_member)
+    client.login(company.sales_member)
+    page = client.get("/projects/%d" % project.id).get_data(as_text=True)
+    assert "Wrong photo, sorry" in page and 'action="/updates/' not in page
+    assert client.post("/updates/%d/delete" % update.id).status_code == 403
+    client.post("/logout")
+    client.login(company.outsider)
+    response = client.post("/updates/%d/delete" % update.id)
+    assert response.status_code == 404 and "Wrong photo" not in response.get_data(as_text=True)
+    assert client.post("/updates/999999/delete").status_code == 404
+    assert ProjectUpdate.select().count() == 1
+    client.post("/logout")
+    client.login(company.coordinator)
+    assert client.post("/updates/%d/delete" % update.id).status_code == 303
+    assert ProjectUpdate.select().count() == 0

@@ -406,6 +406,23 @@ def _restricted_photo(world):
     return Sample("a photo of a restricted project", {"photo_id": photo.id}, [photo], (name, text))
 
 
+@sample("update_id")
+def _open_update(world):
+    from portal.projects.feed import ProjectUpdate
+    project, _, _, _ = _project(world, "company")
+    update = ProjectUpdate.post(world.user("member"), project, world.unique("Update"))
+    return Sample("someone's update in a company-wide project", {"update_id": update.id}, [update], ())
+
+
+@sample("update_id")
+def _restricted_update(world):
+    from portal.projects.feed import ProjectUpdate
+    project, _, name, _ = _project(world, "participants")
+    text = world.unique("Secret update")
+    update = ProjectUpdate.post(world.user("member"), project, text)
+    return Sample("an update of a restricted project", {"update_id": update.id}, [update], (name, text))
+
+
 # -- tasks and boards --------------------------------------------------------------------------------
 
 def _task(world, owner_role="member", by_role=None):
