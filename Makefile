@@ -25,7 +25,7 @@ run: $(VENV)/.runtime $(COMPILED)
 	wait
 
 test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
-	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	$(BIN)/pytest -c tests/pytest.ini tests
 

@@ -1,9 +1,10 @@
 """Language and time zone per request: the user's setting, else the browser's, else the default."""
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Domain, format_date, format_datetime, get_locale
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
-from portal.accounts.models import LANGUAGES
+# Each language by its own name, as a language menu shows it.
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
 
 def select_locale():
@@ -44,8 +45,6 @@ def init_app(app):
     from portal.extensions import babel
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = Catalogues(domain=app.extensions["babel"].default_domain)
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = current_language
 

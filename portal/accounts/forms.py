@@ -3,8 +3,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.models import LANGUAGES, ROLES, TIMEZONES, Department
+from portal.accounts.models import ROLES, TIMEZONES, Department
 from portal.forms import Form, object_id
+from portal.i18n import LANGUAGES
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
 NONE = SelectChoice(0, _l("— none —"))

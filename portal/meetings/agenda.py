@@ -10,7 +10,6 @@ targets' status as it stood in the meeting. An agenda is read by everyone taking
 sources report only work of projects open to the whole company: a participants-only project is
 discussed among its participants, not in front of a named guest from elsewhere.
 """
-import json
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
@@ -20,11 +19,10 @@ from peewee import JOIN
 
 from portal import mail
 from portal.accounts.models import User
-from portal.audit import AuditEntry
 from portal.projects.models import LIVE, OFF_TRACK, Project, ProjectDepartment, Target, today
 from portal.requests.models import ResourceRequest
 from portal.requests.notices import request_path
-from portal.tasks.models import URGENT, Task, TaskDependency
+from portal.tasks.models import Task, TaskDependency
 
 REQUEST_WAIT_HOURS = 48
 MAILED_SECTION = "targets"
@@ -76,7 +74,7 @@ def targets_needing_attention(meeting, since):
         return []
     status = Target.status_sql(today()).alias("agenda_status")
     rows = (Target.select(Target, Project, status).join(Project)
-            .where(Project.status.in_(LIVE) & (Project.visibility == "company")
+            .where(Project.status.in_(LIVE) & Project.open_to_everyone()
                    & Project.id.in_(ProjectDepartment.select(ProjectDepartment.project)
                                     .where(ProjectDepartment.department.in_(departments)))
                    & (Target.status_sql(today()) != "on_track"))
@@ -97,7 +95,7 @@ def overdue_and_blocked_tasks(meeting, since):
     rows = (Blocked.select(Blocked, User).join(User, on=(Blocked.owner == User.id))
             .switch(Blocked).join(Project, JOIN.LEFT_OUTER, on=(Blocked.project == Project.id))
             .where(Blocked.department.in_(departments) & (Blocked.status != "done")
-                   & (Blocked.project.is_null() | (Project.visibility == "company"))
+                   & (Blocked.project.is_null() | Project.open_to_everyone())
                    & ((Blocked.due_date < today()) | (Blocked.status == "blocked") | Blocked.id.in_(waiting)))
             .order_by(Blocked.priority, Blocked.due_date.asc(nulls="LAST"), Blocked.id).limit(TASKS_LISTED))
     return [{"title": "#%d %s — %s" % (task.id, task.title, task.owner.name),
@@ -110,21 +108,13 @@ def priority_changes(meeting, since):
     departments = {department.id for department in meeting.series.departments()}
     if not departments:
         return []
-    raised = set()
-    entries = (AuditEntry.select(AuditEntry.object_id, AuditEntry.changes)
-               .where((AuditEntry.object_type == "Task") & (AuditEntry.at >= since)
-                      & AuditEntry.action.in_(("task.create", "task.update"))
-                      & AuditEntry.changes.contains('"priority"')))
-    for entry in entries:
-        old, new = json.loads(entry.changes)["priority"]
-        if new in URGENT and old not in URGENT:
-            raised.add(entry.object_id)
+    raised = Task.raised_to_urgent_since(since)
     if not raised:
         return []
     rows = (Task.select(Task, User).join(User, on=(Task.owner == User.id))
             .switch(Task).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
             .where(Task.id.in_(list(raised)) & Task.department.in_(list(departments))
-                   & (Task.project.is_null() | (Project.visibility == "company")))
+                   & (Task.project.is_null() | Project.open_to_everyone()))
             .order_by(Task.priority, Task.id).limit(TASKS_LISTED))
     return [{"title": "#%d %s (%s) — %s" % (task.id, task.title, task.priority, task.owner.name),
              "link": _path("tasks.show", task_id=task.id), "ref": "raised:%d" % task.id, "status": "raised"}

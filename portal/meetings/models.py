@@ -13,11 +13,10 @@ from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, For
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, Stale, db, utcnow
 from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
-from portal.permissions import can
 from portal.tasks.models import Task
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
@@ -588,25 +587,17 @@ def _one_line(text, limit=200):
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-class VersionConflict(Invalid):
-    """A save based on a version someone else has already replaced; carries their text."""
-
-    def __init__(self, current_text, current_by, current_at, version):
-        super().__init__(_l("Someone saved a newer version while you were editing. Their text is shown; "
-                            "yours is kept below. Merge them and save again."), None)
-        self.current_text, self.current_by, self.current_at, self.version = (
-            current_text, current_by, current_at, version)
-
-
 class _Editable:
     """Texts two people may edit at once: each save names the version it started from."""
 
-    def _save_text(self, by, field, text, version, reason, action):
+    def _save_text(self, by, field, text, version, reason, action, correcting):
+        """`correcting`: the caller may correct closed minutes (the permissions module said so);
+        otherwise a text of closed minutes is refused, also when they closed a moment ago."""
         meeting = self.meeting
         with db.atomic():
             state = Meeting.select(Meeting.state).where(Meeting.id == meeting.id).scalar()
-            correcting = state == "closed"
-            if correcting and not can(by, "correct", meeting):
+            correcting = correcting and state == "closed"
+            if state == "closed" and not correcting:
                 raise Invalid(CLOSED_MESSAGE)
             if correcting and not reason:
                 raise Invalid(_l("Say briefly what this correction changes."), "reason")
@@ -619,7 +610,8 @@ class _Editable:
                                      model.updated_by: by, model.updated_at: utcnow()})
                        .where((model.id == self.id) & (model.version == version)).execute())
             if not updated:
-                raise VersionConflict(old, current.updated_by, current.updated_at, current.version)
+                raise Stale(_l("Someone saved a newer version while you were editing. Their text is shown; "
+                               "yours is kept below. Merge them and save again."), current)
             setattr(self, field, text)
             self.version = version + 1
             changes = {field: [old, text]}
@@ -651,8 +643,8 @@ class AgendaItem(_Editable, BaseModel):
     def status_label(self):
         return agenda.STATUS_LABELS.get(self.status, "")
 
-    def write_notes(self, by, text, version, reason=""):
-        return self._save_text(by, "notes", text, version, reason, "agenda.notes")
+    def write_notes(self, by, text, version, reason="", correcting=False):
+        return self._save_text(by, "notes", text, version, reason, "agenda.notes", correcting)
 
     def move(self, by, step):
         """Swap with the neighbour above (step -1) or below (+1) in the same section."""
@@ -690,8 +682,8 @@ class Decision(_Editable, BaseModel):
     updated_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     updated_at = DateTimeField(default=utcnow)
 
-    def revise(self, by, text, version, reason=""):
-        return self._save_text(by, "text", text, version, reason, "decision.update")
+    def revise(self, by, text, version, reason="", correcting=False):
+        return self._save_text(by, "text", text, version, reason, "decision.update", correcting)
 
     def withdraw(self, by):
         with db.atomic():

@@ -125,17 +125,13 @@ class Project(BaseModel):
         return {row.department_id for row in ProjectDepartment.select(ProjectDepartment.department)
                 .where(ProjectDepartment.project == self.id)}
 
-    def is_visible_to(self, user):
-        return (user.is_admin or self.visibility == "company" or user.id == self.coordinator_id
-                or user.department_id in self.department_ids)
-
     def takes_part(self, user):
         """The coordinator and members of participating departments: who posts updates."""
         return user.id == self.coordinator_id or user.department_id in self.department_ids
 
     @classmethod
     def visibility_for(cls, user):
-        """The SQL condition, on Project, that `is_visible_to(user)` answers for one project."""
+        """The SQL twin of the view rule (portal.permissions) for `user`, a condition on Project."""
         if user.is_admin:
             return Value(True)
         condition = (cls.visibility == "company") | (cls.coordinator == user.id)
@@ -147,6 +143,11 @@ class Project(BaseModel):
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.visibility_for(user))
+
+    @classmethod
+    def open_to_everyone(cls):
+        """The SQL twin of the view rule for someone who takes no part: what any employee sees."""
+        return cls.visibility == "company"
 
     def audience(self):
         """Active people who may see this project, by name."""

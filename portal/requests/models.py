@@ -18,7 +18,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.i18n import current_language
-from portal.notifications.models import CompanyCalendar
+from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
 from portal.requests import approvers, fields
 from portal.requests.notices import request_path, tell
@@ -480,6 +480,10 @@ class RequestStep(BaseModel):
 
     def seats(self):
         return StepApprover.on_steps([self.id])
+
+    def seated(self, user):
+        """Whether `user` holds a seat here, decided or not; a replaced seat no longer counts."""
+        return self.seats().where((StepApprover.user == user) & (StepApprover.state != "replaced")).exists()
 
     def pending_seats(self, escalated=True):
         query = self.seats().where(StepApprover.state == "pending")

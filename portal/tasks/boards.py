@@ -9,11 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.models import Department
-from portal.db import Invalid
+from portal.db import Invalid, Stale
 from portal.permissions import authorized, can
 from portal.render import render, toast, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
-from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Stale, Task, local_today
+from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
 PAGE = 30

@@ -2,6 +2,7 @@
 and the one filterable query every board is built from."""
 import collections
 import datetime
+import json
 import re
 import zoneinfo
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, Dec
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, Stale, db, utcnow
 from portal.notifications.models import notify
 from portal.projects.models import Project
 
@@ -58,16 +59,13 @@ def parse_tags(text):
     return names
 
 
-class Stale(Invalid):
-    """The task changed since the person loaded it; `current` is the task as it is now."""
-
-    def __init__(self, current):
-        # Comments and checklists do not change the version, so their authors are not the ones to name.
-        last = AuditEntry.for_object(current).where(AuditEntry.action.in_(VERSIONED)).first()
-        super().__init__(gettext("%(name)s changed this task since you opened it, so nothing was saved. This is "
-                                 "how it is now; make your change again if it still applies.",
-                                 name=last.actor_name if last and last.actor_name else gettext("Someone")))
-        self.current = current
+def _stale(current):
+    """Refuse a change made from an older copy of the task, naming who changed it since."""
+    # Comments and checklists do not change the version, so their authors are not the ones to name.
+    last = AuditEntry.for_object(current).where(AuditEntry.action.in_(VERSIONED)).first()
+    return Stale(gettext("%(name)s changed this task since you opened it, so nothing was saved. This is how it "
+                         "is now; make your change again if it still applies.",
+                         name=last.actor_name if last and last.actor_name else gettext("Someone")), current)
 
 
 class Task(BaseModel):
@@ -193,7 +191,7 @@ class Task(BaseModel):
         with db.atomic():
             task = Task.get_by_id(self.id)
             if task.version != version:
-                raise Stale(task)
+                raise _stale(task)
             if "owner" in values and values["owner"].id != task.owner_id:
                 _check_owner(values["owner"])
                 values["department"] = values["owner"].department
@@ -230,7 +228,7 @@ class Task(BaseModel):
         self.updated_at = utcnow()
         values = {field: self.__data__.get(field.name) for field in Task._meta.sorted_fields if field is not Task.id}
         if not Task.update(values).where((Task.id == self.id) & (Task.version == version)).execute():
-            raise Stale(Task.get_by_id(self.id))
+            raise _stale(Task.get_by_id(self.id))
 
     def _tell(self, by, changes):
         told = set()
@@ -409,6 +407,20 @@ class Task(BaseModel):
         """The SQL condition, on Task joined to Project, of the view rule in portal.permissions."""
         return (cls.project.is_null() | (cls.owner == user.id) | (cls.created_by == user.id)
                 | Project.visibility_for(user))
+
+    @classmethod
+    def raised_to_urgent_since(cls, since):
+        """Ids of tasks created as P0/P1, or raised to P0/P1 from below, since `since` (from the trail)."""
+        entries = (AuditEntry.select(AuditEntry.object_id, AuditEntry.changes)
+                   .where((AuditEntry.object_type == "Task") & (AuditEntry.at >= since)
+                          & AuditEntry.action.in_(("task.create", "task.update"))
+                          & AuditEntry.changes.contains('"priority"')))
+        raised = set()
+        for entry in entries:
+            old, new = json.loads(entry.changes)["priority"]
+            if new in URGENT and old not in URGENT:
+                raised.add(entry.object_id)
+        return raised
 
     @classmethod
     def card_order(cls):

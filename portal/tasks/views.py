@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.audit import AuditEntry
-from portal.db import Invalid
+from portal.db import Invalid, Stale
 from portal.permissions import authorize, authorized, can
 from portal.render import render, trigger
 from portal.tasks.forms import BlockerForm, ChecklistItemForm, CommentForm, TaskForm
-from portal.tasks.models import PRIORITIES, STATUSES, ChecklistItem, Stale, Task, local_today
+from portal.tasks.models import PRIORITIES, STATUSES, ChecklistItem, Task, local_today
 
 tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 

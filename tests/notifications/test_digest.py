@@ -6,8 +6,9 @@ import time_machine
 
 from portal.db import utcnow
 from portal.mail import OutboxMessage
-from portal.notifications import digest
-from portal.notifications.models import Digest, notify
+from portal import digest
+from portal.digest import Digest
+from portal.notifications.models import notify
 
 
 def _run_week(start, days=7, step_minutes=15):

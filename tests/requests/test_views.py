@@ -176,8 +176,7 @@ def test_the_requester_cannot_decide_and_the_approver_cannot_withdraw(client, fi
     request = file_request()
     step_id = request.active_step().id
     login(client, company.seller)
-    body = client.post("/requests/%d/steps/%d/approve" % (request.id, step_id)).get_data(as_text=True)
-    assert "Nobody decides on their own request." in body
+    assert client.post("/requests/%d/steps/%d/approve" % (request.id, step_id)).status_code == 403
     login(client, company.sales_head)
     assert client.post("/requests/%d/withdraw" % request.id).status_code == 403
     assert client.get("/requests/%d/withdraw" % request.id).status_code == 403

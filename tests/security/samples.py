@@ -171,7 +171,7 @@ def _admins_notification(world):
 def _closed_day(world):
     import datetime
 
-    from portal.notifications.models import ClosedDay
+    from portal.calendar import ClosedDay
     day = ClosedDay.create(day=datetime.date(2030, 1, 1) + datetime.timedelta(days=next(_serial)), label="closed")
     return Sample("a closed day", {"day_id": day.id}, [day], ())
 

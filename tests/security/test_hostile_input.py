@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.accounts.models import LoginAttempt, LoginSession, User
 from portal.audit import AuditEntry
-from portal.db import models
+from portal import all_models as models
 from tests.security.samples import samples_for
 
 PAYLOADS = {

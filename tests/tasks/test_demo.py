@@ -1,5 +1,5 @@
 """The demo company's tasks: loaded once, covering what a first look at the boards should show."""
-from portal.tasks import demo
+from demo import tasks as demo
 from portal.tasks.models import PRIORITIES, STATUSES, Task, TaskDependency, local_today
 
 

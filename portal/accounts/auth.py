@@ -4,7 +4,6 @@ Sessions live server-side (LoginSession): the cookie carries only a token, so lo
 changing the password or being deactivated ends every copy of that cookie at its next request.
 """
 import functools
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
 from portal.extensions import login_manager
+from portal.links import safe_next
 
 
 def public(view):
@@ -47,17 +47,6 @@ def _unauthorized():
     flash(_l("Please sign in to continue."), "info")
     target = request.full_path if request.method == "GET" else ""
     return redirect(url_for("accounts.login", next=safe_next(target) or None))
-
-
-def safe_next(target):
-    """The local path of target, or '' when it would lead off this site."""
-    parts = urlsplit(target or "")
-    if parts.netloc and parts.netloc != request.host:
-        return ""
-    path = parts.path
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return ""
-    return path + ("?" + parts.query if parts.query else "")
 
 
 def authenticate(email, password):
