@@ -14,6 +14,7 @@ from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.i18n import zone_name
 from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
@@ -225,7 +226,7 @@ def _check_start(day, start_time, timezone, now):
     if not exists_locally(day, start_time, timezone):
         raise Invalid(_l("%(time)s does not exist on %(day)s in %(zone)s: the clocks skip that hour. "
                          "Choose another time.", time=start_time.strftime("%H:%M"), day=day.isoformat(),
-                         zone=timezone), "start_time")
+                         zone=zone_name(timezone)), "start_time")
     starts_at = to_utc(day, start_time, timezone)
     if starts_at <= now:
         raise Invalid(_l("This time has already passed. Choose a time in the future."), "day")

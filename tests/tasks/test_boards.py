@@ -257,4 +257,4 @@ def test_departments_and_people_stay_readable_in_chinese(client, company, asked)
     Department.update(name_en="").execute()
     client.login(company.coordinator)
     page = _text(client.get("/boards/priorities"))
-    assert "P0 紧急" in page and "研发部" in page and "公司优先级" in page
+    assert "P0 紧急" in page and "研发部" in page and "公司重点任务" in page
