@@ -3,8 +3,10 @@ import re
 
 import pytest
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from portal.config import PROJECT_ROOT
+from portal.i18n import zone_name
 
 CATALOGUES = sorted((PROJECT_ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"))
 CHINESE = PROJECT_ROOT / "portal" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -91,3 +93,12 @@ def test_one_english_word_with_two_meanings_gets_two_chinese_words():
     assert chinese[("project status", "Active")] == "进行中" and chinese[("account status", "Active")] == "正常"
     assert chinese[("person", "Name")] == "姓名" and chinese[(None, "Name")] == "名称"
     assert chinese[("button", "Comment")] == "发表评论" and chinese[("approval", "Comment")] == "审批意见"
+
+
+@pytest.mark.parametrize("language, names", [
+    ("zh_CN", ["北京时间", "北京时间", "德国（柏林）时间", "UTC", "Etc/GMT-8"]),
+    ("en", ["Beijing time", "Beijing time", "Germany (Berlin) Time", "UTC", "Etc/GMT-8"]),
+])
+def test_a_time_zone_is_shown_by_the_name_people_use_not_its_code(app, language, names):
+    with app.test_request_context(), force_locale(language):
+        assert [zone_name(zone) for zone in ("Asia/Shanghai", "PRC", "Europe/Berlin", "UTC", "Etc/GMT-8")] == names
