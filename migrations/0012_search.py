@@ -29,8 +29,7 @@ def up(migrator, db):
         # need tokens ordered by code point: SQLite's BINARY does, PostgreSQL's "C" does, a
         # language's collation does not.
         token = TextField(collation=None if sqlite else '"C"')
-        document = ForeignKeyField(SearchDocument, on_delete="CASCADE")
-        in_title = BooleanField()
+        document = ForeignKeyField(SearchDocument, on_delete="CASCADE", index=False)
 
         class Meta:
             database = db

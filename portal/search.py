@@ -23,8 +23,6 @@ shown, so a new kind is hidden until someone decides who sees it.
 Currency. An area calls `index` or `remove` in the transaction of each change, so the index
 commits or rolls back with it; `rebuild` fills it from scratch (an existing database, the demo).
 """
-import collections
-import heapq
 import operator
 import re
 import unicodedata
@@ -33,8 +31,8 @@ from functools import reduce
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from peewee import (SQL, BooleanField, Case, CharField, CompositeKey, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField, fn)
+from peewee import (SQL, Case, CharField, CompositeKey, DateTimeField, ForeignKeyField,
+                    IntegerField, Select, TextField, fn)
 
 from portal.db import BaseModel, Invalid, db, utcnow
 
@@ -47,6 +45,9 @@ MAX_TOKEN = 32
 PAIRS_LOOKED_UP = 4
 # Above every character: a prefix p matches the tokens from p to p + HIGHEST.
 HIGHEST = "\U0010ffff"
+# Marks a token of a title (never part of a token itself): ranking asks the index alone whether
+# a title holds a word, which is what lets PostgreSQL answer from the index without the table.
+TITLE = "^"
 
 _PAIRED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _RUN = re.compile(r"([%s]+)|[^\W_%s]+" % (_PAIRED, _PAIRED))
@@ -76,9 +77,10 @@ class SearchDocument(BaseModel):
 
 
 class SearchToken(BaseModel):
+    """A token of a document's text; those of its title once more, after TITLE."""
     token = TextField()
-    document = ForeignKeyField(SearchDocument, on_delete="CASCADE")
-    in_title = BooleanField()
+    # Indexed by the (document, token) index below.
+    document = ForeignKeyField(SearchDocument, on_delete="CASCADE", index=False)
 
     class Meta:
         primary_key = CompositeKey("token", "document")
@@ -189,7 +191,7 @@ def remove(kind, object_id):
 
 
 DOCUMENT_COLUMNS = ("kind", "object_id", "title", "body", "at", *FIELDS)
-TOKEN_COLUMNS = ("token", "document", "in_title")
+TOKEN_COLUMNS = ("token", "document")
 
 
 def rebuild(documents):
@@ -217,8 +219,8 @@ def _write(model, columns, rows):
 
 def _token_rows(document_id, title, body):
     in_title = tokens(title)
-    return ([(token, document_id, True) for token in in_title]
-            + [(token, document_id, False) for token in tokens(body) - in_title])
+    return ([(token, document_id) for token in in_title | tokens(body)]
+            + [(TITLE + token, document_id) for token in in_title])
 
 
 # -- asking ---------------------------------------------------------------------------------------
@@ -278,17 +280,25 @@ def query(q, visibility, kinds=None, project_id=None, person_id=None, since=None
         condition &= SearchDocument.at >= since
     if until is not None:
         condition &= SearchDocument.at < until
-    # One pass over the matches counts and ranks them, so the reader's rules are turned into SQL
-    # and run once; only the page of hits is read whole.
-    in_title = Case(None, [(_in_title(found), 1)], 0)
-    matches = list(SearchDocument.select(SearchDocument.id, SearchDocument.kind, in_title, SearchDocument.at)
-                   .where(condition).tuples())
-    results.counts = dict(collections.Counter(kind for _, kind, _, _ in matches))
-    page = heapq.nlargest(offset + limit, matches, key=lambda m: (m[2], m[3], m[0]))[offset:]
-    rows = {row.id: row for row in SearchDocument.select().where(SearchDocument.id.in_([m[0] for m in page]))}
-    results.hits = [Hit(row.kind, row.object_id, row.parent_id, row.project_id, row.at, bool(title_hit),
+    # One query counts the matches of each kind and ranks them within it, so the reader's rules
+    # are turned into SQL and run once and no more than a page of each kind leaves the database;
+    # the best of those pages are the best overall.
+    matches = SearchDocument.select(SearchDocument.id, SearchDocument.kind, SearchDocument.at,
+                                    Case(None, [(_in_title(found), 1)], 0).alias("in_title")
+                                    ).where(condition).alias("matches")
+    order = [matches.c.in_title.desc(), matches.c.at.desc(), matches.c.id.desc()]
+    ranked = Select([matches], [
+        matches.c.id, matches.c.kind, matches.c.at, matches.c.in_title,
+        fn.ROW_NUMBER().over(partition_by=[matches.c.kind], order_by=order).alias("place"),
+        fn.COUNT(matches.c.id).over(partition_by=[matches.c.kind]).alias("n")]).alias("ranked")
+    tops = list(db.execute(Select([ranked], [ranked.c.id, ranked.c.kind, ranked.c.at, ranked.c.in_title, ranked.c.n])
+                           .where(ranked.c.place <= offset + limit)))
+    results.counts = {kind: n for _, kind, _, _, n in tops}
+    page = sorted(tops, key=lambda top: (top[3], top[2], top[0]), reverse=True)[offset:offset + limit]
+    rows = {row.id: row for row in SearchDocument.select().where(SearchDocument.id.in_([top[0] for top in page]))}
+    results.hits = [Hit(row.kind, row.object_id, row.parent_id, row.project_id, row.at, bool(top[3]),
                         highlight(row.title, found), snippet(row.body, found))
-                    for row, title_hit in ((rows[m[0]], m[2]) for m in page)]
+                    for row, top in ((rows[top[0]], top) for top in page)]
     return results
 
 
@@ -311,10 +321,10 @@ def _token_condition(exact, prefix):
 
 
 def _has(exact, prefix, title=False):
-    condition = (SearchToken.document == SearchDocument.id) & _token_condition(exact, prefix)
     if title:
-        condition &= SearchToken.in_title == True  # noqa: E712 (SQL, not Python)
-    return fn.EXISTS(SearchToken.select(SQL("1")).where(condition))
+        exact, prefix = (TITLE + exact if exact else None), (TITLE + prefix if prefix else None)
+    return fn.EXISTS(SearchToken.select(SQL("1")).where((SearchToken.document == SearchDocument.id)
+                                                         & _token_condition(exact, prefix)))
 
 
 def _holds_every(found, lookups, driver):
