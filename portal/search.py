@@ -13,12 +13,14 @@ jieba, pg_trgm and LIKE in the search branch's report.
 
 Visibility. Search must never show, count or quote what its reader may not see, so the filter
 is SQL, applied before counting. Each document keeps the keys the areas' visibility rules read:
-its project, meeting series, the departments it is between, its owner and creator. Rules whose
-answer changes without the document changing (a project made restricted, a department added to
-a series, a new approver on a request) stay in the areas' tables, which the caller's condition
-reads through subqueries (`project_id IN (projects the reader sees)`), so such a change needs no
-reindexing. The caller passes one condition per kind; a kind it names no condition for is never
-shown, so a new kind is hidden until someone decides who sees it.
+its project, meeting series, the departments it is between, its owner and creator. What can
+change without the document changing (a project made restricted, a department added to a
+series, a new approver on a request) stays in the areas' tables and is read at query time, so
+such a change needs no reindexing. The caller passes one condition per kind; a kind it names no
+condition for is never searched, so a new kind stays hidden until someone decides who sees it.
+Read the reader's visible projects and series first and pass them as lists of ids
+(`project_id IN (3, 7, ...)`): given subqueries there, PostgreSQL filters every document instead
+of probing the candidates.
 
 Currency. An area calls `index` or `remove` in the transaction of each change, so the index
 commits or rolls back with it; `rebuild` fills it from scratch (an existing database, the demo).
@@ -164,8 +166,9 @@ def words(q):
 # -- keeping the index current ------------------------------------------------------------------
 
 def index(kind, object_id, title, body="", at=None, **keys):
-    """Add or replace the document of (kind, object_id); `keys` are FIELDS. Call it inside the
-    transaction of the change; an unchanged text costs one read and one update."""
+    """Add or replace the document of (kind, object_id); `at` is when it last changed (recent ranks
+    first), `keys` are FIELDS. Call it inside the transaction of the change, also when only its
+    keys change (moved to another project): an unchanged text costs one read and one update."""
     unknown = set(keys) - set(FIELDS)
     if unknown:
         raise TypeError("unknown document fields: %s" % ", ".join(sorted(unknown)))
@@ -227,6 +230,7 @@ def _token_rows(document_id, title, body):
 
 @dataclass
 class Hit:
+    """One document found: what to link to, and its title and snippet, escaped and marked."""
     kind: str
     object_id: int
     parent_id: int
@@ -239,6 +243,8 @@ class Hit:
 
 @dataclass
 class Results:
+    """A page of hits, how many of each kind there are in all, and the words searched for (none:
+    the query held nothing to search for)."""
     words: list
     hits: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)

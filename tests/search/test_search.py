@@ -185,6 +185,15 @@ def test_a_document_outside_the_visibility_condition_never_appears_in_results_co
         "task": 2, "request": 1}
 
 
+def test_a_document_moved_out_of_the_readers_sight_disappears_at_once(app):
+    search.index("task", 1, "合同谈判", "", at=NEW, project_id=10)
+    reader = {"task": SearchDocument.project_id.in_([10])}
+    assert search.query("合同", reader).total == 1
+    search.index("task", 1, "合同谈判", "", at=NEW, project_id=20)
+    assert search.query("合同", reader).total == 0
+    assert search.query("合同", {"task": SearchDocument.project_id == 20}).total == 1
+
+
 def test_filters_narrow_the_results_to_a_kind_project_person_and_time(app):
     search.index("task", 1, "预算初稿", "", at=OLD, project_id=1, owner_id=5, creator_id=6)
     search.index("task", 2, "预算定稿", "", at=NEW, project_id=2, owner_id=6)
