@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, i18n, jobs, markdown, render
+    from portal import db, filters, finder, i18n, jobs, markdown, render
     from portal.accounts import auth
     from portal.extensions import csrf, htmx, mail
 
@@ -33,6 +33,7 @@ def create_app(overrides=None):
     render.init_app(app)
     markdown.init_app(app)
     filters.init_app(app)
+    finder.init_app(app)
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
@@ -76,6 +77,7 @@ def _blueprints():
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
+    from portal.finder.views import finder
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
@@ -94,7 +96,7 @@ def _blueprints():
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types)
+            tasks, boards, meetings, minutes, requests_bp, request_types, finder)
 
 
 def _security_headers(response):

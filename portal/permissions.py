@@ -55,6 +55,11 @@ def _administer(user, _):
     return user.is_admin
 
 
+@rule("search")
+def _search(user, _):
+    return True  # each result is filtered by its own kind's view rule (portal.finder.visibility)
+
+
 # -- people and departments ---------------------------------------------------------------
 
 @rule("view", "User")

@@ -12,7 +12,7 @@ from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeig
                     IntegrityError, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import mail
+from portal import mail, search
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 
@@ -77,6 +77,9 @@ class Department(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "department.update", self, changes)
+                if changes.keys() & {"name", "name_en"}:
+                    for member in self.members.where(User.active == True):  # noqa: E712
+                        member.index_for_search(self)
         return changes
 
     @classmethod
@@ -171,6 +174,7 @@ class User(BaseModel):
             AuditEntry.record(by, "user.create", user, {
                 "email": [None, email], "role": [None, role],
                 "department": [None, str(department) if department else None]})
+            user.index_for_search(department)
             if not password:
                 user.send_password_link(by, welcome=True)
         return user
@@ -187,6 +191,8 @@ class User(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.update", self, changes)
+                if self.active:
+                    self.index_for_search()
         return changes
 
     def update_preferences(self, language, timezone):
@@ -210,6 +216,7 @@ class User(BaseModel):
                 Department.update(head=None).where(Department.head == self).execute()
                 LoginSession.end_all(self)
                 AuditEntry.record(by, "user.deactivate", self, changes)
+                search.remove("person", self.id)
 
     def reactivate(self, by):
         with db.atomic():
@@ -218,6 +225,17 @@ class User(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.reactivate", self, changes)
+                self.index_for_search()
+
+    def search_document(self, department=None):
+        """Colleagues are found by name, email and department (`department`, when known, saves reading it)."""
+        department = department if department is not None else self.department
+        names = [department.name, department.name_en] if department is not None else []
+        return dict(kind="person", object_id=self.id, title=self.name, body=" ".join([self.email, *names]),
+                    at=self.created_at, department_id=self.department_id)
+
+    def index_for_search(self, department=None):
+        search.index(**self.search_document(department))
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
+from portal import search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
@@ -126,6 +127,18 @@ class ResourceRequest(BaseModel):
                 .where((RequestStep.request == self) & (RequestStep.state == "active")
                        & (StepApprover.user == user) & (StepApprover.state == "pending")).first())
 
+    def search_document(self, version=None):
+        """What search finds the request by: its title and the text it was filed with."""
+        values = self.value_map
+        texts = [values[spec.key] for spec in (version or self.version).fields
+                 if spec.kind in ("text", "long_text", "choice") and isinstance(values.get(spec.key), str)]
+        return dict(kind="request", object_id=self.id, title=self.title, body="\n".join(texts), at=self.submitted_at,
+                    owner_id=self.requester_id, department_id=self.department_id,
+                    other_department_id=self.provider_id, project_id=self.project_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
+
     def trail(self):
         Actor = User.alias()
         return (RequestEvent.select(RequestEvent, Actor, RequestStep)
@@ -230,6 +243,7 @@ class ResourceRequest(BaseModel):
             request.note(requester, "filed")
             AuditEntry.record(requester, "request.file", request, {"state": [None, "in_review"]}, summary=title)
             request._start_round(requester)
+            request.index_for_search()
         return request
 
     def resubmit(self, user, title, values):
@@ -245,6 +259,7 @@ class ResourceRequest(BaseModel):
             request.note(user, "resubmitted")
             AuditEntry.record(user, "request.resubmit", request, {"state": ["returned", "in_review"]})
             request._start_round(user)
+            request.index_for_search()
         return request
 
     def withdraw(self, user, comment=""):
