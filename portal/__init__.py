@@ -19,12 +19,13 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, finder, i18n, jobs, markdown, render
+    from portal import db, filters, finder, i18n, jobs, markdown, render, storage
     from portal.accounts import auth
     from portal.extensions import csrf, htmx, mail
 
     db.init_app(app, all_models())
     jobs.init_app(app)
+    storage.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)
     auth.init_app(app)  # The login wall runs before the CSRF check: strangers get the login page.
@@ -55,7 +56,7 @@ def all_models():
     """
     from peewee import DeferredForeignKey
 
-    from portal import accounts, digest, meetings, projects, requests, tasks
+    from portal import accounts, digest, files, meetings, projects, requests, tasks
     from portal.audit import AuditEntry
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
@@ -64,7 +65,7 @@ def all_models():
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
             SearchToken]
-    areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings, files) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
         DeferredForeignKey.resolve(model)
@@ -77,6 +78,7 @@ def _blueprints():
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
+    from portal.files.views import admin_files, files
     from portal.finder.views import finder
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
@@ -96,7 +98,7 @@ def _blueprints():
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types, finder)
+            tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder)
 
 
 def _security_headers(response):

@@ -4,7 +4,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from portal.accounts.models import User
-from portal.finder import KINDS
+from portal.finder import KINDS, searched_kinds
 from portal.forms import Form
 from portal.projects.models import Project
 
@@ -42,7 +42,8 @@ class SearchForm(Form):
 
     def filters(self):
         """The narrowing the form asks for, as portal.search.query's arguments (dates still local)."""
-        return {"kinds": [self.kind.data] if self.kind.data else None, "project_id": self.project.data or None,
+        return {"kinds": searched_kinds(self.kind.data) if self.kind.data else None,
+                "project_id": self.project.data or None,
                 "person_id": self.person.data or None}
 
     @property

@@ -8,16 +8,19 @@ from flask_login import current_user
 from portal import search
 from portal.accounts.models import User
 from portal.db import Invalid
-from portal.finder import KINDS, visibility
+from portal.finder import FILE_KINDS, KINDS, shown_kind, visibility
 from portal.finder.forms import SearchForm
 from portal.meetings.models import Meeting, MeetingSeries
 from portal.pagination import page_number
 from portal.permissions import authorize
 from portal.projects.models import Project
 from portal.render import render
+from portal.requests.models import ResourceRequest
+from portal.tasks.models import Task
 
 finder = Blueprint("finder", __name__)
 PAGE = 20
+MEETING_KINDS = ("decision", "agenda_item", "action_item", "meeting_file")
 
 
 @finder.route("/search")
@@ -32,8 +35,11 @@ def index():
                                    **_period(form.since.data, form.until.data), limit=PAGE, offset=(page - 1) * PAGE)
         except Invalid as invalid:
             form.show_error(invalid)
-    return render("finder/index.html", "finder/_results.html", form=form, results=results, page=page,
-                  places=places(results.hits) if results else {}, kinds=KINDS)
+    counts = {}
+    for kind, n in (results.counts.items() if results else ()):
+        counts[shown_kind(kind)] = counts.get(shown_kind(kind), 0) + n
+    return render("finder/index.html", "finder/_results.html", form=form, results=results, page=page, counts=counts,
+                  places=places(results.hits) if results else {}, kinds=KINDS, shown_kind=shown_kind)
 
 
 def _period(since, until):
@@ -50,17 +56,26 @@ def places(hits):
     """{(kind, id): (link, where it is)} for a page of hits: a few queries, whatever the page holds."""
     project_ids = [hit.project_id for hit in hits if hit.project_id]
     projects = dict(Project.select(Project.id, Project.name).where(Project.id.in_(project_ids)).tuples())
-    meeting_ids = [hit.parent_id for hit in hits if hit.kind in ("decision", "agenda_item", "action_item")]
+    meeting_ids = [hit.parent_id for hit in hits if hit.kind in MEETING_KINDS]
     meetings = {m.id: m for m in Meeting.select(Meeting, MeetingSeries).join(MeetingSeries)
                 .where(Meeting.id.in_(meeting_ids))}
+    tasks = {task_id: "#%d %s" % (task_id, title) for task_id, title in Task.select(Task.id, Task.title)
+             .where(Task.id.in_([hit.parent_id for hit in hits if hit.kind == "task_file"])).tuples()}
+    request_titles = {request_id: "#%d %s" % (request_id, title) for request_id, title in ResourceRequest.select(
+        ResourceRequest.id, ResourceRequest.title).where(ResourceRequest.id.in_(
+            [hit.parent_id for hit in hits if hit.kind == "request_file"])).tuples()}
     person_ids = [hit.object_id for hit in hits if hit.kind == "person"]
     departments = dict(User.select(User.id, User.department).where(User.id.in_(person_ids)).tuples())
     found = {}
     for hit in hits:
         where = projects.get(hit.project_id, "")
-        if hit.kind in ("decision", "agenda_item", "action_item"):
+        if hit.kind in MEETING_KINDS:
             meeting = meetings.get(hit.parent_id)
             where = str(meeting) if meeting else ""
+        elif hit.kind == "task_file":
+            where = tasks.get(hit.parent_id, "")
+        elif hit.kind == "request_file":
+            where = request_titles.get(hit.parent_id, "")
         found[hit.kind, hit.object_id] = (_link(hit, departments), where)
     return found
 
@@ -77,6 +92,8 @@ def _link(hit, departments):
         return url_for("tasks.show", task_id=object_id)
     if kind == "request":
         return url_for("requests.show", request_id=object_id)
+    if kind in FILE_KINDS:
+        return url_for("files.show", file_id=object_id)
     if kind == "person":
         return url_for("boards.show", scope="department", department=departments.get(object_id) or None,
                        owner=object_id)
