@@ -2,9 +2,10 @@
 import click
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
-from portal import mail
+from portal import mail, sheets
 from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import ROLES, Department, User
 from portal.audit import AuditEntry
@@ -27,6 +28,20 @@ def index():
     people = paginate(User.directory(search), PAGE_SIZE)
     return render("users/index.html", "users/_list.html", users=people, search=search,
                   roles={key: str(label) for key, label in ROLES.items()})
+
+
+@users.route("/export")
+def export():
+    """Everyone (or those the search finds), as a spreadsheet (?format=csv for CSV)."""
+    authorize("administer")
+    people = User.directory(request.args.get("q", "").strip()[:100])
+    columns = [sheets.Column(pgettext("person", "Name")), sheets.Column(_("Email"), width=28),
+               sheets.Column(_("Department")), sheets.Column(_("Role")), sheets.Column(_("Head of the department")),
+               sheets.Column(pgettext("account status", "Active")), sheets.Column(_("Added"), "datetime", 17)]
+    rows = ([user.name, user.email, user.department.display_name if user.department_id else "",
+             str(user.role_label), _("Yes") if user.heads else "", _("Yes") if user.active else _("No"),
+             sheets.local(user.created_at)] for user in people)
+    return sheets.response([sheets.Sheet(_("People"), columns, rows)], "people", sheets.wanted_kind(request.args))
 
 
 @users.route("/new")

@@ -1,14 +1,16 @@
 """Target pages: defining and editing a target, its chart and check-ins, its history."""
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import sheets
+from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.permissions import authorized
 from portal.projects.chart import TrendChart
 from portal.projects.forms import CheckInForm, TargetForm
-from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, Project, Target, today
+from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, CheckIn, Project, Target, today
 from portal.render import render, wants_fragment
 
 targets = Blueprint("targets", __name__)
@@ -94,3 +96,31 @@ def history(target_id):
     target = authorized(Target, target_id)
     return render("projects/target_history.html", target=target, project=target.project,
                   entries=AuditEntry.for_object(target).limit(200))
+
+
+@targets.route("/projects/<int:project_id>/targets/export")
+def export(project_id):
+    """The project's targets, and every check-in on them, as a spreadsheet (?format=csv: the targets)."""
+    project = authorized(Project, project_id)
+    listed = list(Target.of_project(project))
+    targets_sheet = sheets.Sheet(_("Targets"), [
+        sheets.Column(_("Target"), width=30), sheets.Column(_("Unit"), width=8),
+        sheets.Column(_("Starting value"), "number"), sheets.Column(_("Target value"), "number"),
+        sheets.Column(_("Current value"), "number"), sheets.Column(_("Progress (%)"), "percent"),
+        sheets.Column(_("Status")), sheets.Column(_("Owning department")), sheets.Column(_("Owner")),
+        sheets.Column(_("Start date"), "date"), sheets.Column(_("Due date"), "date"),
+        sheets.Column(_("Last check-in"), "datetime", 17)],
+        ([t.title, t.unit, t.baseline, t.target_value, t.current_value, t.progress, str(t.status_label),
+          t.department.display_name, t.owner.name, t.start_date, t.due_date, sheets.local(t.checked_in_at)]
+         for t in listed))
+    titles = {t.id: t.title for t in listed}
+    check_ins = (CheckIn.select(CheckIn, User.id, User.name).join_from(CheckIn, User)
+                 .join_from(CheckIn, Target).where(Target.project == project.id)
+                 .order_by(CheckIn.target, CheckIn.created_at))
+    check_ins_sheet = sheets.Sheet(_("Check-ins"), [
+        sheets.Column(_("Target"), width=30), sheets.Column(_("When"), "datetime", 17),
+        sheets.Column(_("Value"), "number"), sheets.Column(_("By")), sheets.Column(_("Note"), width=40)],
+        ([titles.get(c.target_id, ""), sheets.local(c.created_at), c.value, c.author.name, c.note]
+         for c in check_ins))
+    return sheets.response([targets_sheet, check_ins_sheet], "targets-%d" % project.id,
+                           sheets.wanted_kind(request.args))

@@ -1,17 +1,22 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
+import datetime
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import format_datetime, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from peewee import JOIN
 
-from portal.accounts.models import User
+from portal import sheets
+from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
-from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover
+from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -47,7 +52,8 @@ def index():
     page = paginate(query, PAGE_SIZE)
     page.items = ResourceRequest.with_holders(page.items)
     return render("requests/index.html", "requests/_list.html", items=page, tabs=tabs, tab=tab,
-                  can_see_reports=can(current_user, "view_request_reports"))
+                  can_see_reports=can(current_user, "view_request_reports"),
+                  export_types=list(RequestType.open_for_filing()))
 
 
 @requests_bp.route("/approvals")
@@ -195,6 +201,56 @@ def report():
                   by_requester=reports.monthly_totals(since, "department"),
                   step_times=reports.step_times(since), longest_waiting=ResourceRequest.with_holders(
                       ResourceRequest.waiting_longest(viewer=current_user)))
+
+
+# How each kind of field is typed in a spreadsheet; other kinds are written as the page shows them.
+FIELD_COLUMNS = {"money": "money", "number": "number", "date": "date"}
+
+
+@requests_bp.route("/types/<int:type_id>/export")
+def export(type_id):
+    """The requests of a type that the reader may see, with their fields and where each stands."""
+    request_type = authorized(RequestType, type_id)
+    version = request_type.latest_version()
+    specs = version.fields if version else []
+    items = list(ResourceRequest.visible_to(current_user).where(ResourceRequest.type == request_type.id)
+                 .limit(sheets.MAX_ROWS))
+    names = {("person", u.id): u.name for u in User.select(User.id, User.name)}
+    names.update({("department", d.id): d.display_name for d in Department.select()})
+    last = {}
+    for event in (RequestEvent.select(RequestEvent, User.id, User.name)
+                  .join(User, JOIN.LEFT_OUTER, on=(RequestEvent.actor == User.id))
+                  .where(RequestEvent.request.in_([item.id for item in items])).order_by(RequestEvent.id)):
+        last[event.request_id] = event
+    columns = ([sheets.Column(pgettext("column of ids", "Number"), "integer", 8), sheets.Column(_("Title"), width=30),
+                sheets.Column(_("State")), sheets.Column(_("Requester")), sheets.Column(_("Requesting department")),
+                sheets.Column(_("Providing department")), sheets.Column(_("Filed"), "datetime", 17),
+                sheets.Column(_("Finished"), "datetime", 17)]
+               + [sheets.Column(spec.display_label, FIELD_COLUMNS.get(spec.kind, "text")) for spec in specs]
+               + [sheets.Column(_("Latest in the trail"), width=40)])
+
+    def row(item):
+        values = item.value_map
+        cells = [item.id, item.title, str(item.state_label), item.requester.name,
+                 names.get(("department", item.department_id), ""), names.get(("department", item.provider_id), ""),
+                 sheets.local(item.submitted_at), sheets.local(item.finished_at)]
+        cells += [_cell(spec, values.get(spec.key), names) for spec in specs]
+        event = last.get(item.id)
+        cells.append("%s · %s · %s" % (event.action_label, event.actor.name if event.actor_id else _("Portal"),
+                                       format_datetime(event.at, "short")) if event else "")
+        return cells
+    return sheets.response([sheets.Sheet(request_type.name, columns, (row(item) for item in items))],
+                           "requests-%d" % request_type.id, sheets.wanted_kind(request.args))
+
+
+def _cell(spec, value, names):
+    if value is None or value == "":
+        return ""
+    if spec.kind == "date":
+        return datetime.date.fromisoformat(value)
+    if spec.kind in FIELD_COLUMNS:
+        return value
+    return str(spec.shown(value, names))
 
 
 def _decide(request_id, step_id, decision):
