@@ -61,10 +61,11 @@ def all_models():
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
+    from portal.imports import Staged
     from portal.search import SearchDocument, SearchToken
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
-            SearchToken]
+            SearchToken, Staged]
     areas = [model for area in (accounts, projects, tasks, requests, meetings, files) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
@@ -95,10 +96,12 @@ def _blueprints():
     from portal.requests.views import requests_bp
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
+    from portal.tasks.import_views import task_imports_bp
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder)
+            tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder,
+            task_imports_bp)
 
 
 def _security_headers(response):

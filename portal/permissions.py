@@ -356,6 +356,11 @@ def _edit_task(user, task):
     return head_of is not None and head_of.id in (task.department_id, task.requesting_department_id)
 
 
+@rule("import_tasks", "Project")
+def _import_tasks(user, project):
+    return _edit_project(user, project)
+
+
 @rule("comment", "Task")
 def _comment_task(user, task):
     return True

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image
 
 from portal.db import Invalid
+from portal.imports import unpacks_too_far
 from portal.projects import photos
 
 # kind: (label, extensions, content type it is served as)
@@ -39,10 +40,8 @@ IMAGES = ("jpeg", "png", "webp", "gif")
 # The part of each Office package that says which of the three it is.
 PACKAGES = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml"}
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of Office 97–2003 files
-# A package may unpack to at most this much, and no entry to more than this many times its
-# packed size: ordinary Office files stay far below both, zip bombs far above.
+# A package may unpack to at most this much (and no part to far more than its packed size).
 MAX_UNPACKED = 512 * 1024 * 1024
-MAX_RATIO = 200
 MAX_ENTRIES = 20_000
 MAX_NAME = 200
 TEXT_PROBE = 64 * 1024
@@ -107,9 +106,7 @@ def _package_kind(data):
     try:
         with zipfile.ZipFile(data) as package:
             entries = package.infolist()
-            if len(entries) > MAX_ENTRIES or sum(entry.file_size for entry in entries) > MAX_UNPACKED:
-                return "bomb"
-            if any(entry.file_size > MAX_RATIO * max(entry.compress_size, 1024) for entry in entries):
+            if len(entries) > MAX_ENTRIES or unpacks_too_far(entries, MAX_UNPACKED):
                 return "bomb"
             names = {entry.filename for entry in entries}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
