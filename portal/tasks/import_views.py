@@ -30,41 +30,31 @@ def upload(project_id):
             token = imports.stage(current_user, request.files.get("upload") or _Nothing())
             headers, rows = imports.table(token, current_user)
         except Invalid as invalid:
-            form.show_error(invalid)
-        else:
-            mapping = imports.recognised(headers, task_imports.FIELDS)
-            return _preview(project, token, headers, rows, mapping, request.files["upload"].filename)
+            return _start_again(project, form, invalid)
+        mapping = imports.recognised(headers, task_imports.FIELDS)
+        return _preview(project, token, headers, rows, mapping, request.files["upload"].filename)
     return render("tasks/import.html", project=project, form=form, fields=task_imports.FIELDS, stage="upload")
 
 
 @task_imports_bp.route("/preview", methods=["POST"])
 def preview(project_id):
     project = authorized(Project, project_id, "import_tasks")
-    form = Form()
-    token = request.form.get("token", "")
+    form, token = Form(), request.form.get("token", "")
     try:
-        if not form.validate_on_submit():
-            raise Invalid(_("This form expired. Upload the file again."))
-        headers, rows = imports.table(token, current_user)
+        headers, rows = _staged(form, token)
     except Invalid as invalid:
-        form.show_error(invalid)
-        return render("tasks/import.html", project=project, form=form, fields=task_imports.FIELDS, stage="upload")
+        return _start_again(project, form, invalid)
     return _preview(project, token, headers, rows, _mapping(headers), request.form.get("source", ""))
 
 
 @task_imports_bp.route("/confirm", methods=["POST"])
 def confirm(project_id):
     project = authorized(Project, project_id, "import_tasks")
-    form = Form()
-    token = request.form.get("token", "")
-    source = request.form.get("source", "")[:200]
+    form, token, source = Form(), request.form.get("token", ""), request.form.get("source", "")[:200]
     try:
-        if not form.validate_on_submit():
-            raise Invalid(_("This form expired. Upload the file again."))
-        headers, rows = imports.table(token, current_user)
+        headers, rows = _staged(form, token)
     except Invalid as invalid:
-        form.show_error(invalid)
-        return render("tasks/import.html", project=project, form=form, fields=task_imports.FIELDS, stage="upload")
+        return _start_again(project, form, invalid)
     mapping = _mapping(headers)
     try:
         created, updated = task_imports.apply(current_user, project, rows, mapping, source)
@@ -83,6 +73,18 @@ def template(project_id):
     columns = [sheets.Column(header, width=24) for header in headers]
     return sheets.response([sheets.Sheet(_("Tasks"), columns, [example])], "tasks-template-%d" % project.id,
                            sheets.wanted_kind(request.args))
+
+
+def _staged(form, token):
+    """The staged upload's table, once the form (its CSRF token) checks out."""
+    if not form.validate_on_submit():
+        raise Invalid(_("This form expired. Upload the file again."))
+    return imports.table(token, current_user)
+
+
+def _start_again(project, form, invalid):
+    form.show_error(invalid)
+    return render("tasks/import.html", project=project, form=form, fields=task_imports.FIELDS, stage="upload")
 
 
 def _mapping(headers):
