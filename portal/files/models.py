@@ -127,11 +127,10 @@ class File(BaseModel):
     @classmethod
     def storage_by_project(cls):
         """[(project, files, bytes in all versions kept, deleted ones until purged)], largest first."""
-        of_task = Task.select(Task.project).where(Task.id == cls.task)
-        owner = fn.COALESCE(cls.project, of_task)
+        owner = fn.COALESCE(cls.project, Task.project)
         rows = (FileVersion.select(owner.alias("project_id"), fn.COUNT(cls.id.distinct()).alias("files"),
                                    fn.SUM(FileVersion.size).alias("bytes"))
-                .join(cls).group_by(owner).dicts())
+                .join(cls).join(Task, JOIN.LEFT_OUTER, on=(cls.task == Task.id)).group_by(owner).dicts())
         totals = {row["project_id"]: row for row in rows}
         projects = {p.id: p for p in Project.select().where(Project.id.in_([k for k in totals if k]))}
         return sorted(((projects.get(key), row["files"], row["bytes"]) for key, row in totals.items()),
