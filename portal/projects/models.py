@@ -20,6 +20,9 @@ STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On 
             "archived": _l("Archived")}
 LIVE = ("planned", "active", "on_hold")
 VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
+# Where something visible mentions a project its reader may not see: that it is one, not its name.
+RESTRICTED = _l("A restricted project")
+RESTRICTED_IN_TEXT = _l("a restricted project")
 DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
 
 # The status rule, stated on every target page: progress is compared with the straight line
@@ -129,6 +132,10 @@ class Project(BaseModel):
         return (user.is_admin or self.visibility == "company" or user.id == self.coordinator_id
                 or user.department_id in self.department_ids)
 
+    def name_for(self, user):
+        """The name, or "A restricted project" for a reader who may not see the project."""
+        return self.name if self.is_visible_to(user) else RESTRICTED
+
     def takes_part(self, user):
         """The coordinator and members of participating departments: who posts updates."""
         return user.id == self.coordinator_id or user.department_id in self.department_ids
@@ -147,6 +154,17 @@ class Project(BaseModel):
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.visibility_for(user))
+
+    @classmethod
+    def hidden_names(cls, user, names):
+        """Of these names (as a history recorded them), those of projects `user` may not see only."""
+        if not names:
+            return set()
+        rows = cls.select(cls.name, cls.visibility_for(user).alias("seen")).where(cls.name.in_(list(names))).tuples()
+        seen, hidden = set(), set()
+        for name, visible in rows:
+            (seen if visible else hidden).add(name)
+        return hidden - seen
 
     def audience(self):
         """Active people who may see this project, by name."""

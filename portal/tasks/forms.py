@@ -54,6 +54,10 @@ class TaskForm(Form):
                     .order_by(Project.name))
         self.projects = {project.id: project for project in projects}
         self.project.choices = [NONE] + [SelectChoice(p.id, p.name) for p in self.projects.values()]
+        if task is not None and task.project_id is not None and task.project_id not in self.projects:
+            # A project the editor may not see is neither offered nor changed: a list without it
+            # would read "none" and move the task out of the project, into everyone's view.
+            del self.project
 
     @classmethod
     def of(cls, task):
@@ -75,7 +79,7 @@ class TaskForm(Form):
         """The task's fields as the form has them (the owner is resolved separately: it can be refused)."""
         return {"title": self.title.data, "description": self.description.data or "",
                 "requesting_department": self.departments.get(self.requesting_department.data),
-                "project": self.projects.get(self.project.data),
+                **({"project": self.projects.get(self.project.data)} if "project" in self else {}),
                 "priority": self.priority.data, "status": self.status.data, "due_date": self.due_date.data,
                 "estimate_hours": self.estimate_hours.data}
 
