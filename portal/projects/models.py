@@ -21,7 +21,6 @@ STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On 
 LIVE = ("planned", "active", "on_hold")
 VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
 # Where something visible mentions a project its reader may not see: that it is one, not its name.
-RESTRICTED = _l("A restricted project")
 RESTRICTED_IN_TEXT = _l("a restricted project")
 DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
 
@@ -131,10 +130,6 @@ class Project(BaseModel):
     def is_visible_to(self, user):
         return (user.is_admin or self.visibility == "company" or user.id == self.coordinator_id
                 or user.department_id in self.department_ids)
-
-    def name_for(self, user):
-        """The name, or "A restricted project" for a reader who may not see the project."""
-        return self.name if self.is_visible_to(user) else RESTRICTED
 
     def takes_part(self, user):
         """The coordinator and members of participating departments: who posts updates."""
