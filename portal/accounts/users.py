@@ -9,6 +9,7 @@ from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import LANGUAGES, ROLES, Department, User
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.params import page_number
 from portal.permissions import authorize, authorized
 from portal.render import render
 
@@ -22,7 +23,7 @@ PAGE_SIZE = 50
 def index():
     authorize("administer")
     search = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(PAGE_SIZE)
     # One row more than the page, to know whether there is a next one.
     people = list(User.directory(search).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     return render("users/index.html", "users/_list.html", users=people[:PAGE_SIZE], more=len(people) > PAGE_SIZE,

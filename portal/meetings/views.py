@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.db import Invalid, utcnow
 from portal.meetings.forms import ActionItemForm, ActionStatusForm, AgendaItemForm, CloseForm, DecisionForm, SeriesForm
 from portal.meetings.models import ATTENDANCE, Meeting, MeetingSeries, MinutesVersion
+from portal.params import whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 
@@ -159,7 +160,7 @@ def delivery(meeting_id):
 def resend(meeting_id):
     meeting = authorized(Meeting, meeting_id, "manage")
     try:
-        messages = meeting.resend_minutes(current_user, request.form.get("message_id", type=int) or None)
+        messages = meeting.resend_minutes(current_user, request.form.get("message_id", type=whole_number) or None)
     except Invalid as invalid:
         flash(invalid.message, "error")
     else:

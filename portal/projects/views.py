@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import Invalid
+from portal.params import page_number
 from portal.permissions import authorize, authorized
 from portal.projects.feed import ProjectUpdate
 from portal.projects.forms import CloseMilestoneForm, MilestoneForm, ProjectForm, UpdateForm
@@ -36,7 +37,7 @@ def index():
     status = request.args.get("status", "current")
     status = status if status in FILTERS else "current"
     search = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(PAGE_SIZE)
     listed = list(Project.with_details(Project.listing(current_user, status, search).paginate(page, PAGE_SIZE)))
     return render("projects/index.html", "projects/_list.html", projects=listed, shown=status, search=search,
                   page=page, page_size=PAGE_SIZE, filters=FILTERS, today=today())

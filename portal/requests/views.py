@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.db import Invalid
+from portal.params import page_number, query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
@@ -66,7 +67,7 @@ def index():
              "involved": lambda: ResourceRequest.passed_through(current_user),
              "department": lambda: ResourceRequest.of_department(current_user.heads),
              "all": ResourceRequest.listing}[tab]()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number(PAGE_SIZE)
     items = ResourceRequest.with_holders(query.paginate(page, PAGE_SIZE))
     return render("requests/index.html", "requests/_list.html", items=items, tabs=tabs, tab=tab, page=page,
                   page_size=PAGE_SIZE, can_see_reports=can(current_user, "view_request_reports"))
@@ -208,7 +209,7 @@ def allocate(request_id, step_id):
 @requests_bp.route("/reports")
 def report():
     authorize("view_request_reports")
-    months = request.args.get("months", 6, type=int)
+    months = query_int("months", 6)
     months = months if months in (3, 6, 12, 24) else 6
     since = reports.first_day_months_ago(months)
     return render("requests/reports.html", months=months,

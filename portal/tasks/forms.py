@@ -11,6 +11,7 @@ from wtforms.widgets import HiddenInput
 from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.forms import Form
+from portal.params import whole_number
 from portal.projects.models import LIVE, Project
 from portal.tasks.models import PRIORITIES, STATUSES, TAG_LENGTH, URGENT
 
@@ -128,14 +129,14 @@ class BoardFilterForm(Form):
     class Meta:
         csrf = False
 
-    department = SelectField(_l("Department"), coerce=int, default=0)
-    owner = SelectField(_l("Owner"), coerce=int, default=0)
+    department = SelectField(_l("Department"), coerce=whole_number, default=0)
+    owner = SelectField(_l("Owner"), coerce=whole_number, default=0)
     priority = SelectField(_l("Priority"), default="")
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=TAG_LENGTH)], default="")
     overdue = BooleanField(_l("Overdue"))
     blocked = BooleanField(_l("Blocked"))
     side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
-    project = SelectField(_l("Project"), coerce=int, default=0)
+    project = SelectField(_l("Project"), coerce=whole_number, default=0)
 
     def __init__(self, formdata, scope, shown=True):
         """`shown`: the form is drawn, so each list offers every choice; otherwise (a card move, a

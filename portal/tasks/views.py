@@ -1,9 +1,10 @@
 """A task's own pages: create, show, edit; its blockers, checklist, comments, watchers and history."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import Invalid
+from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render, trigger
 from portal.tasks.forms import BlockerForm, ChecklistItemForm, CommentForm, TaskForm
@@ -16,7 +17,7 @@ tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 def new():
     authorize("create_task")
     form = TaskForm(owner=current_user.id, requesting_department=current_user.department_id or 0,
-                    project=request.args.get("project", 0, type=int))
+                    project=query_int("project", 0))
     return _form_page(form, None)
 
 
