@@ -4,13 +4,13 @@ Sessions live server-side (LoginSession): the cookie carries only a token, so lo
 changing the password or being deactivated ends every copy of that cookie at its next request.
 """
 import functools
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import links
 from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
 from portal.extensions import login_manager
 
@@ -50,14 +50,8 @@ def _unauthorized():
 
 
 def safe_next(target):
-    """The local path of target, or '' when it would lead off this site."""
-    parts = urlsplit(target or "")
-    if parts.netloc and parts.netloc != request.host:
-        return ""
-    path = parts.path
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return ""
-    return path + ("?" + parts.query if parts.query else "")
+    """The local path of target, or '' when a browser would follow it off this site."""
+    return links.local_path(target, request.host)
 
 
 def authenticate(email, password):
