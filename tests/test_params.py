@@ -25,7 +25,8 @@ def test_an_id_in_the_path_beyond_the_database_answers_404(client, admin, path):
 
 
 @pytest.mark.parametrize("query", ["/requests/?page=%d" % LARGEST, "/projects/?page=%s" % TOO_LARGE,
-                                   "/admin/users/?page=%d" % LARGEST, "/boards/department/columns/todo?offset=%s" % TOO_LARGE,
+                                   "/admin/users/?page=%d" % LARGEST,
+                                   "/boards/department/columns/todo?offset=%s" % TOO_LARGE,
                                    "/boards/department/columns/todo?offset=-1"])
 def test_a_number_in_the_query_beyond_what_the_list_can_reach_answers_400(client, admin, query):
     client.login(admin)

@@ -373,5 +373,6 @@ def test_an_agenda_link_a_browser_would_follow_to_another_site_is_refused(client
 def test_an_agenda_link_to_a_page_here_or_a_web_address_is_kept(client, weekly, coordinator, link):
     series, meeting = weekly
     client.login(coordinator)
-    client.post("/meetings/%d/agenda" % meeting.id, headers=HX, data={"title": "Plan", "section": "other", "link": link})
+    client.post("/meetings/%d/agenda" % meeting.id, headers=HX,
+                data={"title": "Plan", "section": "other", "link": link})
     assert AgendaItem.get(AgendaItem.title == "Plan").link == link
