@@ -32,7 +32,7 @@ def create(project_id):
     form = UpdateForm()
     if form.validate_on_submit():
         try:
-            pictures = [photos.prepare(upload) for upload in form.uploads]
+            pictures = photos.prepare_all(form.uploads)
             posted = ProjectUpdate.post(current_user, project, form.body.data, pictures)
         except Invalid as invalid:
             form.show_error(invalid)
