@@ -733,10 +733,11 @@ class ActionItem(BaseModel):
         """Make this item a real task on its owner's board, linked back to the minutes. Called by
         Meeting.close inside its transaction."""
         minutes = urlsplit(mail.absolute_url("meetings.show", meeting_id=meeting.id)).path
+        # The task is open to the whole company, the meeting only to its participants: the link
+        # leads them to the minutes, and names the meeting to nobody else.
         task = Task.open(by, title=self.what[:200], owner=self.owner, due_date=self.due_on,
                          requesting_department=meeting.series.coordinator.department,
-                         description=gettext("Agreed in the meeting [%(meeting)s](%(link)s).",
-                                             meeting=str(meeting), link=minutes))
+                         description=gettext("Agreed in a meeting: [see its minutes](%(link)s).", link=minutes))
         ActionItem.update(task_id=task.id).where(ActionItem.id == self.id).execute()
         self.task_id = task.id
         return task
