@@ -45,15 +45,17 @@ class Pool:
         self.hidden = []
 
     def add(self, sample):
-        if sample is not None and sample.secrets:
-            self.hidden.extend((sample, obj) for obj in sample.objects if not _visible(self.user, obj))
+        if sample is not None:
+            self.hidden.extend((label, obj, secrets) for label, obj, secrets in sample.exposures()
+                               if secrets and not _visible(self.user, obj))
 
     def recheck(self):
         # A change (an admin widening access, a deletion) may have made an object visible.
-        self.hidden = [(sample, obj) for sample, obj in self.hidden if not _visible(self.user, obj, fresh=True)]
+        self.hidden = [(label, obj, secrets) for label, obj, secrets in self.hidden
+                       if not _visible(self.user, obj, fresh=True)]
 
     def leaks(self, body):
-        return sorted({sample.label for sample, _ in self.hidden for secret in sample.secrets if secret in body})
+        return sorted({label for label, _, secrets in self.hidden for secret in secrets if secret in body})
 
 
 def _visible(user, obj, fresh=False):

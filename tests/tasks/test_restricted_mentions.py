@@ -1,10 +1,12 @@
 """Work of a restricted project stays restricted where visible work mentions it: blockers, tasks
 waiting, history lines, the notification that a blocker is done, and the edit form of its owner."""
 import datetime
+import random
 
 import pytest
 
 from portal.notifications.models import Notification
+from portal.permissions import can
 from portal.projects.models import Project
 from portal.tasks.models import Task
 
@@ -105,3 +107,25 @@ def test_an_outside_owner_cannot_move_the_task_into_a_project_they_cannot_see(
         "status": "todo", "version": task.version, "project": secret_project.id})
     assert page.status_code == 200
     assert Task.get_by_id(task.id).project_id is None
+
+
+def test_which_linked_tasks_a_reader_may_see_agrees_with_the_view_rule_on_many_tasks(company, make_task):
+    """The SQL twin of the task view rule, as blockers() and dependents() read it."""
+    pick = random.Random(12)
+    people = [company.sales_head, company.seller, company.rnd_head, company.engineer, company.coordinator]
+    projects = [None] + [Project.start(None, name="P%d" % n, goal="", coordinator=pick.choice(people),
+                                       departments=pick.sample([company.sales, company.rnd], pick.randint(1, 2)),
+                                       start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 12, 31),
+                                       status="active", visibility=pick.choice(["company", "participants"]))
+                         for n in range(4)]
+    hub = make_task(company.coordinator, title="Hub")
+    for n in range(30):
+        task = make_task(pick.choice(people), by=pick.choice(people), title="T%d" % n, project=pick.choice(projects))
+        if n % 2:
+            hub.add_blocker(company.coordinator, task)
+        else:
+            task.add_blocker(company.coordinator, hub)
+    for reader in people:
+        linked = list(hub.blockers(reader)) + list(hub.dependents(reader))
+        assert len(linked) == 30
+        assert [bool(t.visible) for t in linked] == [can(reader, "view", Task.get_by_id(t.id)) for t in linked]
