@@ -12,6 +12,7 @@ from portal import sheets
 from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.pagination import paginate
+from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
@@ -193,7 +194,7 @@ def allocate(request_id, step_id):
 @requests_bp.route("/reports")
 def report():
     authorize("view_request_reports")
-    months = request.args.get("months", 6, type=int)
+    months = query_int("months", 6)
     months = months if months in (3, 6, 12, 24) else 6
     since = reports.first_day_months_ago(months)
     return render("requests/reports.html", months=months,
