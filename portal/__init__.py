@@ -91,7 +91,7 @@ def _blueprints():
     from portal.notifications.views import notifications
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
     from portal.projects.feed_views import updates
-    from portal.projects.target_views import targets
+    from portal.projects.target_views import target_imports_bp, targets
     from portal.projects.views import projects
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
@@ -103,7 +103,7 @@ def _blueprints():
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
             tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder,
-            task_imports_bp)
+            task_imports_bp, target_imports_bp)
 
 
 def _security_headers(response):

@@ -13,13 +13,14 @@ import zipfile
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import format_decimal, gettext
+from flask_babel import force_locale, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import CharField, DateTimeField, IntegerField
 
 from portal import jobs
-from portal.db import BaseModel, Invalid, utcnow
+from portal.audit import AuditEntry
+from portal.db import BaseModel, Invalid, db, utcnow
 from portal.storage import TooLarge, storage
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -211,15 +212,34 @@ def _unsigned(token, by):
     return data["k"], data["x"]
 
 
+# -- cells ---------------------------------------------------------------------------------------
+
+def date_cell(text):
+    """A date as spreadsheets write it (a workbook's dates arrive as YYYY-MM-DD)."""
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise Invalid(_l("Enter the date as YYYY-MM-DD, for example 2026-05-31."))
+
+
 # -- planning ----------------------------------------------------------------------------------
 
 def recognised(headers, fields):
-    """{field key: column index} for the headers that name a field (either language, any case)."""
+    """{field key: column index} for the headers that name a field (either language, any case):
+    its label as the template writes it in Chinese or English, or one of its other names."""
+    names = {}
+    for spec in fields:
+        names[spec.key] = {h.casefold() for h in spec.headers}
+        for locale in ("en", "zh_CN"):
+            with force_locale(locale):
+                names[spec.key].add(str(spec.label).casefold())
     found = {}
     for index, header in enumerate(headers):
         wanted = " ".join(str(header).split()).casefold()
         for spec in fields:
-            if spec.key not in found and wanted in {h.casefold() for h in spec.headers}:
+            if spec.key not in found and wanted in names[spec.key]:
                 found[spec.key] = index
     return found
 
@@ -263,6 +283,22 @@ def plan(rows, mapping, fields, decide):
             continue
         result.rows.append(row)
     return result
+
+
+def save(by, place, action, rows, mapping, fields, decide, save_row, source):
+    """Plan the rows again (the caller holds the write lock), then save each row to create or
+    update with `save_row(row)`, with one audit entry `action` on `place` for the whole import;
+    refuse a plan with problems, saving nothing. Returns (created, updated)."""
+    with db.atomic():
+        result = plan(rows, mapping, fields, decide)
+        if result.problems:
+            raise Invalid(_l("Correct the rows with problems first; nothing was imported."))
+        for row in result.changing:
+            save_row(row)
+        created, updated = result.count("create"), result.count("update")
+        AuditEntry.record(by, action, place, {"created": [None, created], "updated": [None, updated]},
+                          summary=source[:200])
+    return created, updated
 
 
 @jobs.periodic_task(jobs.crontab(minute="47", hour="3"))

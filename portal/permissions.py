@@ -371,6 +371,8 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
 # -- files: whoever may see a file's place sees the file ------------------------------------
 # A file is kept in a project, or attached to a task, a request or a meeting; it is shown, added
 # to and managed through that place's own rules.

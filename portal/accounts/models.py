@@ -155,6 +155,18 @@ class User(BaseModel):
     # -- behaviours -------------------------------------------------------------------------
 
     @classmethod
+    def named(cls, text):
+        """The active person a spreadsheet cell names: by email, or by a name only one active
+        person has; Invalid otherwise."""
+        found = list(cls.select().where(cls.active & ((fn.lower(cls.email) == text.lower()) | (cls.name == text)))
+                     .limit(2))
+        if not found:
+            raise Invalid(_l("Nobody active is called or has the email “%(text)s”.", text=text))
+        if len(found) > 1:
+            raise Invalid(_l("More than one person is called “%(text)s”; give the email instead.", text=text))
+        return found[0]
+
+    @classmethod
     def invite(cls, by, email, name, department=None, role="member", language="", timezone=None,
                password=None):
         """Create an account; without a password, mail the new user a link to set one."""

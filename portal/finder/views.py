@@ -11,7 +11,7 @@ from portal.db import Invalid
 from portal.finder import FILE_KINDS, KINDS, shown_kind, visibility
 from portal.finder.forms import SearchForm
 from portal.meetings.models import Meeting, MeetingSeries
-from portal.pagination import page_number
+from portal.params import page_number
 from portal.permissions import authorize
 from portal.projects.models import Project
 from portal.render import render
@@ -27,7 +27,7 @@ MEETING_KINDS = ("decision", "agenda_item", "action_item", "meeting_file")
 def index():
     authorize("search")
     form = SearchForm(request.args, current_user)
-    page = page_number()
+    page = page_number(PAGE)
     results = None
     if form.q.data and form.validate():
         try:
@@ -39,7 +39,7 @@ def index():
     for kind, n in (results.counts.items() if results else ()):
         counts[shown_kind(kind)] = counts.get(shown_kind(kind), 0) + n
     return render("finder/index.html", "finder/_results.html", form=form, results=results, page=page, counts=counts,
-                  places=places(results.hits) if results else {}, kinds=KINDS, shown_kind=shown_kind)
+                  places=places(results.hits, current_user) if results else {}, kinds=KINDS, shown_kind=shown_kind)
 
 
 def _period(since, until):
@@ -52,10 +52,13 @@ def _period(since, until):
             "until": moment(until + datetime.timedelta(days=1)) if until else None}
 
 
-def places(hits):
-    """{(kind, id): (link, where it is)} for a page of hits: a few queries, whatever the page holds."""
+def places(hits, reader):
+    """{(kind, id): (link, where it is)} for a page of hits: a few queries, whatever the page holds.
+    A hit the reader may see can lie in a project they may not (their own task in a restricted
+    project): that project stays unnamed."""
     project_ids = [hit.project_id for hit in hits if hit.project_id]
-    projects = dict(Project.select(Project.id, Project.name).where(Project.id.in_(project_ids)).tuples())
+    projects = dict(Project.select(Project.id, Project.name)
+                    .where(Project.id.in_(project_ids) & Project.visibility_for(reader)).tuples())
     meeting_ids = [hit.parent_id for hit in hits if hit.kind in MEETING_KINDS]
     meetings = {m.id: m for m in Meeting.select(Meeting, MeetingSeries).join(MeetingSeries)
                 .where(Meeting.id.in_(meeting_ids))}

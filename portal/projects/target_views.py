@@ -1,14 +1,17 @@
 """Target pages: defining and editing a target, its chart and check-ins, its history."""
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import sheets
 from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.import_views import Importer, blueprint
 from portal.permissions import authorized
 from portal.projects.chart import TrendChart
+from portal.projects import target_imports
 from portal.projects.forms import CheckInForm, TargetForm
 from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, CheckIn, Project, Target, today
 from portal.render import render, wants_fragment
@@ -124,3 +127,19 @@ def export(project_id):
          for c in check_ins))
     return sheets.response([targets_sheet, check_ins_sheet], "targets-%d" % project.id,
                            sheets.wanted_kind(request.args))
+
+
+def _import_names(project):
+    return {"title": _l("Import targets"), "heading": _l("Import targets into %(project)s", project=project.name),
+            "back": url_for("projects.show", project_id=project.id), "back_label": project.name}
+
+
+TARGETS = Importer(
+    fields=target_imports.FIELDS, shown=("title", "baseline", "target_value", "owner"),
+    place=lambda project_id: authorized(Project, project_id, "edit"),
+    planner=target_imports.planner, apply=target_imports.apply, page=_import_names,
+    done=lambda project: url_for("projects.show", project_id=project.id, _anchor="targets"),
+    example=target_imports.EXAMPLE, sheet_title=_l("Targets"),
+    hint=_l("A target whose title is already in the project is updated, not added again, so importing the same "
+            "file twice changes nothing. Without a direction, it follows from the baseline and the goal."))
+target_imports_bp = blueprint("target_imports", "/projects/<int:project_id>/targets/import", TARGETS)

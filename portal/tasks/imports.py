@@ -1,15 +1,13 @@
 """Importing a project's tasks from a spreadsheet: the columns understood, and how each row is
 matched (by title, within the project) to a task to create, update or leave as it is."""
-import datetime
 import decimal
 
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from peewee import fn
 
 from portal import imports
 from portal.accounts.models import User
-from portal.audit import AuditEntry, apply_changes
+from portal.audit import apply_changes
 from portal.db import Invalid, db, utcnow
 from portal.tasks.models import PRIORITIES, STATUSES, Task
 
@@ -18,17 +16,6 @@ def _title(text):
     if len(text) > 200:
         raise Invalid(_l("Keep the title under 200 characters."))
     return text
-
-
-def _owner(text):
-    """An active person by email, or by a name only one active person has."""
-    found = list(User.select().where(User.active & ((fn.lower(User.email) == text.lower()) | (User.name == text)))
-                 .limit(2))
-    if not found:
-        raise Invalid(gettext("Nobody active is called or has the email “%(text)s”.", text=text))
-    if len(found) > 1:
-        raise Invalid(gettext("More than one person is called “%(text)s”; give the email instead.", text=text))
-    return found[0]
 
 
 def _priority(text):
@@ -54,15 +41,6 @@ def _both_languages(label):
     return names
 
 
-def _date(text):
-    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
-        try:
-            return datetime.datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise Invalid(_l("Enter the date as YYYY-MM-DD, for example 2026-05-31."))
-
-
 def _hours(text):
     try:
         hours = decimal.Decimal(text.strip())
@@ -75,15 +53,19 @@ def _hours(text):
 
 FIELDS = [
     imports.Field("title", _l("Title"), ("title", "task", "标题", "任务", "任务名称"), _title, required=True),
-    imports.Field("owner", _l("Owner"), ("owner", "owner email", "负责人", "负责人邮箱", "email", "邮箱"), _owner,
+    imports.Field("owner", _l("Owner"), ("owner", "owner email", "负责人", "负责人邮箱", "email", "邮箱"), User.named,
                   required=True),
     imports.Field("priority", _l("Priority"), ("priority", "优先级"), _priority),
     imports.Field("status", _l("Status"), ("status", "状态"), _status),
-    imports.Field("due_date", _l("Due date"), ("due date", "due", "deadline", "截止日期", "截止", "到期日"), _date),
+    imports.Field("due_date", _l("Due date"), ("due date", "due", "deadline", "截止日期", "截止", "到期日"),
+                  imports.date_cell),
     imports.Field("estimate_hours", _l("Estimate (hours)"), ("estimate (hours)", "estimate", "hours", "预计工时",
                                                             "预计工时（小时）", "工时"), _hours),
     imports.Field("description", _l("Description"), ("description", "notes", "描述", "说明", "备注"), str),
 ]
+# The template's one example row, under the headers in the reader's language.
+EXAMPLE = ["确认供应商合同 / Confirm the supplier contract", "coordinator@example.com", "P1", "todo", "2026-06-30",
+           "4", ""]
 UPDATED = ("owner", "priority", "status", "due_date", "estimate_hours", "description")
 
 
@@ -111,45 +93,30 @@ def planner(project):
 
 
 def apply(by, project, rows, mapping, source):
-    """Plan the rows again under the write lock, then create and update the tasks in that one
-    transaction with one audit entry; refuse a plan with problems. Returns (created, updated)."""
+    """Create and update the project's tasks as the rows say, in one transaction with one audit
+    entry, planned again under the write lock. Returns (created, updated)."""
+    now = utcnow()
+
+    def save_row(row):
+        values = dict(row.values)
+        owner = values.pop("owner")
+        if row.action == "create":
+            task = Task.create(created_by=by, project=project, owner=owner, department=owner.department_id,
+                               done_at=now if values.get("status") == "done" else None, **values)
+            task.index_for_search(comments=())
+            return
+        task = Task.get_by_id(row.existing.id)
+        changed = {key: owner if key == "owner" else values[key] for key in row.changes}
+        if "owner" in changed:
+            changed["department"] = owner.department
+        changes = apply_changes(task, **changed)
+        if "status" in changes:
+            task.done_at = now if task.status == "done" else None
+        task.version += 1
+        task.updated_at = now
+        task.save()
+        task.index_for_search()
+
     with db.atomic():
         project.refuse_if_archived()
-        plan = imports.plan(rows, mapping, FIELDS, planner(project))
-        if plan.problems:
-            raise Invalid(_l("Correct the rows with problems first; nothing was imported."))
-        created = updated = 0
-        now = utcnow()
-        for row in plan.changing:
-            values = dict(row.values)
-            owner = values.pop("owner")
-            if row.action == "create":
-                task = Task.create(created_by=by, project=project, owner=owner, department=owner.department_id,
-                                   done_at=now if values.get("status") == "done" else None, **values)
-                task.index_for_search(comments=())
-                created += 1
-                continue
-            task = Task.get_by_id(row.existing.id)
-            changed = {key: owner if key == "owner" else values[key] for key in row.changes}
-            if "owner" in changed:
-                changed["department"] = owner.department
-            changes = apply_changes(task, **changed)
-            if changes:
-                if "status" in changes:
-                    task.done_at = now if task.status == "done" else None
-                task.version += 1
-                task.updated_at = now
-                task.save()
-                task.index_for_search()
-                updated += 1
-        AuditEntry.record(by, "task.import", project, {"created": [None, created], "updated": [None, updated]},
-                          summary=source[:200])
-    return created, updated
-
-
-def template_rows():
-    """The headers (the reader's language) and one example row of the import's template."""
-    example = ["确认供应商合同 / Confirm the supplier contract", "coordinator@example.com", "P1",
-               str(STATUSES["todo"]), "2026-06-30", "4", ""]
-    return [str(spec.label) for spec in FIELDS], example
-
+        return imports.save(by, project, "task.import", rows, mapping, FIELDS, planner(project), save_row, source)

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from portal.tasks.models import Task
+
 from demo import DEMO_PASSWORD
 from portal.accounts.models import User
 
@@ -73,3 +75,16 @@ def test_the_page_speaks_chinese_to_a_chinese_reader(app, demo_company):
     client = signed_in(app, "sales.staff@example.com")
     body = client.get("/search?q=X200", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "搜索" in body
+
+
+def test_a_task_one_may_see_in_a_project_one_may_not_is_found_without_naming_the_project(app, company):
+    Task.open(company.coordinator, "合同盖章 X300", owner=company.accountant, project=company.secret)
+    client = app.test_client()
+    client.login(company.accountant)
+    page = client.get("/search?q=X300")
+    assert titles(page) == ["合同盖章 X300"]
+    assert "2027 定价" not in page.get_data(as_text=True)
+    seller = app.test_client()
+    seller.login(company.seller)
+    assert "2027 定价" in seller.get("/search?q=X300").get_data(as_text=True)
+

@@ -2,6 +2,7 @@
 every row and every problem, nothing saved before confirming, one transaction and one audit entry,
 the same file twice changes nothing, and hostile files answered plainly."""
 import datetime
+import html
 import io
 import re
 import zipfile
@@ -31,11 +32,12 @@ def upload(client, project, name, data):
                        content_type="multipart/form-data")
 
 
-def confirm(client, project, page):
+def confirm(client, _project, page):
+    """Press the preview's import button, with the columns as the preview chose them."""
     form = dict(re.findall(r'name="(token|source)" value="([^"]*)"', page))
     form.update({name: value for name, value in re.findall(
-        r'<select id="(column-[a-z_]+)"[^>]*>.*?<option value="(\d+)" selected', page, re.S)})
-    return client.post("/projects/%d/tasks/import/confirm" % project.id, data=form)
+        r'<select id="(column-[a-z_]+)"[^>]*>(?:(?!</select>).)*?<option value="(\d+)" selected', page, re.S)})
+    return client.post(html.unescape(re.search(r'formaction="([^"]+)"', page).group(1)), data=form)
 
 
 @pytest.fixture
