@@ -79,7 +79,7 @@ def _blueprints():
     """Each floor's pages, with the modules whose periodic jobs must be registered for the worker."""
     from portal import digest  # noqa: F401  (its periodic job)
     from portal.accounts.departments import departments
-    from portal.accounts.users import users
+    from portal.accounts.users import people_imports_bp, users
     from portal.accounts.views import accounts
     from portal.files.views import admin_files, files
     from portal.finder.views import finder
@@ -103,7 +103,7 @@ def _blueprints():
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
             tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder,
-            task_imports_bp, target_imports_bp)
+            task_imports_bp, target_imports_bp, people_imports_bp)
 
 
 def _security_headers(response):

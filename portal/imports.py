@@ -45,12 +45,14 @@ class Staged(BaseModel):
 @dataclass(frozen=True)
 class Field:
     """A column an import understands: its key, the headers it is recognised by, and how a cell's
-    text becomes a value (`parse` raises Invalid with the reason)."""
+    text becomes a value (`parse` raises Invalid with the reason). The `matches` field is the one
+    a row is matched by to what exists: each value once in a file."""
     key: str
     label: object
     headers: tuple
     parse: object
     required: bool = False
+    matches: bool = False
 
 
 @dataclass
@@ -214,6 +216,22 @@ def _unsigned(token, by):
 
 # -- cells ---------------------------------------------------------------------------------------
 
+def in_both_languages(label):
+    """A label as the template writes it in English and in Chinese, for matching what people type."""
+    names = set()
+    for locale in ("en", "zh_CN"):
+        with force_locale(locale):
+            names.add(str(label).casefold())
+    return names
+
+
+def choice_cell(choices, text):
+    """The key of `choices` ({key: label}) a cell names by the key or its label in either language;
+    None when it names none."""
+    wanted = text.strip().casefold()
+    return next((key for key, label in choices.items() if wanted == key or wanted in in_both_languages(label)), None)
+
+
 def date_cell(text):
     """A date as spreadsheets write it (a workbook's dates arrive as YYYY-MM-DD)."""
     for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
@@ -231,10 +249,7 @@ def recognised(headers, fields):
     its label as the template writes it in Chinese or English, or one of its other names."""
     names = {}
     for spec in fields:
-        names[spec.key] = {h.casefold() for h in spec.headers}
-        for locale in ("en", "zh_CN"):
-            with force_locale(locale):
-                names[spec.key].add(str(spec.label).casefold())
+        names[spec.key] = {h.casefold() for h in spec.headers} | in_both_languages(spec.label)
     found = {}
     for index, header in enumerate(headers):
         wanted = " ".join(str(header).split()).casefold()
@@ -254,6 +269,8 @@ def plan(rows, mapping, fields, decide):
     if missing:
         return result
     labels = {spec.key: str(spec.label) for spec in fields}
+    matching = [spec for spec in fields if spec.matches]
+    seen = {spec.key: set() for spec in matching}
     for number, cells in enumerate(rows, 2):
         values, broken = {}, False
         for spec in fields:
@@ -277,6 +294,11 @@ def plan(rows, mapping, fields, decide):
             continue
         row = Row(number, values)
         try:
+            for spec in matching:
+                if values[spec.key] in seen[spec.key]:
+                    raise Invalid(gettext("“%(value)s” is on an earlier row too; each once.", value=values[spec.key]),
+                                  spec.key)
+                seen[spec.key].add(values[spec.key])
             decide(row)
         except Invalid as invalid:
             result.problems.append(Problem(number, labels.get(invalid.field, ""), invalid.message))

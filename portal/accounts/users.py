@@ -2,15 +2,18 @@
 import click
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_login import current_user
 
 from portal import mail, sheets
+from portal.accounts import imports as people_imports
 from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import ROLES, Department, User
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
+from portal.import_views import Importer, blueprint
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -148,3 +151,18 @@ def create_command(email, name, department, role, password, language):
     click.echo("created %s <%s> (%s)" % (user.name, user.email, user.role))
     if not password:
         click.echo("set-password link: %s" % _password_link(user))
+
+
+def _administer():
+    authorize("administer")
+
+
+PEOPLE = Importer(
+    fields=people_imports.FIELDS, shown=("email", "name", "department"), place=_administer,
+    planner=people_imports.planner, apply=people_imports.apply,
+    page=lambda _: {"title": _l("Import people"), "heading": _l("Import people"), "back": url_for("users.index"),
+                    "back_label": _l("People")},
+    done=lambda _: url_for("users.index"), example=people_imports.EXAMPLE, sheet_title=_l("People"),
+    hint=_l("Someone whose email already has an account is updated, not added again, so importing the same file "
+            "twice changes nothing. Each new person is mailed a link to set a password."))
+people_imports_bp = blueprint("people_imports", "/admin/users/import", PEOPLE)

@@ -1,10 +1,11 @@
 """Importing a project's targets from a spreadsheet, each with its baseline and goal: matched by
 title within the project to a target to create, update or leave as it is."""
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal import imports
-from portal.accounts.models import Department, User
+from portal.accounts.imports import department_cell
+from portal.accounts.models import User
 from portal.audit import apply_changes
 from portal.db import Invalid, db
 from portal.projects.models import DIRECTIONS, Target, exact_number
@@ -21,23 +22,10 @@ def _number(text):
 
 
 def _direction(text):
-    wanted = text.strip().casefold()
-    for key, label in DIRECTIONS.items():
-        names = {key}
-        for locale in ("en", "zh_CN"):
-            with force_locale(locale):
-                names.add(str(label).casefold())
-        if wanted in names:
-            return key
-    raise Invalid(gettext("There is no direction “%(value)s”; write raise or lower.", value=text))
-
-
-def _department(text):
-    wanted = text.strip().casefold()
-    for department in Department.select():
-        if wanted in {department.name.casefold(), department.name_en.casefold()}:
-            return department
-    raise Invalid(gettext("There is no department “%(value)s”.", value=text))
+    key = imports.choice_cell(DIRECTIONS, text)
+    if key is None:
+        raise Invalid(gettext("There is no direction “%(value)s”; write raise or lower.", value=text))
+    return key
 
 
 def _weight(text):
@@ -53,7 +41,8 @@ def _unit(text):
 
 
 FIELDS = [
-    imports.Field("title", _l("Title"), ("title", "target", "标题", "目标", "目标名称", "指标"), _title, required=True),
+    imports.Field("title", _l("Title"), ("title", "target", "标题", "目标", "目标名称", "指标"), _title,
+                  required=True, matches=True),
     imports.Field("baseline", _l("Baseline"), ("baseline", "start value", "基线", "基线值", "起始值"), _number,
                   required=True),
     imports.Field("target_value", _l("Target value"), ("target value", "goal", "target", "目标值"), _number,
@@ -66,7 +55,8 @@ FIELDS = [
                   imports.date_cell, required=True),
     imports.Field("owner", _l("Owner"), ("owner", "owner email", "负责人", "负责人邮箱", "email", "邮箱"), User.named,
                   required=True),
-    imports.Field("department", _l("Department"), ("department", "owning department", "部门", "负责部门"), _department),
+    imports.Field("department", _l("Department"), ("department", "owning department", "部门", "负责部门"),
+                  department_cell),
     imports.Field("weight", _l("Weight"), ("weight", "权重"), _weight),
 ]
 EXAMPLE = ["华东经销商签约数", "10", "40", "家", "raise", "2026-01-01", "2026-12-31", "coordinator@example.com", "",
@@ -88,13 +78,9 @@ def planner(project):
     """`decide` for imports.plan: a row names an existing target of the project by its title; the
     row must make a target the project accepts (Target's own checks)."""
     existing = {target.title: target for target in Target.select().where(Target.project == project.id)}
-    seen = set()
 
     def decide(row):
         title = row.values["title"]
-        if title in seen:
-            raise Invalid(gettext("“%(title)s” is on an earlier row too; each target once.", title=title), "title")
-        seen.add(title)
         target = existing.get(title)
         values = Target._checked(project, _values(row, target))
         if target is None:

@@ -2,7 +2,7 @@
 matched (by title, within the project) to a task to create, update or leave as it is."""
 import decimal
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from portal import imports
@@ -26,19 +26,10 @@ def _priority(text):
 
 
 def _status(text):
-    wanted = text.strip().casefold()
-    for key, label in STATUSES.items():
-        if wanted in {key, str(label).casefold(), *_both_languages(label)}:
-            return key
-    raise Invalid(gettext("There is no status “%(value)s”; choose one of the board's columns.", value=text))
-
-
-def _both_languages(label):
-    names = set()
-    for locale in ("en", "zh_CN"):
-        with force_locale(locale):
-            names.add(str(label).casefold())
-    return names
+    key = imports.choice_cell(STATUSES, text)
+    if key is None:
+        raise Invalid(gettext("There is no status “%(value)s”; choose one of the board's columns.", value=text))
+    return key
 
 
 def _hours(text):
@@ -52,7 +43,8 @@ def _hours(text):
 
 
 FIELDS = [
-    imports.Field("title", _l("Title"), ("title", "task", "标题", "任务", "任务名称"), _title, required=True),
+    imports.Field("title", _l("Title"), ("title", "task", "标题", "任务", "任务名称"), _title, required=True,
+                  matches=True),
     imports.Field("owner", _l("Owner"), ("owner", "owner email", "负责人", "负责人邮箱", "email", "邮箱"), User.named,
                   required=True),
     imports.Field("priority", _l("Priority"), ("priority", "优先级"), _priority),
@@ -72,13 +64,9 @@ UPDATED = ("owner", "priority", "status", "due_date", "estimate_hours", "descrip
 def planner(project):
     """`decide` for imports.plan: a row names an existing task of the project by its title."""
     existing = {task.title: task for task in Task.select().where(Task.project == project.id)}
-    seen = set()
 
     def decide(row):
         title = row.values["title"]
-        if title in seen:
-            raise Invalid(gettext("“%(title)s” is on an earlier row too; each task once.", title=title), "title")
-        seen.add(title)
         task = existing.get(title)
         if task is None:
             return
