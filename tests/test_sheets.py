@@ -96,3 +96,9 @@ def test_every_list_exports_what_its_reader_may_see_on_the_demo_company(app, run
     client.login(reader, DEMO_PASSWORD)
     seen = _book(client.get("/requests/types/%d/export" % request_type.id)).active
     assert seen.max_row == visible + 1 and visible < all_requests.max_row - 1
+    report = _book(admin.get("/requests/reports/export?months=24"))
+    assert report.sheetnames == ["Requests by month", "How long each step takes"]
+    totals = report["Requests by month"]
+    assert totals.max_row > 1 and totals["D2"].data_type == "n"
+    assert any(cell.value is not None and cell.number_format == "#,##0.00" for cell in totals["H"][1:])
+    assert staff.get("/requests/reports/export").status_code == 403
