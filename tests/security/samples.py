@@ -30,6 +30,7 @@ SELF_SERVICE = {
     "requests.choose_type": "lists the request types open to everyone for filing",
     "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
     "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
+    "boards.export": "downloads only the board's tasks the view rule lets the user see (Task.board, in SQL)",
     "boards.column": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
 }
 
