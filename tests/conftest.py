@@ -1,7 +1,7 @@
-"""Fixtures: an app on a real SQLite file migrated by the real migrations, clients, factories,
-a real SMTP server and a live HTTP server for the browser."""
+"""Fixtures: an app on a real database (an SQLite file, or PostgreSQL with `--engine=postgresql`,
+see engines.py) migrated by the real migrations, clients, factories, a real SMTP server and a
+live HTTP server for the browser."""
 import itertools
-import shutil
 import socket
 import threading
 
@@ -13,24 +13,26 @@ from portal import create_app
 from portal.accounts.models import Department, User
 from portal.db import db, migration_runner
 
+pytest_plugins = ["tests.engines"]
 PASSWORD = "correct-horse-1"
 _serial = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
-    """One database migrated from empty by migrations/, copied for each test."""
+def migrated_database(engine, tmp_path_factory):
+    """The URL of one database migrated from empty by migrations/, copied for each test."""
     folder = tmp_path_factory.mktemp("template")
-    app = create_app(_config(folder))
+    app = create_app(_config(folder, DATABASE_URL=engine.empty(folder)))
     with app.app_context(), db.connection_context():
         migration_runner().up()
-    fold_in_the_log()
-    return folder / "portal.db"
+    release_connections()
+    return app.config["DATABASE_URL"]
 
 
-def fold_in_the_log():
-    """Close the pool's idle connections: the last one to close writes the write-ahead log into
-    the database file, which is then whole for copying."""
+def release_connections():
+    """Close the pool's idle connections. A database is then ready to copy: with SQLite the last
+    connection to close writes the write-ahead log into the file; PostgreSQL copies only a
+    template nobody is connected to."""
     db.close_all()
 
 
@@ -38,7 +40,6 @@ def _config(folder, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": "sqlite:///%s" % (folder / "portal.db"),
         "INSTANCE_PATH": str(folder / "instance"),
         "BASE_URL": "https://portal.example.test",
         "JOBS_IMMEDIATE": True,
@@ -58,14 +59,17 @@ def app_config():
 
 
 @pytest.fixture
-def app(migrated_database, tmp_path, app_config):
-    shutil.copy(migrated_database, tmp_path / "portal.db")
-    app = create_app(_config(tmp_path, **app_config))
+def app(engine, migrated_database, tmp_path, app_config):
+    url = engine.copy(migrated_database, tmp_path)
+    engine.clear_jobs()
+    app = create_app(_config(tmp_path, DATABASE_URL=url, JOBS_URL=engine.jobs_url, **app_config))
     app.test_client_class = PortalClient
     with app.app_context():
         yield app
     if not db.is_closed():
         db.close()
+    release_connections()
+    engine.drop(url)
 
 
 @pytest.fixture

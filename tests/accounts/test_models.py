@@ -114,7 +114,7 @@ def test_a_failed_change_rolls_back_its_audit_entry_too(admin, make_department):
     assert AuditEntry.select().count() == before
 
 
-def test_failed_sign_ins_slow_down_then_lock_for_minutes():
+def test_failed_sign_ins_slow_down_then_lock_for_minutes(app):
     keys = ["email:x@example.com", "ip:10.0.0.1"]
     for _ in range(3):
         LoginAttempt.fail(keys)
@@ -128,7 +128,7 @@ def test_failed_sign_ins_slow_down_then_lock_for_minutes():
     assert LoginAttempt.wait(keys, later) == 0
 
 
-def test_an_office_address_tolerates_more_failures_than_one_account():
+def test_an_office_address_tolerates_more_failures_than_one_account(app):
     office = ["ip:192.168.1.1"]
     for _ in range(10):
         LoginAttempt.fail(office)
