@@ -12,7 +12,7 @@ from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKe
 from portal import mail
 from portal.accounts.models import User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, db, lock, utcnow
 from portal.notifications.events import CHANNELS, EVENTS
 
 ARCHIVE_AFTER = datetime.timedelta(days=30)
@@ -91,6 +91,7 @@ class Preference(BaseModel):
         if set(channels) - set(EVENTS) or set(channels.values()) - set(CHANNELS):
             raise Invalid(_l("Choose one of the offered channels for each event."))
         with db.atomic():
+            lock("preferences:%d" % user.id)  # two saves at once: one after the other, not a mix
             before = cls.channels_for(user)
             cls.delete().where(cls.user == user).execute()
             rows = [{"user": user, "event": e, "channel": c} for e, c in channels.items()
@@ -143,6 +144,8 @@ class CompanyCalendar(BaseModel):
 
     def update_settings(self, by, **values):
         with db.atomic():
+            if self.id is not None:
+                self.refresh()
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
@@ -202,6 +205,7 @@ class ClosedDay(BaseModel):
     @classmethod
     def add(cls, by, day, label):
         with db.atomic():
+            lock("closed days")
             if cls.select().where(cls.day == day).exists():
                 raise Invalid(_l("This day is already closed."), "day")
             closed = cls.create(day=day, label=label)
@@ -210,8 +214,8 @@ class ClosedDay(BaseModel):
 
     def remove(self, by):
         with db.atomic():
-            AuditEntry.record(by, "calendar.open_day", self, {"day": [self.day.isoformat(), None]})
-            self.delete_instance()
+            if self.delete_instance():  # not already opened in another tab
+                AuditEntry.record(by, "calendar.open_day", self, {"day": [self.day.isoformat(), None]})
 
 
 class Digest(BaseModel):

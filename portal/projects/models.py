@@ -247,6 +247,7 @@ class Project(BaseModel):
     def update_details(self, by, *, departments, **values):
         self._check(values, departments)
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             old = {d.id: d for d in Department.select().where(Department.id.in_(list(self.department_ids)))}
             new = {d.id: d for d in departments}
@@ -274,6 +275,7 @@ class Project(BaseModel):
 
     def archive(self, by):
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             changes = apply_changes(self, status="archived")
             self.save()
@@ -281,17 +283,18 @@ class Project(BaseModel):
 
     def restore(self, by):
         """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
-        if not self.read_only:
-            raise Invalid(_l("This project is not archived."))
         with db.atomic():
+            if not self.refresh().read_only:
+                raise Invalid(_l("This project is not archived."))
             changes = apply_changes(self, status="on_hold")
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
 
     def refuse_if_archived(self, message=None, field=None):
         """Refuse a change to an archived (read-only) project. Call it inside the change's
-        transaction: the row is read again there, so an archive that just happened counts."""
-        if Project.select().where((Project.id == self.id) & (Project.status == "archived")).exists():
+        transaction: the row is read again there, and an archive waits until the change is done, so
+        an archive that just happened counts and one that comes after sees the change."""
+        if Project.locked(self.id, shared=True).status == "archived":
             raise Invalid(message or _l("This project is archived and can no longer be changed."), field)
 
     @staticmethod
@@ -465,6 +468,7 @@ class Target(BaseModel):
         values = self._checked(self.project, values)
         with db.atomic():
             self.project.refuse_if_archived()
+            self.refresh()
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
@@ -479,10 +483,10 @@ class Target(BaseModel):
         if len(note) > 500:
             raise Invalid(_l("Keep the note under 500 characters."), "note")
         with db.atomic():
+            self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
+            previous = Target.locked(self.id).current_value
             # Stamped once the write lock is held, so check-ins are stamped in the order they are written.
             at = at or utcnow()
-            self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
-            previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
             check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
             # One statement, so a check-in arriving at the same moment cannot be overwritten by
             # an older one; the latest by time stays the current value.
@@ -561,6 +565,9 @@ class CheckIn(BaseModel):
         return sorted(rows, key=lambda r: -r[1])
 
 
+ALREADY_CLOSED = _l("This milestone is already closed.")
+
+
 class Milestone(BaseModel):
     project = ForeignKeyField(Project, backref="milestones", on_delete="CASCADE")
     title = CharField(max_length=200)
@@ -598,12 +605,14 @@ class Milestone(BaseModel):
     def close(self, by, review_note):
         """Close with a review (复盘): what went well, what did not, what to change."""
         if self.closed:
-            raise Invalid(_l("This milestone is already closed."), "review_note")
+            raise Invalid(ALREADY_CLOSED, "review_note")
         review_note = (review_note or "").strip()
         if not review_note:
             raise Invalid(_l("Write a short review before closing the milestone."), "review_note")
         with db.atomic():
             self.project.refuse_if_archived()
+            if self.refresh().closed:  # closed in another tab meanwhile
+                raise Invalid(ALREADY_CLOSED, "review_note")
             changes = apply_changes(self, closed_at=utcnow(), closed_by=by, review_note=review_note)
             self.save()
             AuditEntry.record(by, "milestone.close", self, changes)

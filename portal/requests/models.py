@@ -1,7 +1,7 @@
 """Resource requests: filing, routing through the steps of their flow version, decisions, the trail.
 
-Each decision runs in one write transaction (BEGIN IMMEDIATE) that re-reads the step and the
-approver's seat first, and marks the seat with a conditional update: of two clicks or two tabs
+Each decision runs in one write transaction that re-reads the request under the write lock, then
+the step and the approver's seat, and marks the seat with a conditional update: of two clicks or two tabs
 exactly one counts, the other is told who decided.
 """
 import datetime
@@ -311,7 +311,9 @@ class ResourceRequest(BaseModel):
     # -- routing --------------------------------------------------------------------------------
 
     def _fresh(self):
-        return type(self).get_by_id(self.id)
+        # Every change to a request, its steps and seats locks the request first, always in that
+        # order: two of them on one request take turns instead of deadlocking.
+        return type(self).locked(self.id)
 
     def _seat_for(self, user, step_id):
         """Inside the write transaction: the request, the step and the user's seat, or why not."""
