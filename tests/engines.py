@@ -11,6 +11,7 @@ import itertools
 import os
 import pwd
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,11 @@ def pytest_addoption(parser):
 
 def pytest_report_header(config):
     return "database engine: %s" % config.getoption("engine")
+
+
+def on_its_queue(app):
+    """The environment that puts a web server or job worker started by a test on the app's job queue."""
+    return {"PORTAL_JOBS_URL": app.config["JOBS_URL"] or ""}
 
 
 class ServerMissing(RuntimeError):
@@ -66,6 +72,17 @@ class Sqlite:
     def clear_jobs(self):
         pass
 
+    def integrity(self, url):
+        """SQLite runs inside the portal's processes: one killed mid-write must leave the file whole."""
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+            return connection.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def hold_writes(self, url, table):
+        """Keep everyone else from writing (to `table`) until release()."""
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=15, check_same_thread=False)
+        connection.execute("BEGIN IMMEDIATE")
+        return HeldWrites(connection)
+
 
 class Postgresql:
     """A throwaway cluster, run by an unprivileged user (PostgreSQL refuses root), listening on a
@@ -77,7 +94,10 @@ class Postgresql:
 
     name = "postgresql"
     SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "listen_addresses": "",
-                "max_connections": "300", "shared_buffers": "128MB", "timezone": "UTC"}
+                "max_connections": "300", "shared_buffers": "128MB", "timezone": "UTC",
+                # A statement whose process a test kills stops too, as it would inside SQLite,
+                # rather than finishing alone once the lock it waits for is free.
+                "client_connection_check_interval": "50ms"}
 
     def __init__(self, redis):
         self.bin = _postgresql_binaries()
@@ -138,11 +158,48 @@ class Postgresql:
     def clear_jobs(self):
         self.redis.flush()
 
+    def integrity(self, url):
+        """The server outlives the portal's killed processes; what it must not keep is their open
+        transactions, holding locks that would stall everyone else."""
+        import psycopg
+
+        def leftovers():
+            with psycopg.connect(dbname="postgres", user="postgres", host=str(self.folder)) as conn:
+                return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state LIKE "
+                                    "'idle in transaction%%'", (_name(url),)).fetchone()[0]
+        deadline = time.monotonic() + 10
+        while leftovers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return "%d transactions left open" % leftovers() if leftovers() else "ok"
+
+    def hold_writes(self, url, table):
+        import psycopg
+        connection = psycopg.connect(dbname=_name(url), user="postgres", host=str(self.folder))
+        connection.execute('LOCK TABLE "%s" IN EXCLUSIVE MODE' % table)  # readers pass, writers wait
+        return HeldWrites(connection, waiting=WAITING_FOR_A_LOCK)
+
     def stop(self):
         self.behind.shutdown(cancel_futures=True)
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "--pgdata", str(self.data), "--mode", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+WAITING_FOR_A_LOCK = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND wait_event_type = 'Lock'")
+
+
+class HeldWrites:
+    def __init__(self, connection, waiting=None):
+        self.connection, self.waiting = connection, waiting
+
+    def release(self):
+        # A statement that a killed process had sent waits for the lock; the server ends it once it
+        # sees its client gone (client_connection_check_interval). Until then it would still run.
+        if self.waiting:
+            wait_until(lambda: not self.connection.execute(self.waiting).fetchone()[0], "a killed client's end")
+        self.connection.rollback()
+        self.connection.close()
 
 
 def _name(url):

@@ -3,8 +3,8 @@ import datetime
 import decimal
 
 import pytest
-from peewee import (AutoField, BooleanField, DateField, DateTimeField, DecimalField, FloatField,
-                    ForeignKeyField, IntegerField, sort_models)
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
+                    ForeignKeyField, IntegerField, TimeField, sort_models)
 from playhouse.migrations import Runner
 from playhouse.reflection import generate_models
 from playhouse.schema_diff import diff_models
@@ -94,7 +94,11 @@ def _sample(field):
         return decimal.Decimal("1.5")
     if isinstance(field, (IntegerField, FloatField)):
         return n
-    return "sample %d" % n
+    if isinstance(field, TimeField):
+        return datetime.time(9, n % 60)
+    text = "sample %d" % n
+    # Within the column's length: PostgreSQL refuses longer text (SQLite would store it).
+    return text[-field.max_length:] if isinstance(field, CharField) and field.max_length else text
 
 
 def test_db_commands_report_a_migrated_database_as_current(runner):

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bench.harness import ROOT, portal_environment
+from tests.engines import on_its_queue
 
 CLAIM = re.compile(r"Periodic task (\w+) of (\S+) (claimed|already claimed by another worker)\.")
 EXECUTED = re.compile(r"Executing [\w.]+\.(\w+): ")
@@ -21,8 +22,8 @@ def app_config():
 
 
 def _start_two_workers(app, tmp_path):
-    env = portal_environment(app.config["DATABASE_URL"], PORTAL_JOBS_URL=app.config["JOBS_URL"] or "",
-                             PORTAL_JOB_WORKERS=2, PORTAL_SECRET_KEY="test-secret")
+    env = portal_environment(app.config["DATABASE_URL"], PORTAL_JOB_WORKERS=2, PORTAL_SECRET_KEY="test-secret",
+                             **on_its_queue(app))
     # Both schedulers look for due periodic jobs as they start; started in the first half of a
     # minute, they both look within it (and if not, each minute still counts once).
     while time.gmtime().tm_sec > 30:
