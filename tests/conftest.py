@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from portal import create_app
 from portal.accounts.models import Department, User
-from portal.db import db, migration_runner
+from portal.db import Invalid, db, migration_runner
 
 pytest_plugins = ["tests.engines"]
 PASSWORD = "correct-horse-1"
@@ -70,6 +70,31 @@ def app(engine, migrated_database, tmp_path, app_config):
         db.close()
     release_connections()
     engine.drop(url)
+
+
+@pytest.fixture
+def at_once(app):
+    """at_once(*work): run each function in a thread of its own, on a connection of its own, all
+    released together behind a barrier; return what each returned, or the Invalid it raised."""
+    def run(*work):
+        db.close()
+        start, outcomes = threading.Barrier(len(work)), [None] * len(work)
+
+        def one(n, fn):
+            with app.app_context(), db.connection_context():
+                start.wait()
+                try:
+                    outcomes[n] = fn()
+                except Invalid as refused:
+                    outcomes[n] = refused
+        threads = [threading.Thread(target=one, args=(n, fn)) for n, fn in enumerate(work)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        db.connect(reuse_if_open=True)
+        return outcomes
+    return run
 
 
 @pytest.fixture

@@ -99,10 +99,10 @@ class Postgresql:
                 # rather than finishing alone once the lock it waits for is free.
                 "client_connection_check_interval": "50ms"}
 
-    def __init__(self, redis):
+    def __init__(self, redis=None):
         self.bin = _postgresql_binaries()
         self.redis = redis
-        self.jobs_url = redis.url
+        self.jobs_url = redis.url if redis else None
         self.folder = Path(tempfile.mkdtemp(prefix="duiqi-postgresql-"))
         self.owner = _unprivileged_user()
         if self.owner:
