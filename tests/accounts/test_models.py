@@ -1,6 +1,7 @@
 """Accounts at the service level: invitations, passwords, sessions, departments, the rate limit."""
 import datetime
 import json
+from functools import partial
 
 import pytest
 
@@ -133,3 +134,12 @@ def test_an_office_address_tolerates_more_failures_than_one_account(app):
     for _ in range(10):
         LoginAttempt.fail(office)
     assert LoginAttempt.wait(office) == 0
+
+
+def test_two_admins_adding_one_department_in_different_cases_at_once_make_one(admin, make_user, at_once):
+    other = make_user(role="admin")
+    for name in ("Quality", "Legal", "Logistics", "Security", "Training"):
+        outcomes = at_once(partial(Department.add, admin, name), partial(Department.add, other, name.upper()))
+        refused = [outcome for outcome in outcomes if isinstance(outcome, Invalid)]
+        assert len(refused) == 1 and refused[0].field == "name"
+        assert Department.select().where(Department.name.in_([name, name.upper()])).count() == 1
