@@ -10,6 +10,7 @@ import glob
 import itertools
 import os
 import pwd
+import resource
 import shutil
 import sqlite3
 import subprocess
@@ -30,6 +31,20 @@ def pytest_addoption(parser):
 
 def pytest_report_header(config):
     return "database engine: %s" % config.getoption("engine")
+
+
+FIGURES = {}
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """What the run cost in processor time: the budget of `make test` is two cores."""
+    tests = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    FIGURES["test processes (pytest, servers it started)"] = (
+        tests.ru_utime + tests.ru_stime + children.ru_utime + children.ru_stime)
+    terminalreporter.section("engine figures: %s, CPU seconds" % config.getoption("engine"))
+    for key, seconds in FIGURES.items():
+        terminalreporter.write_line("%-62s %d" % (key, seconds))
 
 
 def on_its_queue(app):
@@ -180,6 +195,7 @@ class Postgresql:
 
     def stop(self):
         self.behind.shutdown(cancel_futures=True)
+        FIGURES["PostgreSQL server"] = _cpu_seconds(int((self.data / "postmaster.pid").read_text().split()[0]))
         with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "--pgdata", str(self.data), "--mode", "immediate", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -200,6 +216,17 @@ class HeldWrites:
             wait_until(lambda: not self.connection.execute(self.waiting).fetchone()[0], "a killed client's end")
         self.connection.rollback()
         self.connection.close()
+
+
+def _cpu_seconds(pid):
+    """Processor time of a process, its children that ended and those still running."""
+    try:
+        fields = Path("/proc/%d/stat" % pid).read_text().rpartition(")")[2].split()
+        children = Path("/proc/%d/task/%d/children" % (pid, pid)).read_text().split()
+    except FileNotFoundError:  # it ended meanwhile; its parent counts it
+        return 0
+    ticks = sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK") + sum(_cpu_seconds(int(child)) for child in children)
 
 
 def _name(url):
