@@ -24,9 +24,9 @@ def app_config():
 def _start_two_workers(app, tmp_path):
     env = portal_environment(app.config["DATABASE_URL"], PORTAL_JOB_WORKERS=2, PORTAL_SECRET_KEY="test-secret",
                              **on_its_queue(app))
-    # Both schedulers look for due periodic jobs as they start; started in the first half of a
-    # minute, they both look within it (and if not, each minute still counts once).
-    while time.gmtime().tm_sec > 30:
+    # Both schedulers look for due periodic jobs as they start: started early in a minute, they
+    # both look within it, however slowly they start (and if not, each minute still counts once).
+    while time.gmtime().tm_sec > 15:
         time.sleep(0.5)
     logs = [open(tmp_path / ("worker-%d.log" % n), "w+") for n in range(2)]
     workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"], cwd=ROOT,
@@ -45,7 +45,7 @@ def _read(logs):
 def test_two_workers_started_together_run_each_periodic_job_once_per_minute(app, tmp_path, reliability_report):
     workers, logs = _start_two_workers(app, tmp_path)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240
 
         def settled():
             texts = _read(logs)
@@ -69,6 +69,7 @@ def test_two_workers_started_together_run_each_periodic_job_once_per_minute(app,
     runs = collections.Counter(name for text in texts for name in EXECUTED.findall(text))
     assert claimed and all(count == 1 for count in claimed.values()), claimed
     assert runs == collections.Counter(name for name, _ in claimed), (runs, claimed)
+    first_looks = {CLAIM.search(text).group(2) for text in texts}
     skipped = sum(text.count("already claimed by another worker") for text in texts)
-    assert skipped, "the second worker never found a job claimed"
+    assert skipped or len(first_looks) == 2, "both workers looked in one minute, and neither found it claimed"
     reliability_report["periodic jobs run by two workers, each once"] += sum(runs.values())
