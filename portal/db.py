@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from peewee import DatabaseProxy, Model, PostgresqlDatabase
+from peewee import DatabaseProxy, DecimalField, Model, PostgresqlDatabase
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
@@ -77,6 +77,18 @@ class BaseModel(Model):
         if isinstance(db.obj, PostgresqlDatabase):
             query = query.for_update("FOR SHARE" if shared else "FOR NO KEY UPDATE")
         return query.get()
+
+
+class ExactDecimalField(DecimalField):
+    """A decimal read back the same from every engine: PostgreSQL's NUMERIC pads to the column's
+    places (2.50, 6.00), SQLite does not (2.5, 6); both give 2.5 and 6 here."""
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if value is None:
+            return None
+        plain = value.normalize()
+        return plain if plain.as_tuple().exponent < 0 else plain.quantize(1)
 
 
 def lock(name):

@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
 from portal.notifications.models import notify
 
 STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
@@ -326,8 +326,8 @@ class Target(BaseModel):
     project = ForeignKeyField(Project, backref="targets", on_delete="CASCADE")
     title = CharField(max_length=200)
     unit = CharField(max_length=30, default="")
-    baseline = DecimalField(max_digits=15, decimal_places=4)
-    target_value = DecimalField(max_digits=15, decimal_places=4)
+    baseline = ExactDecimalField(max_digits=15, decimal_places=4)
+    target_value = ExactDecimalField(max_digits=15, decimal_places=4)
     direction = CharField(max_length=10, default="raise")
     start_date = DateField()
     due_date = DateField()
@@ -336,7 +336,7 @@ class Target(BaseModel):
     weight = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
     # The latest check-in, kept with it in the same transaction, so lists need no subquery.
-    current_value = DecimalField(max_digits=15, decimal_places=4, null=True)
+    current_value = ExactDecimalField(max_digits=15, decimal_places=4, null=True)
     checked_in_at = DateTimeField(null=True, index=True)
     checked_in_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
@@ -540,7 +540,7 @@ class Target(BaseModel):
 class CheckIn(BaseModel):
     target = ForeignKeyField(Target, backref="check_in_rows", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="check_ins", on_delete="RESTRICT")
-    value = DecimalField(max_digits=15, decimal_places=4)
+    value = ExactDecimalField(max_digits=15, decimal_places=4)
     note = CharField(max_length=500, default="")
     created_at = DateTimeField(default=utcnow, index=True)
 

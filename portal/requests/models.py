@@ -11,12 +11,12 @@ import json
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.notifications.models import CompanyCalendar
 from portal.projects.models import Project
@@ -68,7 +68,7 @@ class ResourceRequest(BaseModel):
     # Copied out of the fields that count in reports, so the database can sum them.
     amount_cents = BigIntegerField(null=True)
     currency = CharField(max_length=3, default="")
-    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    people_days = ExactDecimalField(max_digits=12, decimal_places=2, null=True)
     state = CharField(max_length=12, index=True)
     round = IntegerField(default=1)
     submitted_at = DateTimeField(default=utcnow, index=True)
@@ -620,7 +620,7 @@ class Allocation(BaseModel):
     recorded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     recorded_at = DateTimeField(default=utcnow)
     commitment = TextField()
-    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    people_days = ExactDecimalField(max_digits=12, decimal_places=2, null=True)
     amount_cents = BigIntegerField(null=True)
     currency = CharField(max_length=3, default="")
     starts_on = DateField(null=True)

@@ -9,12 +9,12 @@ import functools
 import json
 
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, lock, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.i18n import current_language
 from portal.requests import approvers, fields
 
@@ -188,8 +188,8 @@ class TypeField(_Ordered, BaseModel):
     help = CharField(max_length=300, default="")
     kind = CharField(max_length=20)
     required = BooleanField(default=False)
-    min_value = DecimalField(max_digits=15, decimal_places=2, null=True)
-    max_value = DecimalField(max_digits=15, decimal_places=2, null=True)
+    min_value = ExactDecimalField(max_digits=15, decimal_places=2, null=True)
+    max_value = ExactDecimalField(max_digits=15, decimal_places=2, null=True)
     max_length = IntegerField(null=True)
     choices = TextField(default="")
     currency = CharField(max_length=3, default="")

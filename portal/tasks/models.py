@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, lock, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.notifications.models import notify
 from portal.projects.models import Project
 
@@ -82,7 +82,7 @@ class Task(BaseModel):
     priority = CharField(max_length=2, default="P2")
     status = CharField(max_length=10, default="todo")
     due_date = DateField(null=True)
-    estimate_hours = DecimalField(max_digits=7, decimal_places=1, null=True, auto_round=True)
+    estimate_hours = ExactDecimalField(max_digits=7, decimal_places=1, null=True, auto_round=True)
     # Raised by every edit and move: a change made on an older version is refused, never merged.
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
