@@ -14,7 +14,8 @@ COMPILED := $(CATALOGS:.po=.mo)
 # every area's models, services and views, the authorization matrix and route walk, the reliability
 # suite, migrations, the large demo. It runs beside the whole suite on SQLite, one on each core.
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
-	tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
+	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
+	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
 	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py
@@ -34,7 +35,7 @@ run: $(VENV)/.runtime $(COMPILED)
 	wait
 
 test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
-	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	@log=$$(mktemp); \
 	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
@@ -78,7 +79,7 @@ translations: $(COMPILED)
 
 # After adding or changing user-facing strings: refresh the catalogues, then translate.
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 clean:

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
+import demo
 from portal import create_app
 from portal.accounts.models import Department, User
 from portal.db import Invalid, db, migration_runner
@@ -62,7 +63,8 @@ def app_config():
 def app(engine, migrated_database, tmp_path, app_config):
     url = engine.copy(migrated_database, tmp_path)
     engine.clear_jobs()
-    app = create_app(_config(tmp_path, DATABASE_URL=url, JOBS_URL=engine.jobs_url, **app_config))
+    app = create_app(_config(tmp_path, **{"DATABASE_URL": url, "JOBS_URL": engine.jobs_url, **app_config}))
+    demo.register(app)  # as wsgi.py does, for `flask demo`
     app.test_client_class = PortalClient
     with app.app_context():
         yield app

@@ -9,7 +9,8 @@ from playhouse.migrations import Runner
 from playhouse.reflection import generate_models
 from playhouse.schema_diff import diff_models
 
-from portal.db import MIGRATIONS, models, open_database
+from portal import all_models as models
+from portal.db import MIGRATIONS, open_database
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def hand_over(seat):
     """Give a deactivated approver's seat to their stand-in, with a note in the trail."""
     with db.atomic():
         request = ResourceRequest.locked(seat.step.request_id)  # the request first, as every change to it does
-        seat = StepApprover.get_by_id(seat.id)
+        seat = StepApprover.locked(seat.id)
         if seat.state != "pending" or seat.user.active:
             return None
         step = seat.step
