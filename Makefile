@@ -14,7 +14,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # every area's models, services and views, the authorization matrix and route walk, the reliability
 # suite, migrations, the large demo. It runs beside the whole suite on SQLite, one on each core.
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
-	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
+	tests/search tests/finder tests/files tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \

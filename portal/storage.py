@@ -60,11 +60,7 @@ class FolderStorage:
         return self.root / key[:2] / key
 
 
-def init_app(app):
-    root = app.config.get("STORAGE_DIR") or os.path.join(app.instance_path, "files")
-    app.extensions["storage"] = FolderStorage(root)
-
-
 def storage():
-    """The storage the running app was given."""
-    return current_app.extensions["storage"]
+    """The running app's storage: PORTAL_STORAGE_DIR, else files/ in its instance folder (read on
+    each use, so an app moved to another instance folder keeps its files there)."""
+    return FolderStorage(current_app.config.get("STORAGE_DIR") or os.path.join(current_app.instance_path, "files"))

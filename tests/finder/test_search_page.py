@@ -1,7 +1,6 @@
 """The search page over HTTP, on the demo company: found as typed, only what the reader may see,
 hostile questions answered plainly, the fragment as people type and the whole page otherwise."""
 import re
-import shutil
 
 import pytest
 
@@ -9,21 +8,22 @@ import demo
 from demo import DEMO_PASSWORD
 from portal import create_app
 from portal.accounts.models import User
-from tests.conftest import _config, fold_in_the_log
+from tests.conftest import _config, release_connections
 
 
 @pytest.fixture(scope="module")
-def migrated_database(migrated_database, tmp_path_factory):
+def migrated_database(engine, migrated_database, tmp_path_factory):
     """The small demo company seeded once for the module (a fifth of a minute), copied for each test."""
     folder = tmp_path_factory.mktemp("demo")
-    shutil.copy(migrated_database, folder / "portal.db")
-    app = create_app(_config(folder))
+    url = engine.copy(migrated_database, folder)
+    app = create_app(_config(folder, DATABASE_URL=url))
     demo.register(app)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    fold_in_the_log()
-    return folder / "portal.db"
+    release_connections()
+    yield url
+    engine.drop(url)
 
 
 @pytest.fixture
