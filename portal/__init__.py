@@ -81,6 +81,7 @@ def _blueprints():
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
+    from portal.projects.alignment_views import alignment
     from portal.projects.feed_views import updates
     from portal.projects.target_views import targets
     from portal.projects.views import projects
@@ -92,7 +93,7 @@ def _blueprints():
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types)
 
 
 def _security_headers(response):

@@ -285,18 +285,61 @@ def _post_update(user, project):
 
 @rule("view", "Target")
 def _see_target(user, target):
-    return _see_project(user, target.project)
+    # A goal (a target of no project) is the whole company's to see; lists ask Target.visibility_for.
+    return target.project_id is None or _see_project(user, target.project)
 
 
 @rule("edit", "Target")
 def _edit_target(user, target):
+    if target.project_id is None:
+        return _set_goal_of(user, target.department_id)
     return _edit_project(user, target.project)
 
 
 @rule("check_in", "Target")
 def _check_in(user, target):
-    return not target.project.read_only and (user.id == target.owner_id
-                                             or user.department_id == target.department_id)
+    if target.project_id is None and target.department_id is None:
+        return user.id == target.owner_id or user.is_admin
+    return not target.read_only and (user.id == target.owner_id or user.department_id == target.department_id)
+
+
+# -- the alignment map: goals, which target serves which, tensions ----------------------------
+
+@rule("view_alignment")
+def _see_alignment(user, _):
+    return True  # the map shows only what the view rule lets each reader see
+
+
+@rule("set_goals")
+def _set_goals(user, _):
+    """Admins set the company's goals and any department's; a head sets their department's."""
+    return user.is_admin or user.heads is not None
+
+
+def _set_goal_of(user, department_id):
+    head_of = user.heads
+    return user.is_admin or (department_id is not None and head_of is not None and head_of.id == department_id)
+
+
+@rule("name_tension", "Target")
+def _name_tension(user, target):
+    """Whoever answers for a target may say what it competes with: its editors, owner, and the head
+    of its department."""
+    head_of = user.heads
+    return not target.read_only and (_edit_target(user, target) or user.id == target.owner_id or (
+        head_of is not None and head_of.id == target.department_id))
+
+
+@rule("view", "Tension")
+def _see_tension(user, tension):
+    # Lists ask the same in SQL: Tension.visible_to.
+    return _see_target(user, tension.target) and _see_target(user, tension.other)
+
+
+@rule("remove", "Tension")
+def _remove_tension(user, tension):
+    return (user.is_admin or user.is_coordinator or _name_tension(user, tension.target)
+            or _name_tension(user, tension.other))
 
 
 @rule("view", "Milestone")

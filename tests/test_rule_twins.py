@@ -11,6 +11,7 @@ from peewee import JOIN
 
 from portal.meetings.models import MeetingSeries
 from portal.permissions import can
+from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
 from portal.tasks.models import Task
 
@@ -34,7 +35,11 @@ def _series(user):
     return MeetingSeries.visible_to(user)
 
 
-TWINS = [(Project, _projects), (Target, _targets), (Task, _tasks), (MeetingSeries, _series)]
+def _tensions(user):
+    return Tension.visible_to(user)
+
+
+TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Task, _tasks), (MeetingSeries, _series)]
 
 
 @pytest.fixture(params=[1, 2, 3])
@@ -60,6 +65,19 @@ def company(request, app, make_department, make_user):
         Target.define(None, project, title="T%d" % n, unit="", baseline="0", target_value="10", direction="raise",
                       start_date=START, due_date=START + datetime.timedelta(days=60), department=chosen[0],
                       owner=owner, weight=1)
+    goals = [Target.define(None, None, title="G%d" % n, unit="", baseline="0", target_value="10", direction="raise",
+                           start_date=START, due_date=START + datetime.timedelta(days=60),
+                           department=department, owner=pick.choice([p for p in people if p.active
+                                                                     and p.department_id == department.id]),
+                           weight=1)
+             for n, department in enumerate(pick.sample(departments, 2))]
+    targets = list(Target.select())
+    for n in range(8):
+        one, other = pick.sample(targets, 2)
+        if not Tension.select().where(((Tension.target == one.id) & (Tension.other == other.id))
+                                      | ((Tension.target == other.id) & (Tension.other == one.id))).exists():
+            Tension.name(None, one, other, "tension %d" % n)
+    assert goals and Tension.select().exists()
     active = [p for p in people if p.active and p.department_id]
     for n in range(20):
         owner, by = pick.choice(active), pick.choice(active)
