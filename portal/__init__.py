@@ -54,14 +54,14 @@ def all_models():
     """
     from peewee import DeferredForeignKey
 
-    from portal import accounts, digest, meetings, projects, requests, tasks
+    from portal import accounts, digest, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay]
-    areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
         DeferredForeignKey.resolve(model)
@@ -85,6 +85,7 @@ def _blueprints():
     from portal.projects.feed_views import updates
     from portal.projects.target_views import targets
     from portal.projects.views import projects
+    from portal.reports.views import reports
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
@@ -93,7 +94,7 @@ def _blueprints():
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            alignment, tasks, boards, meetings, minutes, requests_bp, request_types)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports)
 
 
 def _security_headers(response):

@@ -402,3 +402,67 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
+# -- weekly and daily reports ---------------------------------------------------------------
+# A draft is its author's alone. A report handed in is read by the head of its department,
+# coordinators and admins, and by whoever it asks for help (a person, or the head of a department).
+
+@rule("view", "Report")
+def _see_report(user, report):
+    # Lists ask the same in SQL: Report.visibility_for.
+    if report.author_id == user.id:
+        return True
+    if report.state != "submitted":
+        return False
+    head_of = user.heads
+    if user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == report.department_id):
+        return True
+    return report.asks_help_of(user)
+
+
+@rule("write", "Report")
+def _write_report(user, report):
+    return report.author_id == user.id and report.state == "draft"
+
+
+@rule("comment", "Report")
+def _comment_report(user, report):
+    return report.state == "submitted" and _see_report(user, report)
+
+
+@rule("view", "ReportHelp")
+def _see_help_ask(user, ask):
+    return _see_report(user, ask.report)
+
+
+@rule("give", "ReportHelp")
+def _give_help(user, ask):
+    """The person asked, or the head of the department asked, once the report is handed in."""
+    head_of = user.heads
+    return ask.sent_at is not None and ask.given_at is None and (
+        ask.person_id == user.id or (head_of is not None and ask.department_id == head_of.id))
+
+
+@rule("follow_reports", "Department")
+def _follow_reports(user, department):
+    """The missing list and the roll-up of a department: its head, coordinators and admins."""
+    head_of = user.heads
+    return user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == department.id)
+
+
+@rule("remind", "Department")
+def _remind_reports(user, department):
+    head_of = user.heads
+    return user.is_admin or (head_of is not None and head_of.id == department.id)
+
+
+@rule("plan_reports", "Department")
+def _plan_reports(user, department):
+    head_of = user.heads
+    return user.is_admin or (head_of is not None and head_of.id == department.id)
+
+
+@rule("view_company_reports")
+def _see_company_reports(user, _):
+    return user.is_admin or user.is_coordinator

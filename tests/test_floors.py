@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
         "forms", "markdown", "i18n", "jobs", "links", "pagination"}
-AREAS = ["accounts", "projects", "tasks", "requests", "meetings"]
+AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "reports"]
 TOP = {"__init__", "digest", "home"}
 
 

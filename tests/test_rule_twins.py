@@ -13,6 +13,8 @@ from portal.meetings.models import MeetingSeries
 from portal.permissions import can
 from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
+from portal.reports.models import Report
+from portal.reports.plans import Period, ReportPlan
 from portal.tasks.models import Task
 
 START = datetime.date(2026, 1, 5)
@@ -39,7 +41,12 @@ def _tensions(user):
     return Tension.visible_to(user)
 
 
-TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Task, _tasks), (MeetingSeries, _series)]
+def _reports(user):
+    return Report.visible_to(user)
+
+
+TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Report, _reports), (Task, _tasks),
+         (MeetingSeries, _series)]
 
 
 @pytest.fixture(params=[1, 2, 3])
@@ -79,6 +86,16 @@ def company(request, app, make_department, make_user):
             Tension.name(None, one, other, "tension %d" % n)
     assert goals and Tension.select().exists()
     active = [p for p in people if p.active and p.department_id]
+    week = Period("weekly", datetime.date(2026, 5, 11))
+    for department in departments:
+        plan = ReportPlan.configure(None, department, active=True, cadence="weekly", due_weekday=4,
+                                    due_time=datetime.time(18), sections=[])
+        for author in [p for p in active if p.department_id == department.id]:
+            report = Report.start(author, plan, week)
+            if pick.random() < .7:
+                helpers = [(pick.choice(departments), None, "help"), (None, pick.choice(
+                    [p for p in active if p.id != author.id]), "help")]
+                report.submit(author, report.version, ["done"] + [""] * 3, pick.sample(helpers, pick.randint(0, 2)))
     for n in range(20):
         owner, by = pick.choice(active), pick.choice(active)
         Task.open(by, "Task %d" % n, owner=owner, reason="parity", project=pick.choice(projects + [None]))

@@ -601,6 +601,14 @@ class CheckIn(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
     @classmethod
+    def recorded_by(cls, user, start, end):
+        """Check-ins `user` recorded between `start` and `end` (naive UTC), with their targets and the
+        targets' projects (None for a goal)."""
+        return (cls.select(cls, Target, Project).join(Target).join(Project, JOIN.LEFT_OUTER)
+                .where((cls.author == user.id) & (cls.created_at >= start) & (cls.created_at < end))
+                .order_by(cls.created_at, cls.id))
+
+    @classmethod
     def activity_since(cls, user, since):
         """Each department's check-ins since a moment, on targets the user may see: how many,
         by how many people, and the latest."""
