@@ -89,12 +89,14 @@ def _blueprints():
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.scorecard.views import scorecard
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports,
+            scorecard)
 
 
 def _security_headers(response):

@@ -466,3 +466,34 @@ def _plan_reports(user, department):
 @rule("view_company_reports")
 def _see_company_reports(user, _):
     return user.is_admin or user.is_coordinator
+
+
+# -- the collaboration scorecard ------------------------------------------------------------
+# Everyone sees their own figures; a head their department's and its people's; coordinators every
+# department's; admins everything. The company's totals: admins, coordinators and heads.
+
+@rule("view_scorecard")
+def _see_own_scorecard(user, _):
+    return True
+
+
+@rule("view_scorecard", "Department")
+def _see_department_scorecard(user, department):
+    head_of = user.heads
+    return user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == department.id)
+
+
+@rule("view_scorecard", "User")
+def _see_person_scorecard(user, person):
+    head_of = user.heads
+    return user.is_admin or user.id == person.id or (head_of is not None and head_of.id == person.department_id)
+
+
+@rule("compare_departments")
+def _compare_departments(user, _):
+    return user.is_admin or user.is_coordinator
+
+
+@rule("view_company_scorecard")
+def _see_company_scorecard(user, _):
+    return user.is_admin or user.is_coordinator or user.heads is not None
