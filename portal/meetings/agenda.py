@@ -145,7 +145,7 @@ def alignment_issues(meeting, since):
                 .join_from(Other, OtherOwner, on=(Other.owner == OtherOwner.id))
                 .join_from(One, OneProject, JOIN.LEFT_OUTER, on=(One.project == OneProject.id))
                 .join_from(Other, OtherProject, JOIN.LEFT_OUTER, on=(Other.project == OtherProject.id))
-                .where((Tension.created_at >= since)
+                .where((Tension.created_at >= since) & (Tension.created_at < meeting.starts_at)
                        & (One.project.is_null() | Project.open_to_everyone(OneProject))
                        & (Other.project.is_null() | Project.open_to_everyone(OtherProject))
                        & (_shared_target(One, OneProject, OneOwner, departments)

@@ -521,6 +521,14 @@ class Target(BaseModel):
             raise Invalid(_l("That target no longer exists."), "serves")
         return found
 
+    def neighbours(self, user):
+        """(the target this one serves, [the targets serving it]) that `user` may see, in one query;
+        one the user may not see is not named."""
+        related = list(Target.visible_to(user).where((Target.id == self.serves_id) | (Target.serves == self.id))
+                       .order_by(Target.title, Target.id))
+        parent = next((target for target in related if target.id == self.serves_id), None)
+        return parent, [target for target in related if target.serves_id == self.id]
+
     def chain_upwards(self, limit=100):
         """Ids of the targets this one serves, its parent first, up to the top (a circle stops it)."""
         chain, current = [], self.serves_id

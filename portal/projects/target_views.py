@@ -50,16 +50,9 @@ def tracking(target, form, tension_form=None):
     return render("projects/target.html", "projects/_tracking.html", target=target, project=target.project,
                   check_ins=check_ins, chart=TrendChart(target, check_ins, today()), form=form, rule=RULE,
                   today=today(), tensions=list(Tension.touching(target, current_user)),
-                  serves=_visible_parent(target), served_by=list(target.served_by.where(
-                      Target.id.in_(Target.visible_to(current_user).select(Target.id))).order_by(Target.title)),
+                  alignment=target.neighbours(current_user),
                   tension_form=tension_form or (TensionForm(formdata=None, viewer=current_user, target=target)
                                                 if can(current_user, "name_tension", target) else None))
-
-
-def _visible_parent(target):
-    """The target this one serves, when the reader may see it (else it is not named)."""
-    parent = target.serves if target.serves_id is not None else None
-    return parent if parent is not None and can(current_user, "view", parent) else None
 
 
 @targets.route("/targets/<int:target_id>/check-ins", methods=["POST"])
