@@ -7,13 +7,13 @@ import random
 from decimal import Decimal
 
 from demo import Rows, flush
-from demo.projects import PACE
+from demo.projects import weekly_check_ins
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
 from portal.projects.alignment import Tension
-from portal.projects.models import Target, today
+from portal.projects.models import LIVE, Project, Target, today
 
 # title, unit, baseline, target, where it stands against its straight line (demo.projects.PACE), owner
 COMPANY_GOALS = [
@@ -77,9 +77,7 @@ def _goal(title, unit, baseline, goal, pace, owner, department, serves=None):
     target = Target.define(person, None, title=title, unit=unit, baseline=baseline, target_value=goal,
                            direction="raise" if Decimal(goal) > Decimal(baseline) else "lower", start_date=start,
                            due_date=due, department=department, owner=person, weight=1, serves=serves)
-    progress = max(target.expected_progress(now) - PACE[pace], Decimal(0))
-    value = Decimal(baseline) + (Decimal(goal) - Decimal(baseline)) * progress / 100
-    target.check_in(person, value.quantize(Decimal("0.1")), note="月度更新 Monthly update")
+    weekly_check_ins(target, person, pace, now)
     return target
 
 
@@ -96,7 +94,7 @@ LARGE_TENSIONS = 12
 
 
 def _seed_large(by_department):
-    """A goal for each further department; live project targets serve their department's goal."""
+    """A goal for each further department; targets of live projects serve their department's goal."""
     pick = random.Random(LARGE_TENSIONS)
     company = Target.get(Target.title == COMPANY_GOALS[0][0])
     goals = {goal.department_id: goal.id for goal in by_department.values()}
@@ -109,8 +107,8 @@ def _seed_large(by_department):
     audit = Rows(AuditEntry, "at", "actor_id", "actor_name", "action", "object_type", "object_id", "summary",
                  "changes")
     now = utcnow()
-    targets = list(Target.select(Target.id, Target.department, Target.title).where(
-        Target.project.is_null(False) & Target.serves.is_null()).order_by(Target.id))
+    targets = list(Target.select(Target.id, Target.department, Target.title).join(Project).where(
+        Project.status.in_(LIVE) & Target.serves.is_null()).order_by(Target.id))
     serving = [t for t in targets if t.department_id in goals and pick.random() < LARGE_SERVING]
     for department_id, goal_id in goals.items():
         ids = [t.id for t in serving if t.department_id == department_id]
