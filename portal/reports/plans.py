@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from babel.dates import format_skeleton
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import force_locale, format_date, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, TimeField
 
@@ -200,8 +200,10 @@ class ReportPlan(BaseModel):
                 if calendar.is_quiet(local) or not calendar.is_working_day(local.date(), closed):
                     quiet.append(person)
                     continue
+                with force_locale(person.mail_language):  # the kind of report is named in their language
+                    kind = str(CADENCES[self.cadence])
                 sent = notify(person, "report.reminder", link=_write_path(), key=_reminder_key(person, now),
-                              kind=str(CADENCES[self.cadence]), period=period.start.isoformat(),
+                              kind=kind, period=period.start.isoformat(),
                               due=_local(due, person).strftime("%Y-%m-%d %H:%M"))
                 (reminded if sent else already).append(person)
             if reminded:
