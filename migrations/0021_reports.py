@@ -29,6 +29,7 @@ def up(migrator, db):
         state = CharField(index=True, max_length=10, default="draft")
         late = BooleanField(default=False)
         version = IntegerField(default=1)
+        copy = CharField(max_length=32, default="")
         created_at = DateTimeField(default=_utcnow)
         updated_at = DateTimeField(default=_utcnow)
         submitted_at = DateTimeField(index=True, null=True)

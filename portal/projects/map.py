@@ -8,12 +8,27 @@ from flask_babel import lazy_gettext as _l
 from portal.filters import percent
 from portal.projects.models import TARGET_STATUSES
 
-# Drawn at its own size on a phone; wider screens scale it up to the card's width.
-WIDTH = 360
+# The width a 360 px phone gives a card's content, so the map is drawn there at its own size;
+# wider screens scale it up to the card's width.
+WIDTH = 300
 MARGIN, INDENT, DEEPEST_INDENT = 4, 14, 4
 PAD, STRIPE, GAP = 8, 6, 8
 TITLE_SIZE, TITLE_LINE, META_SIZE, META_LINE = 15, 19, 12.5, 17
 TITLE_LINES = 2
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text and, when it nearly fills its box, the width to squeeze it into: a phone's
+    font may run wider than the estimate, and the text must never spill out of its box."""
+
+    text: str
+    fit: float | None
+
+
+def _line(text, room, size):
+    width = _measure(text, size)
+    return Line(text, round(min(width, room), 1) if width > room * 0.75 else None)
 
 
 @dataclass(frozen=True)
@@ -24,8 +39,8 @@ class Box:
     width: float
     height: float
     title: list
-    who: str
-    how: str
+    who: Line
+    how: Line
 
     @property
     def target(self):
@@ -58,9 +73,10 @@ class MapDrawing:
             x = MARGIN + min(node.depth, DEEPEST_INDENT) * INDENT
             width = WIDTH - MARGIN - x
             room = width - STRIPE - 2 * PAD
-            title = wrap(node.target.title, room, TITLE_SIZE, TITLE_LINES)
+            title = [_line(text, room, TITLE_SIZE) for text in wrap(node.target.title, room, TITLE_SIZE, TITLE_LINES)]
             box = Box(node, x, y, width, PAD * 2 + len(title) * TITLE_LINE + 2 * META_LINE, title,
-                      wrap(_owner(node.target), room, META_SIZE, 1)[0], wrap(_standing(node), room, META_SIZE, 1)[0])
+                      _line(wrap(_owner(node.target), room, META_SIZE, 1)[0], room, META_SIZE),
+                      _line(wrap(_standing(node), room, META_SIZE, 1)[0], room, META_SIZE))
             parent = placed.get(node.target.serves_id) if node.depth else None
             if parent is not None:
                 middle = box.y + box.height / 2
@@ -91,10 +107,13 @@ def _standing(node):
 
 
 def _width(char, size):
-    """A character's width in a CJK-capable sans-serif font, near enough to break lines by."""
+    """A character's width in a CJK-capable sans-serif font, erring wide (the title is bold, and
+    phones fall back to different fonts), near enough to break lines by."""
     if unicodedata.east_asian_width(char) in "WF":
         return size
-    return size * (0.3 if char in " .,;:!|'il" else 0.6)
+    if char in " .,;:!|'ilIjft":
+        return size * 0.36
+    return size * (0.76 if char.isupper() or char in "mwMW%" else 0.66)
 
 
 def wrap(text, room, size, lines):

@@ -1,5 +1,6 @@
 """Forms of the reports area: a department's plan, writing a report, asking for help, commenting."""
 import datetime
+import secrets
 
 import wtforms
 from flask_babel import lazy_gettext as _l
@@ -46,6 +47,8 @@ class Ask(wtforms.Form):
 
 class ReportForm(Form):
     version = HiddenField()
+    # Names this open form, so its own saves as it is typed never count as someone else's.
+    copy = HiddenField()
     texts = FieldList(TextAreaField(validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}))
     asks = FieldList(FormField(Ask), max_entries=MAX_ASKS)
 
@@ -58,6 +61,7 @@ class ReportForm(Form):
                                                           else ("department", a.department_id)), "what": a.what}
                                        for a in asks])
             kwargs.setdefault("version", report.version)
+            kwargs.setdefault("copy", secrets.token_hex(8))
         super().__init__(*args, **kwargs)
         while len(self.texts) < len(sections):
             self.texts.append_entry()
@@ -73,6 +77,10 @@ class ReportForm(Form):
                     for u in self.people.values()]
         for entry in self.asks:
             entry.who.choices = choices
+
+    @property
+    def copy_token(self):
+        return (self.copy.data or "")[:32]
 
     @property
     def version_number(self):

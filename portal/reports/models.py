@@ -41,8 +41,10 @@ class Report(BaseModel):
     sections = TextField(default="[]")  # [{"zh", "en", "text"}]: the plan's titles when started
     state = CharField(max_length=10, default="draft", index=True)
     late = BooleanField(default=False)
-    # Raised by every save: a save from an older copy (another tab) is refused, never merged.
+    # Raised by every save: a save from an older copy (another tab) is refused, never merged. `copy`
+    # names the open form that saved last; it may go on saving over its own earlier saves.
     version = IntegerField(default=1)
+    copy = CharField(max_length=32, default="")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     submitted_at = DateTimeField(null=True, index=True)
@@ -212,19 +214,19 @@ class Report(BaseModel):
                 AuditEntry.record(author, "report.create", report, {"period": [None, period.start.isoformat()]})
         return report
 
-    def save_draft(self, by, version, texts, asks):
-        """Keep what is typed so far. Returns the report as saved (its version raised)."""
+    def save_draft(self, by, version, texts, asks, copy=""):
+        """Keep what is typed so far in the form `copy`, opened at `version`."""
         with db.atomic():
-            changed = self._write(by, version, texts, asks)
+            changed = self._write(by, version, texts, asks, copy)
             if changed:
                 AuditEntry.record(by, "report.save", self, summary="draft saved: %s" % ", ".join(changed))
         return self
 
-    def submit(self, by, version, texts, asks, now=None):
+    def submit(self, by, version, texts, asks, now=None, copy=""):
         """Hand the report in, once: each ask for help goes to its helper and onto the agenda of the
         next meeting both take part in. After the due time it counts as late."""
         with db.atomic():
-            self._write(by, version, texts, asks)
+            self._write(by, version, texts, asks, copy)
             if not any(text.strip() for _, text in self.section_items()):
                 raise Invalid(_l("Write something in at least one section before handing the report in."))
             now = now or utcnow()
@@ -241,13 +243,14 @@ class Report(BaseModel):
                 **{s["zh"]: [None, s["text"]] for s in json.loads(self.sections) if s["text"]}})
         return self
 
-    def _write(self, by, version, texts, asks):
-        """Store the sections' texts and the unsent asks, from `version`; return the sections that
-        changed. Refused once handed in, and when another copy was saved since."""
+    def _write(self, by, version, texts, asks, copy):
+        """Store the sections' texts and the unsent asks from the form `copy` opened at `version`;
+        return the sections that changed. Refused once handed in, and when another form saved since
+        this one was opened (a form's own saves as it is typed do not count against it)."""
         current = Report.get_by_id(self.id)
         if current.state != "draft":
             raise Invalid(_l("This report was handed in already; it can no longer change."))
-        if current.version != version:
+        if current.version != version and not (copy and current.copy == copy):
             raise Stale(_l("This report was saved from another window since you opened it. It is shown as "
                            "saved there; copy over anything you want to keep."), current)
         sections = json.loads(current.sections)
@@ -268,10 +271,11 @@ class Report(BaseModel):
                 ReportHelp.ask(self, department, person, what)
             changed.append("help")
         now = utcnow()
-        (Report.update(sections=json.dumps(sections, ensure_ascii=False), version=version + 1, updated_at=now)
-         .where((Report.id == self.id) & (Report.version == version)).execute())
-        self.sections, self.version, self.updated_at, self.state = (json.dumps(sections, ensure_ascii=False),
-                                                                   version + 1, now, current.state)
+        stored = json.dumps(sections, ensure_ascii=False)
+        (Report.update(sections=stored, version=current.version + 1, copy=copy, updated_at=now)
+         .where((Report.id == self.id) & (Report.version == current.version)).execute())
+        self.sections, self.version, self.copy, self.updated_at, self.state = (
+            stored, current.version + 1, copy, now, current.state)
         return changed
 
     # -- comments (点评) ---------------------------------------------------------------------------

@@ -89,9 +89,9 @@ def update(report_id):
         texts, asks = form.values()
         try:
             if handing_in:
-                report.submit(current_user, form.version_number, texts, asks)
+                report.submit(current_user, form.version_number, texts, asks, copy=form.copy_token)
             else:
-                report.save_draft(current_user, form.version_number, texts, asks)
+                report.save_draft(current_user, form.version_number, texts, asks, copy=form.copy_token)
         except Stale as stale:
             flash(stale.message, "error")
             return render("reports/form.html", report=stale.current, typed=form,
@@ -110,14 +110,14 @@ def update(report_id):
 @reports.route("/<int:report_id>/draft", methods=["POST"])
 def autosave(report_id):
     """What the form sends as it is typed: the draft is kept on the server, so a lost phone session
-    loses nothing. Answers the status line, and the form's new version."""
+    loses nothing. Answers the status line."""
     report = authorized(Report, report_id, "write")
     form = ReportForm(report=report)
     saved = False
     if form.validate_on_submit():
         texts, asks = form.values()
         try:
-            report.save_draft(current_user, form.version_number, texts, asks)
+            report.save_draft(current_user, form.version_number, texts, asks, copy=form.copy_token)
             saved = True
         except Invalid as invalid:
             form.show_error(invalid)

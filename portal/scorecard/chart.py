@@ -2,7 +2,7 @@
 bar, so names of any length read on a 360 px phone."""
 from dataclasses import dataclass
 
-WIDTH = 360
+WIDTH = 300
 LEFT, RIGHT, LABEL, BAR, GAP = 4, 44, 18, 16, 12
 
 

@@ -192,7 +192,7 @@ def test_the_map_is_an_svg_a_phone_reads_at_its_own_size(client, company, make_p
     client = signed_in(client, company.sales_member)
     page = client.get("/alignment/").get_data(as_text=True)
     svg = page[page.index("<svg"):page.index("</svg>")]
-    assert 'viewBox="0 0 360 ' in svg and "style=" not in svg and "<script" not in svg
+    assert 'viewBox="0 0 300 ' in svg and "style=" not in svg and "<script" not in svg
     assert svg.count('class="node status-') == 2
     assert "…" in svg, "a long title is cut to two lines"
     assert "Company goal · Ada Admin" in svg and "Sales · Chen Chen" in svg
@@ -212,7 +212,7 @@ def test_boxes_are_indented_under_what_they_serve_and_linked_to_it(company, make
     drawing = MapDrawing(AlignmentMap(company.admin))
     parent_box, child_box = drawing.boxes
     assert child_box.target.id == child.id and child_box.x > parent_box.x
-    assert child_box.x + child_box.width == parent_box.x + parent_box.width == 356
+    assert child_box.x + child_box.width == parent_box.x + parent_box.width == 296
     assert re.fullmatch(r"M[\d.]+,[\d.]+ V[\d.]+ H[\d.]+", drawing.links[0])
 
 

@@ -51,21 +51,25 @@ def test_a_member_writes_saves_and_hands_in_a_report(client, company, plan):
     assert seller.get("/reports/%d/edit" % report.id).status_code == 403
 
 
-def test_the_form_keeps_the_draft_as_it_is_typed_and_answers_with_the_new_version(client, company, plan):
+def test_the_form_keeps_the_draft_as_it_is_typed_and_refuses_a_copy_another_window_saved_over(client, company,
+                                                                                             plan):
     report = Report.start(company.seller, plan, plan.current_period())
     seller = signed_in(client, company.seller)
     page = seller.get("/reports/%d/edit" % report.id).get_data(as_text=True)
     assert 'hx-post="/reports/%d/draft"' % report.id in page
-    kept = seller.post("/reports/%d/draft" % report.id, data=_form(page, **{"texts-1": "Visit Suzhou"}),
-                       headers={"HX-Request": "true"})
-    body = kept.get_data(as_text=True)
-    assert kept.status_code == 200 and "Draft kept" in body
-    assert 'id="report-version" value="%d" hx-swap-oob="true"' % (report.version + 1) in body
+    for text in ("Visit", "Visit Suzhou"):  # the same open form saves again and again as it is typed
+        kept = seller.post("/reports/%d/draft" % report.id, data=_form(page, **{"texts-1": text}),
+                           headers={"HX-Request": "true"})
+        assert kept.status_code == 200 and "Draft kept at" in kept.get_data(as_text=True)
     assert Report.get_by_id(report.id).section_items()[1][1] == "Visit Suzhou"
+    phone = signed_in(client, company.seller)
+    other_window = phone.get("/reports/%d/edit" % report.id).get_data(as_text=True)
+    assert phone.post("/reports/%d/draft" % report.id, data=_form(other_window, **{"texts-1": "From the phone"}),
+                      headers={"HX-Request": "true"}).status_code == 200
     stale = seller.post("/reports/%d/draft" % report.id, data=_form(page, **{"texts-1": "Older copy"}),
                         headers={"HX-Request": "true"})
     assert stale.status_code == 409 and "another window" in stale.get_data(as_text=True)
-    assert Report.get_by_id(report.id).section_items()[1][1] == "Visit Suzhou"
+    assert Report.get_by_id(report.id).section_items()[1][1] == "From the phone"
 
 
 def test_handing_in_from_an_older_copy_shows_what_was_typed_beside_the_saved_draft(client, company, plan):

@@ -112,12 +112,15 @@ def _texts(report, first="Closed the Suzhou deal"):
 
 
 def test_a_draft_is_kept_and_a_copy_saved_from_an_older_version_is_refused(company, draft):
-    draft.save_draft(company.seller, draft.version, _texts(draft), [])
+    opened = draft.version
+    draft.save_draft(company.seller, opened, _texts(draft, "Closed"), [], copy="phone")
+    draft.save_draft(company.seller, opened, _texts(draft, "Closed the Suzhou deal"), [], copy="phone")
     assert Report.get_by_id(draft.id).section_items()[0][1] == "Closed the Suzhou deal"
-    with pytest.raises(Stale) as refused:
-        draft.save_draft(company.seller, 1, _texts(draft, "from the other tab"), [])
-    assert refused.value.current.section_items()[0][1] == "Closed the Suzhou deal"
-    assert Report.get_by_id(draft.id).state == "draft"
+    for copy in ("laptop", ""):
+        with pytest.raises(Stale) as refused:
+            draft.save_draft(company.seller, opened, _texts(draft, "from the other tab"), [], copy=copy)
+        assert refused.value.current.section_items()[0][1] == "Closed the Suzhou deal"
+    assert Report.get_by_id(draft.id).version == opened + 2
 
 
 def test_a_report_handed_in_after_its_due_time_is_kept_and_marked_late(company, plan, draft):
