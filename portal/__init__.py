@@ -59,8 +59,10 @@ def all_models():
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
+    from portal.search import SearchDocument, SearchToken
 
-    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay]
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
+            SearchToken]
     areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import jobs
 from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
 from portal.extensions import login_manager
 from portal.links import safe_next
@@ -99,3 +100,9 @@ def _locked_message(seconds):
 @functools.cache
 def _dummy_hash():
     return generate_password_hash("not a password", method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@jobs.periodic_task(jobs.crontab(minute="23", hour="4"))
+def purge_sign_in_records():
+    """Failed sign-ins older than the rate limit's window and sessions idle past their limit."""
+    return LoginAttempt.purge(), LoginSession.purge()

@@ -2,6 +2,7 @@
 import datetime
 import re
 
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, URLField)
@@ -24,9 +25,9 @@ class CheckboxListField(SelectMultipleField):
 
 
 class SeriesForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(lazy_pgettext("meeting", "Title"), validators=[DataRequired(), Length(max=200)])
     coordinator = SelectField(_l("Coordinator"), coerce=int)
-    departments = CheckboxListField(_l("Participating departments"), coerce=int)
+    departments = CheckboxListField(lazy_pgettext("meeting", "Participating departments"), coerce=int)
     people = SelectMultipleField(_l("Further people"), coerce=int)
     recurring = BooleanField(_l("Repeats every week"), default=True)
     day = DateField(_l("Date"), validators=[DATE_REQUIRED])

@@ -14,6 +14,7 @@ from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.i18n import zone_name
 from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
@@ -230,7 +231,7 @@ def _check_start(day, start_time, timezone, now):
     if not exists_locally(day, start_time, timezone):
         raise Invalid(_l("%(time)s does not exist on %(day)s in %(zone)s: the clocks skip that hour. "
                          "Choose another time.", time=start_time.strftime("%H:%M"), day=day.isoformat(),
-                         zone=timezone), "start_time")
+                         zone=zone_name(timezone)), "start_time")
     starts_at = to_utc(day, start_time, timezone)
     if starts_at <= now:
         raise Invalid(_l("This time has already passed. Choose a time in the future."), "day")
@@ -510,7 +511,7 @@ class Meeting(BaseModel):
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
                            decisions=decisions, actions=_by_owner(actions), targets=targets, link=link,
                            following=following)
-                notify(user, "minutes.sent", link=self.path(), meeting=str(self))
+                notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -558,7 +559,7 @@ class Meeting(BaseModel):
             with force_locale(user.mail_language):
                 time = self.when()
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
-                   meeting=self.series.title, time=time)
+                   subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
 
     @classmethod

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
@@ -16,8 +17,8 @@ from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.notifications.models import notify
 
-STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
-            "archived": _l("Archived")}
+STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
+            "done": _l("Done"), "archived": _l("Archived")}
 LIVE = ("planned", "active", "on_hold")
 VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
 DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
@@ -569,7 +570,7 @@ class Target(BaseModel):
         year, week, _ = (on or today()).isocalendar()
         return notify(self.owner, "target.off_track", link=urlsplit(mail.absolute_url(
             "targets.show", target_id=self.id)).path, key="target.off_track:%d:%d-W%02d" % (self.id, year, week),
-            title=self.title)
+            subject=self, title=self.title)
 
     @staticmethod
     def _checked(project, values):

@@ -300,7 +300,8 @@ class Report(BaseModel):
                     ReportComment.select(ReportComment.author).where((ReportComment.report == self.id)
                                                                      & (ReportComment.author != by.id)))))
             for user in told:
-                notify(user, "report.comment", link=self.path(), actor=by.name, period=self.period_start.isoformat())
+                notify(user, "report.comment", link=self.path(), subject=self, actor=by.name,
+                       period=self.period_start.isoformat())
         return comment
 
     # -- the digest -------------------------------------------------------------------------------
@@ -394,7 +395,7 @@ class ReportHelp(BaseModel):
         if helper is None and self.department.head_id is not None:
             helper = self.department.head
         if helper is not None:
-            notify(helper, "report.help", link=report.path(), author=author.name, what=self.what)
+            notify(helper, "report.help", link=report.path(), subject=report, author=author.name, what=self.what)
         meeting = Meeting.next_shared(author, other=self.person if self.person_id else None,
                                       department=self.department if self.department_id else None, now=now)
         if meeting is not None:
@@ -413,7 +414,8 @@ class ReportHelp(BaseModel):
             if not marked:
                 raise Invalid(_l("This was marked as helped already."))
             AuditEntry.record(by, "report.help_given", self, {"given_by": [None, by.name]})
-            notify(self.report.author, "report.helped", link=self.report.path(), actor=by.name, what=self.what)
+            notify(self.report.author, "report.helped", link=self.report.path(), subject=self.report, actor=by.name,
+                   what=self.what)
 
 
 class ReportComment(BaseModel):

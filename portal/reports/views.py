@@ -10,7 +10,7 @@ from portal.accounts.models import Department
 from portal.db import Invalid, Stale
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
-from portal.render import render, toast, wants_fragment
+from portal.render import render
 from portal.reports.forms import CommentForm, PlanForm, ReportForm
 from portal.reports.models import Report, ReportHelp
 from portal.reports.plans import ReportPlan
@@ -110,21 +110,25 @@ def update(report_id):
 @reports.route("/<int:report_id>/draft", methods=["POST"])
 def autosave(report_id):
     """What the form sends as it is typed: the draft is kept on the server, so a lost phone session
-    loses nothing. Answers the status line."""
+    loses nothing. Answers with the status line: kept, or why not."""
     report = authorized(Report, report_id, "write")
     form = ReportForm(report=report)
-    saved = False
     if form.validate_on_submit():
         texts, asks = form.values()
         try:
             report.save_draft(current_user, form.version_number, texts, asks, copy=form.copy_token)
-            saved = True
         except Invalid as invalid:
             form.show_error(invalid)
-    problems = [] if saved else form.form_errors + [str(error) for errors in form.errors.values()
-                                                     for error in _flat(errors)]
-    return render("reports/_draft_status.html", report=report, saved=saved, problems=problems,
-                  status=200 if saved else 409)
+        else:
+            return redirect(url_for("reports.draft_status", report_id=report.id), 303)
+    problems = form.form_errors + [str(error) for errors in form.errors.values() for error in _flat(errors)]
+    return render("reports/_draft_status.html", report=report, saved=False, problems=problems, status=409)
+
+
+@reports.route("/<int:report_id>/draft")
+def draft_status(report_id):
+    report = authorized(Report, report_id, "write")
+    return render("reports/_draft_status.html", report=report, saved=True, problems=[])
 
 
 def _flat(errors):
@@ -146,9 +150,7 @@ def comment(report_id):
         except Invalid as invalid:
             form.show_error(invalid)
         else:
-            if not wants_fragment():
-                return redirect(url_for("reports.show", report_id=report.id, _anchor="comments"), 303)
-            form = CommentForm(formdata=None)
+            return redirect(url_for("reports.show", report_id=report.id, _anchor="comments"), 303)
     return _report_page(report, form)
 
 
@@ -171,10 +173,10 @@ def department(department_id):
     return _department_page(department, plan, _period(plan))
 
 
-def _department_page(department, plan, period, status=200):
+def _department_page(department, plan, period):
     roster = Report.roster(plan, period)
     handed_in = Report.handed_in(department, period)
-    return render("reports/department.html", "reports/_roster.html", status=status, department=department,
+    return render("reports/department.html", "reports/_roster.html", department=department,
                   plan=plan, period=period, due=plan.due_at(period), roster=roster,
                   missing=[person for person, report in roster if report is None or not report.submitted],
                   reminded=plan.reminded_today([person for person, _ in roster]),
@@ -196,14 +198,11 @@ def remind(department_id):
     try:
         reminded, quiet, already = plan.remind(current_user, missing, period)
     except Invalid as invalid:
-        message, level = invalid.message, "error"
+        flash(invalid.message, "error")
     else:
-        message, level = _reminded_message(reminded, quiet, already), "success" if reminded else "info"
-    if not wants_fragment():
-        flash(message, level)
-        return redirect(url_for("reports.department", department_id=department.id,
-                                period=period.start.isoformat()), 303)
-    return toast(_department_page(department, plan, period), message, level)
+        flash(_reminded_message(reminded, quiet, already), "success" if reminded else "info")
+    return redirect(url_for("reports.department", department_id=department.id, period=period.start.isoformat()),
+                    303)
 
 
 def _reminded_message(reminded, quiet, already):

@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from urllib.parse import urlsplit
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField, fn)
@@ -22,7 +22,7 @@ from portal.projects.models import Project
 PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"), "P3": _l("P3 Low")}
 URGENT = ("P0", "P1")
 STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
-            "review": _l("In review"), "done": _l("Done")}
+            "review": lazy_pgettext("task status", "In review"), "done": _l("Done")}
 # Written as the columns of open work, not "not done": so the (status, priority, due_date) index
 # finds open P0s among twenty thousand tasks without reading the rest.
 OPEN = tuple(status for status in STATUSES if status != "done")

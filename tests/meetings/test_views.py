@@ -32,7 +32,7 @@ def test_a_coordinator_plans_a_weekly_series_and_lands_on_its_first_meeting(clie
     meeting = Meeting.get()
     assert response.status_code == 303 and response.headers["Location"] == "/meetings/%d" % meeting.id
     page = _text(client.get(response.headers["Location"]))
-    assert "对齐周会" in page and "Close and send" in page and "Asia/Shanghai" in page
+    assert "对齐周会" in page and "Close and send" in page and "Beijing time" in page
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -60,12 +60,14 @@ def test_the_form_keeps_the_draft_as_it_is_typed_and_refuses_a_copy_another_wind
     for text in ("Visit", "Visit Suzhou"):  # the same open form saves again and again as it is typed
         kept = seller.post("/reports/%d/draft" % report.id, data=_form(page, **{"texts-1": text}),
                            headers={"HX-Request": "true"})
-        assert kept.status_code == 200 and "Draft kept at" in kept.get_data(as_text=True)
+        assert kept.status_code == 303 and kept.headers["Location"] == "/reports/%d/draft" % report.id
+        status = seller.get(kept.headers["Location"], headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert status.lstrip().startswith('<p id="draft-status"') and "Draft kept at" in status
     assert Report.get_by_id(report.id).section_items()[1][1] == "Visit Suzhou"
     phone = signed_in(client, company.seller)
     other_window = phone.get("/reports/%d/edit" % report.id).get_data(as_text=True)
     assert phone.post("/reports/%d/draft" % report.id, data=_form(other_window, **{"texts-1": "From the phone"}),
-                      headers={"HX-Request": "true"}).status_code == 200
+                      headers={"HX-Request": "true"}).status_code == 303
     stale = seller.post("/reports/%d/draft" % report.id, data=_form(page, **{"texts-1": "Older copy"}),
                         headers={"HX-Request": "true"})
     assert stale.status_code == 409 and "another window" in stale.get_data(as_text=True)
@@ -118,11 +120,12 @@ def test_the_head_sees_who_has_not_handed_in_and_reminds_them_in_one_tap(client,
     roster = page[page.index('id="roster"'):page.index("</section>", page.index('id="roster"'))]
     assert "Wang Fang" in roster and "Li Na" in roster and "2 / 3" in roster
     assert "Remind all 2" in roster
-    fragment = head.post("/reports/departments/%d/remind" % company.sales.id, data={"period": "2026-05-11"},
-                         headers={"HX-Request": "true"})
+    answer = head.post("/reports/departments/%d/remind" % company.sales.id, data={"period": "2026-05-11"},
+                       headers={"HX-Request": "true"})
+    assert answer.status_code == 303
+    fragment = head.get(answer.headers["Location"], headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
-    assert fragment.status_code == 200 and body.lstrip().startswith('<section class="card" id="roster"')
-    assert body.count("reminded today") == 2
+    assert body.lstrip().startswith('<section class="card" id="roster"') and body.count("reminded today") == 2
     assert "Reminded: Li Na, Wang Fang." in fragment.headers["HX-Trigger"].encode().decode("unicode_escape")
     again = head.post("/reports/departments/%d/remind" % company.sales.id, data={"period": "2026-05-11"})
     assert again.status_code == 303
@@ -173,7 +176,10 @@ def test_the_head_comments_and_the_author_hears_of_it(client, company, plan):
     head = signed_in(client, company.head)
     answer = head.post("/reports/%d/comments" % report.id, data={"body": "Good week, **thanks**"},
                        headers={"HX-Request": "true"})
-    assert answer.status_code == 200 and "<strong>thanks</strong>" in answer.get_data(as_text=True)
+    assert answer.status_code == 303
+    comments = head.get(answer.headers["Location"], headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert comments.lstrip().startswith('<section class="card" id="comments"')
+    assert "<strong>thanks</strong>" in comments
     assert head.post("/reports/%d/comments" % report.id, data={"body": ""}).status_code == 200
     assert Notification.get(Notification.event == "report.comment").user_id == company.seller.id
     assert signed_in(client, company.other_seller).post("/reports/%d/comments" % report.id,
