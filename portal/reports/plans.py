@@ -115,7 +115,7 @@ class ReportPlan(BaseModel):
     def due_label(self):
         if self.cadence == "daily":
             return gettext("each working day by %(time)s", time=self.due_time.strftime("%H:%M"))
-        return gettext("%(weekday)s by %(time)s", weekday=WEEKDAYS[self.due_weekday],
+        return gettext("%(day)s by %(time)s", day=WEEKDAYS[self.due_weekday],
                        time=self.due_time.strftime("%H:%M"))
 
     @classmethod

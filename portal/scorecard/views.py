@@ -4,8 +4,8 @@ from flask_login import current_user
 from peewee import JOIN
 
 from portal.accounts.models import Department, User
-from portal.forms import LARGEST_INTEGER
 from portal.meetings.models import ActionItem, Meeting, MeetingSeries
+from portal.params import LARGEST
 from portal.permissions import authorize, authorized, can
 from portal.projects.models import Project, Target, today
 from portal.render import render
@@ -27,7 +27,7 @@ def _id_argument(name):
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= LARGEST_INTEGER:
+    if not raw.isdigit() or not 0 < int(raw) <= LARGEST:
         abort(404)
     return int(raw)
 
@@ -64,9 +64,6 @@ def _chart(card, period, rows):
 
 @scorecard.route("/items")
 def items():
-    figure = request.args.get("figure", "")
-    if figure not in FIGURES:
-        abort(404)
     period = _period()
     department_id, person_id = _id_argument("department"), _id_argument("person")
     card = Scorecard(period)
@@ -79,6 +76,10 @@ def items():
     else:
         authorize("view_company_scorecard")
         subject, figures = None, card.company
+    # Asked only once the reader may see the subject, so that a bad figure tells nothing about it.
+    figure = request.args.get("figure", "")
+    if figure not in FIGURES:
+        abort(400)
     ids = figures.items[figure]
     shown = _visible_items(figure, ids)
     return render("scorecard/items.html", period=period, figure=figure, title=FIGURES[figure], subject=subject,

@@ -248,7 +248,13 @@ def test_the_items_behind_a_figure_never_name_what_the_reader_may_not_see(client
         as_text=True)
 
 
-@pytest.mark.parametrize("query", ["figure=nothing", "figure=cross_late&person=abc",
+@pytest.mark.parametrize("query", ["figure=cross_late&person=abc",
                                    "figure=cross_late&department=99999999999999999999999"])
-def test_a_bad_address_is_not_found(client, company, query):
+def test_an_address_naming_no_one_is_not_found(client, company, query):
     assert signed_in(client, company.admin).get("/scorecard/items?" + query).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "figure=nothing", "figure=nothing&department=%d"])
+def test_an_unknown_figure_is_a_bad_request(client, company, query):
+    admin = signed_in(client, company.admin)
+    assert admin.get("/scorecard/items?" + query.replace("%d", str(company.rnd.id))).status_code == 400
