@@ -331,8 +331,7 @@ class Report(BaseModel):
                            if report is None or not report.submitted]
                 if missing:
                     items.append({"text": gettext("Not handed in for %(period)s: %(names)s", period=last.label(),
-                                                  names="、".join(missing) if current_language() != "en"
-                                                  else ", ".join(missing)),
+                                                  names=gettext(", ").join(missing)),
                                   "link": urlsplit(mail.absolute_url("reports.department", department_id=head_of.id,
                                                                      period=last.start.isoformat())).path,
                                   "note": ""})

@@ -19,11 +19,14 @@ reports = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 20
 
 
-def _period(plan):
-    """The period `?period=` names (any day inside it), else the current one."""
+def _period(plan, text):
+    """The period `text` names (any day inside it), else the current one. Years far from now are
+    refused: a week near the ends of the calendar cannot be laid out in UTC."""
     try:
-        day = datetime.date.fromisoformat(request.args.get("period", ""))
+        day = datetime.date.fromisoformat(text or "")
     except ValueError:
+        return plan.current_period()
+    if not 2000 <= day.year <= 2999:
         return plan.current_period()
     return plan.period_of(day)
 
@@ -48,18 +51,11 @@ def start():
         flash(_("Your department does not hand in reports."), "error")
         return redirect(url_for("reports.index"), 303)
     try:
-        report = Report.start(current_user, plan, _period_from_form(plan))
+        report = Report.start(current_user, plan, _period(plan, request.form.get("period")))
     except Invalid as invalid:
         flash(invalid.message, "error")
         return redirect(url_for("reports.index"), 303)
     return redirect(url_for("reports.edit", report_id=report.id), 303)
-
-
-def _period_from_form(plan):
-    try:
-        return plan.period_of(datetime.date.fromisoformat(request.form.get("period", "")))
-    except ValueError:
-        return plan.current_period()
 
 
 @reports.route("/<int:report_id>")
@@ -170,7 +166,7 @@ def department(department_id):
     plan = ReportPlan.of(department.id)
     if plan is None:
         return render("reports/department.html", department=department, plan=None)
-    return _department_page(department, plan, _period(plan))
+    return _department_page(department, plan, _period(plan, request.args.get("period")))
 
 
 def _department_page(department, plan, period):
@@ -189,7 +185,7 @@ def remind(department_id):
     plan = ReportPlan.of(department.id)
     if plan is None:
         return redirect(url_for("reports.department", department_id=department.id), 303)
-    period = _period_from_form(plan)
+    period = _period(plan, request.form.get("period"))
     missing = [person for person, report in Report.roster(plan, period)
                if report is None or not report.submitted]
     person_id = request.form.get("person", "")
@@ -208,12 +204,12 @@ def remind(department_id):
 def _reminded_message(reminded, quiet, already):
     parts = []
     if reminded:
-        parts.append(_("Reminded: %(names)s.", names=", ".join(person.name for person in reminded)))
+        parts.append(_("Reminded: %(names)s.", names=_(", ").join(person.name for person in reminded)))
     if already:
-        parts.append(_("Already reminded today: %(names)s.", names=", ".join(person.name for person in already)))
+        parts.append(_("Already reminded today: %(names)s.", names=_(", ").join(person.name for person in already)))
     if quiet:
         parts.append(_("Not now, it is night or a day off for %(names)s: try again during working hours.",
-                       names=", ".join(person.name for person in quiet)))
+                       names=_(", ").join(person.name for person in quiet)))
     return " ".join(parts) or _("Everyone has handed in.")
 
 

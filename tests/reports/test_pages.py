@@ -132,6 +132,15 @@ def test_the_head_sees_who_has_not_handed_in_and_reminds_them_in_one_tap(client,
     assert Notification.select().where(Notification.event == "report.reminder").count() == 2
 
 
+@pytest.mark.parametrize("period", ["not-a-date", "9999-12-31", "0001-01-01"])
+def test_a_period_no_one_reports_in_shows_the_current_one(client, company, plan, period):
+    head = signed_in(client, company.head)
+    page = head.get("/reports/departments/%d?period=%s" % (company.sales.id, period))
+    shown = 'period=%s" aria-current="page"' % plan.current_period().start.isoformat()
+    assert page.status_code == 200 and shown in page.get_data(as_text=True)
+    assert head.post("/reports/departments/%d/remind" % company.sales.id, data={"period": period}).status_code == 303
+
+
 def test_the_department_page_is_also_its_roster_fragment(client, company, plan):
     head = signed_in(client, company.head)
     full = head.get("/reports/departments/%d?period=not-a-date" % company.sales.id)

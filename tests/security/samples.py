@@ -583,9 +583,15 @@ def _report(world, role, hand_in=True, asks=()):
     plan = ReportPlan.of(author.department_id) or ReportPlan.configure(
         None, author.department, active=True, cadence="weekly", due_weekday=4, due_time=datetime.time(18),
         sections=[])
-    # Each sample its own week, so one author may have several reports.
-    report = Report.start(author, plan, Period("weekly", datetime.date(2026, 1, 5) + datetime.timedelta(
-        weeks=next(_serial) % 500)))
+    # Each sample its own week, one the company works in, so one author may have several reports.
+    latest = Report.select(Report.period_start).where(Report.author == author.id).order_by(
+        Report.period_start.desc()).limit(1).scalar()
+    week = Period("weekly", latest or datetime.date(2026, 1, 5))
+    if latest is not None:
+        week = week.following()
+    while plan.due_at(week) is None:
+        week = week.following()
+    report = Report.start(author, plan, week)
     text = world.unique("Secret report text")
     if hand_in:
         report.submit(author, report.version, [text, "", "", ""], list(asks))
