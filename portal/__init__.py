@@ -57,7 +57,7 @@ def all_models():
     """
     from peewee import DeferredForeignKey
 
-    from portal import accounts, digest, files, meetings, projects, requests, tasks
+    from portal import accounts, digest, files, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
@@ -67,7 +67,8 @@ def all_models():
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
             SearchToken, Staged]
-    areas = [model for area in (accounts, projects, tasks, requests, meetings, files) for model in area.schema()]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings, files, reports)
+             for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
         DeferredForeignKey.resolve(model)
@@ -89,20 +90,23 @@ def _blueprints():
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
+    from portal.projects.alignment_views import alignment
     from portal.projects.feed_views import updates
     from portal.projects.target_views import target_imports_bp, targets
     from portal.projects.views import projects
+    from portal.reports.views import reports
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.scorecard.views import scorecard
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
     from portal.tasks.import_views import task_imports_bp
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types, files, admin_files, finder,
-            task_imports_bp, target_imports_bp, people_imports_bp)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports, scorecard, files,
+            admin_files, finder, task_imports_bp, target_imports_bp, people_imports_bp)
 
 
 def _security_headers(response):

@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
         "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search", "storage", "sheets", "imports",
         "import_views"}
-AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "files"]
-TOP = {"__init__", "digest", "home", "finder"}
+AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "files", "reports"]
+TOP = {"__init__", "digest", "home", "finder", "scorecard"}
 
 
 def floor_of(module):

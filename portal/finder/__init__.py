@@ -54,7 +54,8 @@ def visibility(user):
     # into the file's document, so moving the task needs no reindexing of its files.
     task_file = fn.EXISTS(Task.select(SQL("1")).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
                           .where((Task.id == SearchDocument.parent_id) & Task.visibility_for(user)))
-    return {"project": in_projects, "target": in_projects, "project_update": in_projects, "task": task,
+    target = SearchDocument.project_id.is_null() | in_projects  # Target.visibility_for: a goal is everyone's
+    return {"project": in_projects, "target": target, "project_update": in_projects, "task": task,
             "decision": in_series, "agenda_item": in_series, "action_item": in_series, "request": request,
             "person": True, "project_file": in_projects, "meeting_file": in_series, "task_file": task_file,
             "request_file": SearchDocument.parent_id.in_(visible_requests)}
