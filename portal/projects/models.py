@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.notifications.models import notify
 
 STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
@@ -264,6 +264,7 @@ class Project(BaseModel):
     def update_details(self, by, *, departments, **values):
         self._check(values, departments)
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             old = {d.id: d for d in Department.select().where(Department.id.in_(list(self.department_ids)))}
             new = {d.id: d for d in departments}
@@ -291,6 +292,7 @@ class Project(BaseModel):
 
     def archive(self, by):
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             changes = apply_changes(self, status="archived")
             self.save()
@@ -298,17 +300,18 @@ class Project(BaseModel):
 
     def restore(self, by):
         """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
-        if not self.read_only:
-            raise Invalid(_l("This project is not archived."))
         with db.atomic():
+            if not self.refresh().read_only:
+                raise Invalid(_l("This project is not archived."))
             changes = apply_changes(self, status="on_hold")
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
 
     def refuse_if_archived(self, message=None, field=None):
         """Refuse a change to an archived (read-only) project. Call it inside the change's
-        transaction: the row is read again there, so an archive that just happened counts."""
-        if Project.select().where((Project.id == self.id) & (Project.status == "archived")).exists():
+        transaction: the row is read again there, and an archive waits until the change is done, so
+        an archive that just happened counts and one that comes after sees the change."""
+        if Project.locked(self.id, shared=True).status == "archived":
             raise Invalid(message or _l("This project is archived and can no longer be changed."), field)
 
     @staticmethod
@@ -343,8 +346,8 @@ class Target(BaseModel):
     project = ForeignKeyField(Project, null=True, backref="targets", on_delete="CASCADE")
     title = CharField(max_length=200)
     unit = CharField(max_length=30, default="")
-    baseline = DecimalField(max_digits=15, decimal_places=4)
-    target_value = DecimalField(max_digits=15, decimal_places=4)
+    baseline = ExactDecimalField(max_digits=15, decimal_places=4)
+    target_value = ExactDecimalField(max_digits=15, decimal_places=4)
     direction = CharField(max_length=10, default="raise")
     start_date = DateField()
     due_date = DateField()
@@ -355,7 +358,7 @@ class Target(BaseModel):
     serves = ForeignKeyField("self", null=True, backref="served_by", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     # The latest check-in, kept with it in the same transaction, so lists need no subquery.
-    current_value = DecimalField(max_digits=15, decimal_places=4, null=True)
+    current_value = ExactDecimalField(max_digits=15, decimal_places=4, null=True)
     checked_in_at = DateTimeField(null=True, index=True)
     checked_in_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
@@ -517,8 +520,12 @@ class Target(BaseModel):
         with db.atomic():
             self.refuse_if_archived()
             if values.get("serves") is not None:
+                # One alignment change at a time (SQLite's write lock does this by itself): two
+                # edits at once cannot close a circle between them.
+                lock("target.serves")
+            self.refresh()
+            if values.get("serves") is not None:
                 values["serves"] = self._fresh_parent(values["serves"])
-                # Read under the write lock: two edits at once cannot close a circle between them.
                 if values["serves"].id == self.id or self.id in values["serves"].chain_upwards():
                     raise Invalid(_l("That target already serves this one, directly or through others: "
                                      "a target cannot serve itself."), "serves")
@@ -559,10 +566,10 @@ class Target(BaseModel):
         if len(note) > 500:
             raise Invalid(_l("Keep the note under 500 characters."), "note")
         with db.atomic():
+            self.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
+            previous = Target.locked(self.id).current_value
             # Stamped once the write lock is held, so check-ins are stamped in the order they are written.
             at = at or utcnow()
-            self.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
-            previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
             check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
             # One statement, so a check-in arriving at the same moment cannot be overwritten by
             # an older one; the latest by time stays the current value.
@@ -618,7 +625,7 @@ class Target(BaseModel):
 class CheckIn(BaseModel):
     target = ForeignKeyField(Target, backref="check_in_rows", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="check_ins", on_delete="RESTRICT")
-    value = DecimalField(max_digits=15, decimal_places=4)
+    value = ExactDecimalField(max_digits=15, decimal_places=4)
     note = CharField(max_length=500, default="")
     created_at = DateTimeField(default=utcnow, index=True)
 
@@ -649,6 +656,9 @@ class CheckIn(BaseModel):
                 latest = datetime.datetime.fromisoformat(latest)
             rows.append((department, row.get("count", 0), row.get("people", 0), latest))
         return sorted(rows, key=lambda r: -r[1])
+
+
+ALREADY_CLOSED = _l("This milestone is already closed.")
 
 
 class Milestone(BaseModel):
@@ -688,12 +698,14 @@ class Milestone(BaseModel):
     def close(self, by, review_note):
         """Close with a review (复盘): what went well, what did not, what to change."""
         if self.closed:
-            raise Invalid(_l("This milestone is already closed."), "review_note")
+            raise Invalid(ALREADY_CLOSED, "review_note")
         review_note = (review_note or "").strip()
         if not review_note:
             raise Invalid(_l("Write a short review before closing the milestone."), "review_note")
         with db.atomic():
             self.project.refuse_if_archived()
+            if self.refresh().closed:  # closed in another tab meanwhile
+                raise Invalid(ALREADY_CLOSED, "review_note")
             changes = apply_changes(self, closed_at=utcnow(), closed_by=by, review_note=review_note)
             self.save()
             AuditEntry.record(by, "milestone.close", self, changes)
