@@ -37,7 +37,7 @@ def worker(app, smtp_port, tmp_path):
     log.close()
 
 
-def _wait_for(condition, seconds=20):
+def _wait_for(condition, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
