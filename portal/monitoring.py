@@ -50,6 +50,8 @@ def healthz():
     out. A dead or stuck job worker is no reason to stop serving pages, so it answers 200 with
     status "degraded", naming the worker: mail and reminders wait until one runs again."""
     report = {"database": _database(), "queue": _queue(), "worker": _worker()}
+    if not _may_scrape():
+        report["worker"].pop("by", None)  # which host runs the worker is for the admins' eyes
     if report["database"]["state"] != "ok" or report["queue"]["state"] != "ok":
         return jsonify(status="unavailable", **report), 503
     return jsonify(status="ok" if report["worker"]["state"] == "ok" else "degraded", **report)

@@ -45,6 +45,8 @@ def test_healthz_shows_a_worker_never_seen_then_alive_then_late_while_the_server
         late = client.get("/healthz")
     assert late.status_code == 200
     assert late.get_json()["status"] == "degraded" and late.get_json()["worker"]["state"] == "late"
+    assert "by" in late.get_json()["worker"]
+    assert "by" not in client.get("/healthz", environ_base=ELSEWHERE).get_json()["worker"]
 
 
 @pytest.mark.parametrize("app_config", [{"JOBS_IMMEDIATE": False, "JOBS_URL": "redis://127.0.0.1:%d/0" % free_port()}])
