@@ -15,7 +15,8 @@ COMPILED := $(CATALOGS:.po=.mo)
 # crawl, the reliability suite, migrations, the large demo, health and metrics. It runs beside the
 # whole suite on SQLite, one on each core. (`db copy` and the nginx run with two app servers are
 # in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
-ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
+ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
+	tests/notifications \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \

@@ -95,12 +95,17 @@ class MeetingSeries(BaseModel):
         query = cls.select(cls, User).join(User, on=(cls.coordinator == User.id))
         if user.is_admin:
             return query
+        return query.where(cls.attended_by(user))
+
+    @classmethod
+    def attended_by(cls, user):
+        """A condition on MeetingSeries: `user` coordinates it, is named, or their department takes part."""
         named = SeriesPerson.select(SeriesPerson.series).where(SeriesPerson.user == user.id)
         condition = (cls.coordinator == user.id) | cls.id.in_(named)
         if user.department_id:
             condition |= cls.id.in_(SeriesDepartment.select(SeriesDepartment.series)
                                     .where(SeriesDepartment.department == user.department_id))
-        return query.where(condition)
+        return condition
 
     # -- schedule -----------------------------------------------------------------------------
 
@@ -313,6 +318,20 @@ class Meeting(BaseModel):
         """The next meeting of the series after this one, if it is scheduled."""
         return (Meeting.select().where((Meeting.series == self.series_id) & (Meeting.starts_at > self.starts_at))
                 .order_by(Meeting.starts_at).first())
+
+    @classmethod
+    def next_shared(cls, user, other=None, department=None, now=None):
+        """The next open meeting of a series that `user` takes part in together with `other` (a
+        person) or `department`, soonest first; None when no series holds both."""
+        both = MeetingSeries.attended_by(user)
+        if other is not None:
+            both &= MeetingSeries.attended_by(other)
+        if department is not None:
+            both &= MeetingSeries.id.in_(SeriesDepartment.select(SeriesDepartment.series)
+                                         .where(SeriesDepartment.department == department.id))
+        return (cls.select(cls, MeetingSeries).join(MeetingSeries)
+                .where(both & MeetingSeries.active & (cls.state == "open") & (cls.starts_at > (now or utcnow())))
+                .order_by(cls.starts_at, cls.id).first())
 
     @classmethod
     def open_for(cls, user):
@@ -727,6 +746,16 @@ class ActionItem(BaseModel):
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     settled_at = DateTimeField(null=True)
+
+    @classmethod
+    def closed_by(cls, user, start, end):
+        """Action items `user` owns that were done between `start` and `end` (naive UTC): settled as
+        done, or done as the task each became."""
+        return (cls.with_tasks()
+                .where((cls.owner == user.id)
+                       & (((cls.status == "done") & (cls.settled_at >= start) & (cls.settled_at < end))
+                          | ((Task.status == "done") & (Task.done_at >= start) & (Task.done_at < end))))
+                .order_by(cls.id))
 
     @classmethod
     def with_tasks(cls):

@@ -565,6 +565,16 @@ class StepApprover(BaseModel):
                 .where(cls.step.in_(step_ids)).order_by(cls.added_at, cls.id))
 
     @classmethod
+    def decided_by(cls, user, start, end):
+        """The seats `user` decided between `start` and `end` (naive UTC), with step, request, and the
+        request's project (None for most)."""
+        return (cls.select(cls, RequestStep, ResourceRequest, Project).join(RequestStep).join(ResourceRequest)
+                .join(Project, JOIN.LEFT_OUTER)
+                .where((cls.user == user.id) & cls.state.in_(["approved", "rejected", "returned"])
+                       & (cls.decided_at >= start) & (cls.decided_at < end))
+                .order_by(cls.decided_at, cls.id))
+
+    @classmethod
     def inbox(cls, user):
         Requester = User.alias()
         return (cls.select(cls, RequestStep, ResourceRequest, RequestType, Requester)

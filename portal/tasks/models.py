@@ -460,6 +460,14 @@ class Task(BaseModel):
                 | Project.visibility_for(user))
 
     @classmethod
+    def finished_by(cls, user, start, end):
+        """Tasks `user` owns that were done between `start` and `end` (naive UTC), in that order, with
+        their project (None for most)."""
+        return (cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER)
+                .where((cls.owner == user.id) & (cls.status == "done") & (cls.done_at >= start) & (cls.done_at < end))
+                .order_by(cls.done_at, cls.id))
+
+    @classmethod
     def raised_to_urgent_since(cls, since):
         """Ids of tasks created as P0/P1, or raised to P0/P1 from below, since `since` (from the trail)."""
         entries = (AuditEntry.select(AuditEntry.object_id, AuditEntry.changes)
