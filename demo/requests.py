@@ -114,7 +114,7 @@ REQUESTS = [
     ("budget", "procurement.staff", "供应商年会差旅", {"Purpose": "赴深圳参加供应商大会", "Amount": "12500.50",
      "Category": "差旅"}, 3, [(3, "procurement.head", "approve", "")]),
     ("change", "admin.staff", "OA 请假流程增加调休类型", {"What changes": "请假类型增加“调休”，自动扣减加班时长。",
-     "Priority": "P2 中", "People-days": "3"}, 2, []),
+     "Priority": "P2 中", "People-days": "3"}, 6, []),
     ("equipment", "rnd.staff", "测试手机两台",
      {"Item": "安卓测试手机", "Quantity": "2", "Estimated cost": "4000.00"}, 1,
      [(3, "rnd.head", "approve", "")]),
@@ -246,7 +246,7 @@ def _seed_large(scale):
 class _LargeRequests:
     def __init__(self):
         self.now, self.random = utcnow(), random.Random(LARGE_REQUESTS)
-        self.calendar, self.zone = CompanyCalendar.current(), current_app.config["DEFAULT_TIMEZONE"]
+        self.clock = CompanyCalendar.current().working_time(current_app.config["DEFAULT_TIMEZONE"])
         self.flows = {}
         for key, name, *_ in TYPES:
             version = RequestType.get(RequestType.name == name).latest_version()
@@ -315,7 +315,7 @@ class _LargeRequests:
         flow.run(outcome)
 
     def deadline(self, start, hours):
-        return self.calendar.working_deadline(start, hours, self.zone)
+        return self.clock.deadline(start, hours)
 
     def note(self, request_id, step, at, actor, action, comment="", waited=None, detail=None):
         self.events.add(request_id, step["id"] if step else None, at, actor.id if actor else None, action, comment,

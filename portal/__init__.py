@@ -56,11 +56,11 @@ def all_models():
 
     from portal import accounts, digest, meetings, projects, requests, tasks
     from portal.audit import AuditEntry
-    from portal.calendar import ClosedDay, CompanyCalendar
+    from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
 
-    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay]
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, WorkingDay]
     areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:

@@ -1,9 +1,12 @@
 """Time limits: a periodic job nudges approvers at half a step's limit, and reminds, escalates
 (升级处理) or returns steps past it; it hands the seats of deactivated approvers to their
 stand-ins. Nothing is done twice: each action moves the step's own clock in a conditional update."""
+from flask import current_app
+
 from portal import jobs
 from portal.accounts.models import User
 from portal.audit import AuditEntry
+from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
 from portal.requests import approvers
 from portal.requests.models import RequestStep, StepApprover, deadline
@@ -16,12 +19,18 @@ def enforce_time_limits_periodically():
 
 
 def enforce_time_limits(now=None):
-    """Act on every step past its time limit and on deactivated approvers; return the actions taken."""
+    """Act on every step past its time limit and on deactivated approvers; return the actions taken.
+
+    Deactivated approvers are replaced at once (an admin's doing, and the flow must go on); nudges,
+    reminders and escalations wait for working time: none goes out in quiet hours or on a day off,
+    also when the worker catches up after being down."""
     now = now or utcnow()
     stale = (StepApprover.select(StepApprover.id).join(User)
              .where((StepApprover.state == "pending") & (User.active == False)))  # noqa: E712
     for seat in list(stale):
         hand_over(StepApprover.get_by_id(seat.id))
+    if CompanyCalendar.current().is_quiet_at(now, current_app.config["DEFAULT_TIMEZONE"]):
+        return []
     halfway = RequestStep.select(RequestStep.id).where((RequestStep.state == "active") & (RequestStep.nudge_at <= now))
     actions = [nudge(RequestStep.get_by_id(row.id), now) for row in list(halfway)]
     due = RequestStep.select(RequestStep.id).where((RequestStep.state == "active")
@@ -38,7 +47,9 @@ def nudge(step, now):
                         & (RequestStep.nudge_at == step.nudge_at)).execute())
         if not taken:
             return None
-        hours = int(step.waited(now).total_seconds() // 3600)
+        waited = CompanyCalendar.current().working_time(current_app.config["DEFAULT_TIMEZONE"]).between(
+            step.started_at, now)
+        hours = int(waited.total_seconds() // 3600)
         for seat in step.pending_seats():
             tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
         return "nudge"

@@ -29,7 +29,7 @@ class RequestTypeForm(Form):
     description = TextAreaField(_l("Description"), [Optional(), Length(max=2000)])
     provider = SelectField(_l("Providing department"), coerce=int)
     allocation_step = BooleanField(_l("End with an allocation step: the providing department records what it commits"))
-    allocation_hours = IntegerField(_l("Time limit for the allocation, in hours"), HOURS)
+    allocation_hours = IntegerField(_l("Time limit for the allocation, in working hours"), HOURS)
     creates_tasks = BooleanField(_l("Create tasks for the providing department when approved"))
     active = BooleanField(_l("Open for new requests"), default=True)
 
@@ -110,7 +110,7 @@ class StepForm(Form):
                                default=">")
     condition_value = StringField(_l("Value"), [Optional(), Length(max=100)])
     copied = SelectMultipleField(_l("People copied (抄送)"), coerce=int)
-    time_limit_hours = IntegerField(_l("Time limit, in hours"), HOURS)
+    time_limit_hours = IntegerField(_l("Time limit, in working hours"), HOURS)
     on_timeout = SelectField(_l("When the time limit passes"),
                              choices=[SelectChoice(k, v) for k, v in ON_TIMEOUT.items()], default="remind")
 

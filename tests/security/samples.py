@@ -176,6 +176,15 @@ def _closed_day(world):
     return Sample("a closed day", {"day_id": day.id}, [day], ())
 
 
+@sample("working_day_id")
+def _working_day(world):
+    import datetime
+
+    from portal.calendar import WorkingDay
+    day = WorkingDay.create(day=datetime.date(2030, 1, 1) + datetime.timedelta(days=next(_serial)), label="worked")
+    return Sample("an extra working day", {"working_day_id": day.id}, [day], ())
+
+
 # -- meetings ---------------------------------------------------------------------------------
 
 def _series(world, side):
