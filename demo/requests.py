@@ -349,11 +349,11 @@ class _Flow:
             condition = spec["condition"]
             holds = condition is None or fields.condition_holds(
                 condition, self.version.field(condition["field"]), values.get(condition["field"]))
+            seating = company.approvers_of(spec["approvers"], self.requester, self.provider_id) if holds else None
             self.steps.append(dict(spec, id=company.steps.reserve(), position=position,
                                    state="waiting" if holds else "skipped", started=None, due=None, nudge=None,
-                                   ended=None, seats=[],
-                                   people=company.approvers_of(spec["approvers"], self.requester, self.provider_id)
-                                   if holds else []))
+                                   ended=None, seats=[], people=seating.seats if seating else [],
+                                   replaced=seating.replaced if seating else []))
         approvals = [s for s in self.steps if s["state"] == "waiting" and s["kind"] == "approval"]
         self.passing = len(approvals) if outcome in ("approved", "allocating") else pick.randrange(len(approvals))
         decisions = sum(len(s["people"]) if s["mode"] == "all" else 1 for s in approvals[:self.passing])
@@ -400,12 +400,15 @@ class _Flow:
         if step["time_limit_hours"]:
             step["due"] = company.deadline(at, step["time_limit_hours"])
             step["nudge"] = company.deadline(at, step["time_limit_hours"] / 2)
+        for replaced, stand_in, merged in step["replaced"]:
+            detail = {"to": stand_in.name if stand_in else "", "reason": "substitute", "for": replaced.name}
+            company.note(self.id, step, at, None, "substituted", detail=dict(detail, merged=True) if merged else detail)
         for user, reason, replaces in step["people"]:
             step["seats"].append({"user": user, "state": "pending", "reason": reason, "replaces": replaces,
                                   "added": at, "decided": None, "comment": ""})
-            if reason:
-                company.note(self.id, step, at, None, "substituted",
-                             detail={"to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+            if reason in ("own_request", "fallback"):
+                company.note(self.id, step, at, None, "substituted", detail={"to": user.name, "reason": reason,
+                                                                             "for": ""})
 
     def close(self, step, state, at):
         step.update(state=state, ended=at)

@@ -73,8 +73,17 @@ def stand_in_for(user, *excluded):
     return any_admin(user, *excluded)
 
 
+class Seating:
+    """Who sits on a step: `seats` [(user, reason, replaces)] and `replaced` [(user, stand_in,
+    merged)] for every deactivated approver the flow named (merged: the stand-in already had a
+    seat of their own, so one seat now counts for both; stand_in None: nobody could be found)."""
+
+    def __init__(self):
+        self.seats, self.replaced = [], []
+
+
 def assign(request, entries):
-    """The approvers of a step for this request: [(user, reason, replaces)].
+    """The approvers of a step for this request, as a Seating.
 
     reason is "" for someone the flow names, "substitute" for the stand-in of a deactivated
     approver (replaces names them), "own_request" when the requester was the only one named,
@@ -82,20 +91,29 @@ def assign(request, entries):
     """
     requester = request.requester
     named = [user for entry in entries for user in KINDS[entry["kind"]].resolve(request, entry)]
-    chosen = {}
+    seating, chosen = Seating(), {}
 
     def add(user, reason="", replaces=None):
         if user is not None and user.id not in chosen and user.id != requester.id:
             chosen[user.id] = (user, reason, replaces)
 
+    # The people named first, then the stand-ins: a head who is named keeps their own seat, and
+    # the deactivated member they stand in for is merged into it, noted all the same.
     for user in named:
         if user.active:
             add(user)
-        elif user.id != requester.id:
-            add(stand_in_for(user, requester), "substitute", user)
+    gone = {}
+    for user in named:
+        if not user.active and user.id != requester.id and user.id not in gone:
+            gone[user.id] = user
+            stand_in = stand_in_for(user, requester)
+            merged = stand_in is not None and stand_in.id in chosen
+            add(stand_in, "substitute", user)
+            seating.replaced.append((user, stand_in, merged))
     if not chosen:
         if any(user.id == requester.id for user in named):
             add(stand_in_for(requester, requester), "own_request")
         else:
             add(any_admin(requester), "fallback")
-    return list(chosen.values())
+    seating.seats = list(chosen.values())
+    return seating

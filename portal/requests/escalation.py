@@ -113,23 +113,30 @@ def _seat_escalation(step, request, pending):
 
 
 def hand_over(seat):
-    """Give a deactivated approver's seat to their stand-in, with a note in the trail."""
+    """Give a deactivated approver's seat to their stand-in, with a note in the trail. A stand-in
+    who already sits on the step keeps their one seat, noted as counting for both; if they have
+    already approved and nobody else is waiting, the step is approved."""
     with db.atomic():
         seat = StepApprover.get_by_id(seat.id)
         if seat.state != "pending" or seat.user.active:
             return None
-        step, request = seat.step, seat.step.request
+        step = seat.step
+        request = step.request.refresh()
         StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
-        seated = [s.user for s in step.seats().where(StepApprover.state == "pending")]
+        seated = {s.user_id: s for s in step.seats().where(StepApprover.state != "replaced")}
         user = approvers.stand_in_for(seat.user, request.requester)
-        if user is not None and user not in seated:
+        merged = user is not None and user.id in seated
+        if user is not None and not merged:
             StepApprover.create(step=step, user=user, replaces=seat.user,
                                 reason="escalated" if seat.reason == "escalated" else "substitute")
             tell(user, "approval.waiting", request, requester=request.requester.name)
-        request.note(None, "substituted", step, detail={
-            "to": user.name if user else "", "reason": "substitute", "for": seat.user.name})
+        request.note_replacement(step, seat.user, user, merged)
         AuditEntry.record(None, "request.hand_over", request, {"approver": [seat.user.name, user.name if user
                                                                               else None]})
         if not step.pending_seats():
-            request.note(None, "unassigned", step)
+            if merged and seated[user.id].state == "approved":
+                step.close("approved")
+                request._advance(None)
+            else:
+                request.note(None, "unassigned", step)
         return user

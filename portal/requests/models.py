@@ -421,6 +421,14 @@ class ResourceRequest(BaseModel):
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
 
+    def note_replacement(self, step, replaced, stand_in, merged):
+        """The trail's line for a deactivated approver: who decides instead, and whether that
+        person already had a seat on the step (one seat now counts for both)."""
+        detail = {"to": stand_in.name if stand_in else "", "reason": "substitute", "for": replaced.name}
+        if merged:
+            detail["merged"] = True
+        return self.note(None, "substituted", step, detail=detail)
+
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""
         return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
@@ -506,14 +514,15 @@ class RequestStep(BaseModel):
             self.due_at = self.next_check_at = deadline(now, self.time_limit_hours)
             self.nudge_at = deadline(now, self.time_limit_hours / 2)
         self.save()
-        assigned = approvers.assign(request, entries)
-        for user, reason, replaces in assigned:
+        seating = approvers.assign(request, entries)
+        for replaced, stand_in, merged in seating.replaced:
+            request.note_replacement(self, replaced, stand_in, merged)
+        for user, reason, replaces in seating.seats:
             StepApprover.create(step=self, user=user, reason=reason, replaces=replaces)
-            if reason:
-                request.note(None, "substituted", self, detail={
-                    "to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+            if reason in ("own_request", "fallback"):
+                request.note(None, "substituted", self, detail={"to": user.name, "reason": reason, "for": ""})
             tell(user, "approval.waiting", request, requester=request.requester.name)
-        if not assigned:
+        if not seating.seats:
             request.note(None, "unassigned", self)
 
     def close(self, state):

@@ -9,7 +9,8 @@ from portal.mail import OutboxMessage
 from portal.notifications.models import Notification
 from portal.requests.models import RequestEvent, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
-from tests.requests.conftest import values
+from portal.requests.escalation import enforce_time_limits
+from tests.requests.conftest import login, values
 
 
 def states(request):
@@ -151,6 +152,46 @@ def test_a_deactivated_named_approver_is_replaced_by_their_head_with_a_note(make
     assert (seat.user, seat.reason, seat.replaces) == (company.rnd_head, "substitute", company.developer)
     note = request.trail().where(RequestEvent.action == "substituted").get()
     assert note.details == {"to": "Zhang Wei", "reason": "substitute", "for": "Zhou Jie"}
+
+
+def countersign(make_type, company):
+    """A 会签 step naming a developer and their own head."""
+    return make_type(first_step={"mode": "all", "approvers": [
+        {"kind": "people", "ids": [company.developer.id, company.rnd_head.id]}]})
+
+
+def test_a_deactivated_countersigner_whose_head_is_named_too_is_merged_and_the_trail_says_so(
+        make_type, file_request, company, client):
+    company.developer.deactivate(company.admin)
+    request = file_request(countersign(make_type, company))
+    assert [(s.user, s.reason) for s in request.active_step().seats()] == [(company.rnd_head, "")]
+    note = request.trail().where(RequestEvent.action == "substituted").get()
+    assert note.details == {"to": "Zhang Wei", "reason": "substitute", "for": "Zhou Jie", "merged": True}
+    page = login(client, company.seller).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Zhou Jie can no longer sign in; Zhang Wei, already an approver of this step, decides for both" in page
+
+
+def test_a_countersigner_deactivated_while_waiting_is_merged_into_their_seated_head_with_a_note(
+        make_type, file_request, company):
+    request = file_request(countersign(make_type, company))
+    company.developer.deactivate(company.admin)
+    enforce_time_limits()
+    seats = {(s.user, s.state) for s in request.active_step().seats()}
+    assert seats == {(company.developer, "replaced"), (company.rnd_head, "pending")}
+    assert request.trail().where(RequestEvent.action == "substituted").get().details["merged"] is True
+    approve(request, company.rnd_head)
+    assert states(request)[0] == ("部门负责人审批", "approved")
+
+
+def test_when_the_head_already_approved_the_deactivated_countersigners_seat_completes_the_step(
+        make_type, file_request, company):
+    request = file_request(countersign(make_type, company))
+    approve(request, company.rnd_head)
+    company.developer.deactivate(company.admin)
+    enforce_time_limits()
+    assert states(request)[0] == ("部门负责人审批", "approved")
+    assert [e.action for e in request.trail()] == ["filed", "skipped", "approved", "substituted"]
+    assert request.seat_of(company.rnd_head) is not None, "on to the providing head's step"
 
 
 def test_final_approval_records_the_allocation_as_asked(file_request, company):
