@@ -14,7 +14,8 @@ from portal.audit import AuditEntry
 from portal.db import db, utcnow
 from portal.calendar import CompanyCalendar
 from portal.requests import approvers, fields
-from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
+from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
+                                    StepApprover)
 from portal.requests.types import RequestType
 
 HOUR = datetime.timedelta(hours=1)
@@ -196,6 +197,7 @@ def _shift(item, delta):
     """Move every timestamp of the request back by delta."""
     for model, column_names, where in (
             (ResourceRequest, ("submitted_at", "finished_at"), ResourceRequest.id == item.id),
+            (RequestRound, ("submitted_at",), RequestRound.request == item.id),
             (RequestStep, ("started_at", "due_at", "next_check_at", "escalated_at", "finished_at"),
              RequestStep.request == item.id),
             (RequestEvent, ("at",), RequestEvent.request == item.id),
@@ -258,6 +260,7 @@ class _LargeRequests:
         self.requests = Rows(ResourceRequest, "type", "version", "requester", "department", "provider", "title",
                              "values", "amount_cents", "currency", "people_days", "state", "round", "submitted_at",
                              "finished_at")
+        self.rounds = Rows(RequestRound, "request", "number", "title", "values", "submitted_at")
         self.steps = Rows(RequestStep, "request", "round", "position", "kind", "spec_index", "name", "name_en",
                           "mode", "state", "copied", "time_limit_hours", "on_timeout", "started_at", "due_at",
                           "next_check_at", "nudge_at", "escalated_at", "reminders_sent", "finished_at")
@@ -271,7 +274,7 @@ class _LargeRequests:
                           "summary", "changes")
 
     def write(self):
-        flush(self.requests, self.steps, self.seats, self.events, self.allocations, self.audit)
+        flush(self.requests, self.rounds, self.steps, self.seats, self.events, self.allocations, self.audit)
 
     def values(self, kind, specs, day):
         pick = self.random
@@ -502,6 +505,7 @@ class _Flow:
                               self.requester.department_id, self.provider_id, self.title,
                               json.dumps(self.values, ensure_ascii=False), values["amount_cents"], values["currency"],
                               values["people_days"], self.state, 1, self.filed, self.finished)
+        company.rounds.add(self.id, 1, self.title, json.dumps(self.values, ensure_ascii=False), self.filed)
         for step in self.steps:
             self.nudged(step, company.now)
             company.steps.fill(step["id"], self.id, 1, step["position"], step["kind"], step["spec_index"],

@@ -93,15 +93,31 @@ class ResourceRequest(BaseModel):
     def amount(self):
         return None if self.amount_cents is None else decimal.Decimal(self.amount_cents).scaleb(-2)
 
-    def shown_values(self):
-        """[(field spec, value as text)] in the order of the request's version."""
-        values, specs = self.value_map, self.version.fields
-        wanted = {kind: [values[s.key] for s in specs if s.kind == kind and values.get(s.key)]
+    def shown_values(self, *value_maps):
+        """[(field spec, value as text)] in the order of the request's version, for its values or,
+        given several value maps, [(field spec, text, text, ...)] one text per map."""
+        value_maps = value_maps or (self.value_map,)
+        specs = self.version.fields
+        wanted = {kind: [values[s.key] for values in value_maps for s in specs if s.kind == kind and values.get(s.key)]
                   for kind in ("person", "department")}
         names = {("person", u.id): u.name for u in User.select(User.id, User.name).where(User.id.in_(wanted["person"]))}
         names.update({("department", d.id): d.display_name for d in Department.select().where(
             Department.id.in_(wanted["department"]))})
-        return [(spec, spec.shown(values.get(spec.key), names)) for spec in specs]
+        return [(spec, *(spec.shown(values.get(spec.key), names) for values in value_maps)) for spec in specs]
+
+    def rounds(self):
+        return list(RequestRound.select().where(RequestRound.request == self).order_by(RequestRound.number))
+
+    def changes_from_previous_round(self, rounds=None):
+        """What the requester changed for this round: [(label, before, after)], the subject first;
+        empty in the first round."""
+        rounds = rounds if rounds is not None else self.rounds()
+        if len(rounds) < 2:
+            return []
+        before, after = rounds[-2], rounds[-1]
+        changes = [(_l("Subject"), before.title, after.title)] if before.title != after.title else []
+        return changes + [(spec.display_label, old, new) for spec, old, new in
+                          self.shown_values(before.value_map, after.value_map) if str(old) != str(new)]
 
     def requested_period(self):
         """(first day, last day) of the first date range asked for, else (None, None)."""
@@ -226,6 +242,8 @@ class ResourceRequest(BaseModel):
                           project=project, title=title, state="in_review")
             request._set_values(values)
             request.save()
+            RequestRound.create(request=request, number=1, title=title, values=request.values,
+                                submitted_at=request.submitted_at)
             request.note(requester, "filed")
             AuditEntry.record(requester, "request.file", request, {"state": [None, "in_review"]}, summary=title)
             request._start_round(requester)
@@ -241,6 +259,7 @@ class ResourceRequest(BaseModel):
             request.round += 1
             request.state = "in_review"
             request.save()
+            RequestRound.create(request=request, number=request.round, title=title, values=request.values)
             request.note(user, "resubmitted")
             AuditEntry.record(user, "request.resubmit", request, {"state": ["returned", "in_review"]})
             request._start_round(user)
@@ -434,6 +453,24 @@ class ResourceRequest(BaseModel):
         return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
                                    waited_seconds=None if waited is None else int(waited.total_seconds()),
                                    detail=json.dumps(detail or {}, ensure_ascii=False))
+
+
+class RequestRound(BaseModel):
+    """What the requester sent in one round: the first filing, then each resubmission after a
+    send-back. Never changed once written; the request itself holds the latest round's values."""
+
+    request = ForeignKeyField(ResourceRequest, backref="rounds_sent", on_delete="CASCADE")
+    number = IntegerField()
+    title = CharField(max_length=200)
+    values = TextField(default="{}")
+    submitted_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("request", "number"), True),)
+
+    @property
+    def value_map(self):
+        return json.loads(self.values)
 
 
 class RequestStep(BaseModel):

@@ -249,5 +249,6 @@ def _show(item, fragment=None, **context):
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
                   operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
+                  changes=item.changes_from_previous_round(),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

@@ -122,6 +122,22 @@ def test_sent_back_a_request_is_changed_and_starts_a_new_round_on_its_own_versio
     assert earlier == ["returned", "skipped", "cancelled"]
 
 
+def test_each_round_keeps_its_values_and_the_request_shows_what_changed_since_the_previous_one(
+        file_request, company, client):
+    request = file_request(title="Help with the CRM", people_days="1.5")
+    request.decide(company.sales_head, request.active_step().id, "return", "Two days, and say which project")
+    days_key = request.version.measure_field("people_days").key
+    request.resubmit(company.seller, "Help with the CRM for project Apollo", dict(request.value_map, **{days_key: "2"}))
+    first, second = ResourceRequest.get_by_id(request.id).rounds()
+    assert (first.number, first.title, first.value_map[days_key]) == (1, "Help with the CRM", "1.5")
+    assert (second.number, second.title, second.value_map[days_key]) == (2, "Help with the CRM for project Apollo", "2")
+    assert ResourceRequest.get_by_id(request.id).changes_from_previous_round() == [
+        ("Subject", "Help with the CRM", "Help with the CRM for project Apollo"), ("People-days", "1.5", "2")]
+    page = login(client, company.sales_head).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Round 2: changed since round 1" in page
+    assert "People-days: <del>1.5</del> → <ins>2</ins>" in page
+
+
 def test_a_withdrawn_request_refuses_decisions_with_a_clear_message(file_request, company):
     request = file_request()
     step_id = request.active_step().id
