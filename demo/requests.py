@@ -438,55 +438,58 @@ class _Flow:
             return
         if step["kind"] == "allocation":
             self.state = "allocating"
-            self.company.record(at, by, "request.approve_all", self.id, {"state": ["in_review", "allocating"]})
         self.activate(step, at)
 
     def approve(self, step, seat, at):
+        before = self.state
         self.decide(step, seat, at, "approved")
-        self.company.record(at, seat["user"], "request.approve", self.id, {"step": [step["name"], "approved"]})
         if step["mode"] == "any" or not any(s["state"] == "pending" for s in step["seats"]):
             self.close(step, "approved", at)
             self.advance(at, seat["user"])
+        self.audit(at, seat["user"], "request.approve", before, {"step": [step["name"], "approved"]})
 
     def allocate(self, step, seat, at):
-        company, values = self.company, self.measures()
+        before, values = self.state, self.measures()
         commitment = "按申请安排，%s 起执行。" % at.date().isoformat()
         self.allocation = (seat["user"], at, commitment, values["currency"] or "CNY")
         self.decide(step, seat, at, "approved", commitment, action="allocated")
-        company.record(at, seat["user"], "request.allocate", self.id, {
-            "people_days": [None, None if values["people_days"] is None else str(values["people_days"])],
-            "amount": [None, None if values["amount"] is None else str(values["amount"])]})
         self.close(step, "approved", at)
         self.advance(at, seat["user"])
+        self.audit(at, seat["user"], "request.allocate", before, {
+            "people_days": [None, None if values["people_days"] is None else str(values["people_days"])],
+            "amount": [None, None if values["amount"] is None else str(values["amount"])]})
 
     def refuse(self, step, seat, at, state, comment):
-        company = self.company
-        decision = {"rejected": "reject", "returned": "return"}[state]
+        before, decision = self.state, {"rejected": "reject", "returned": "return"}[state]
         self.decide(step, seat, at, state, comment)
-        company.record(at, seat["user"], "request." + decision, self.id, {"step": [step["name"], state]},
-                       summary=comment)
         self.close(step, state, at)
         self.cancel_waiting()
         if state == "rejected":
             self.end(at, seat["user"], "rejected", comment)
         else:
-            company.record(at, seat["user"], "request.return", self.id, {"state": [self.state, "returned"]},
-                           summary=comment)
             self.state = "returned"
+        self.audit(at, seat["user"], "request." + decision, before, {"step": [step["name"], state]}, comment)
 
     def withdraw(self, step, at, comment):
+        before = self.state
         self.close(step, "cancelled", at)
         self.cancel_waiting()
         self.company.note(self.id, None, at, self.requester, "withdrawn", comment)
         self.end(at, self.requester, "withdrawn", comment)
+        self.audit(at, self.requester, "request.withdrawn", before, {}, comment)
 
     def cancel_waiting(self):
         for step in self.steps:
             if step["state"] == "waiting":
                 step["state"] = "cancelled"
 
+    def audit(self, at, by, action, before, changes, summary=""):
+        """One audit row per change, with the state it moved the request to (as ResourceRequest.audit)."""
+        if self.state != before:
+            changes = dict(changes, state=[before, self.state])
+        self.company.record(at, by, action, self.id, changes, summary=summary)
+
     def end(self, at, by, state, comment=""):
-        self.company.record(at, by, "request." + state, self.id, {"state": [self.state, state]}, summary=comment)
         self.state, self.finished = state, at
         if state == "approved" and self.allocation is None:
             # Without an allocation step, approval commits what was asked for.

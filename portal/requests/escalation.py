@@ -5,7 +5,6 @@ from flask import current_app
 
 from portal import jobs
 from portal.accounts.models import User
-from portal.audit import AuditEntry
 from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
 from portal.requests import approvers
@@ -50,8 +49,10 @@ def nudge(step, now):
         waited = CompanyCalendar.current().working_time(current_app.config["DEFAULT_TIMEZONE"]).between(
             step.started_at, now)
         hours = int(waited.total_seconds() // 3600)
+        request = step.request
         for seat in step.pending_seats():
-            tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
+            tell(seat.user, "approval.nudge", request, key="approval.nudge:%d" % seat.id, hours=hours)
+        request.audit(None, "request.nudge", request.state, {"step": [step.name, "nudged"]})
         return "nudge"
 
 
@@ -62,10 +63,12 @@ def act_on_time_limit(step, now):
         if step.state != "active" or step.next_check_at is None or step.next_check_at > now:
             return None
         request = step.request
+        before = request.state
         if step.on_timeout == "return" and step.kind == "approval":
             step.close("returned")
             request.note(None, "timed_out", step, waited=step.waited(now))
             request.send_back(None, "")
+            request.audit(None, "request.time_out", before, {"step": [step.name, "returned"]})
             return "return"
         escalate = step.on_timeout == "escalate" and step.escalated_at is None
         # The next look is one more time limit away: a step nobody decides keeps being raised.
@@ -83,6 +86,8 @@ def act_on_time_limit(step, now):
                  requester=request.requester.name)
         if not escalate:
             request.note(None, "reminded", step, waited=step.waited(now))
+            request.audit(None, "request.remind", before, {"step": [step.name, "reminded"]},
+                          summary=", ".join(seat.user.name for seat in pending))
             return "remind"
         added = _seat_escalation(step, request, pending)
         names = ", ".join(user.name for user in added)
@@ -90,8 +95,7 @@ def act_on_time_limit(step, now):
         for user in [request.requester, *added]:
             tell(user, "request.escalated", request, key="request.escalated:%s:%d" % (round_key, user.id),
                  to=names or "—")
-        AuditEntry.record(None, "request.escalate", request, {"step": [step.name, "escalated"]},
-                          summary=", ".join(user.name for user in added))
+        request.audit(None, "request.escalate", before, {"step": [step.name, "escalated"]}, summary=names)
         return "escalate"
 
 
@@ -122,6 +126,7 @@ def hand_over(seat):
             return None
         step = seat.step
         request = step.request.refresh()
+        before = request.state
         StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
         seated = {s.user_id: s for s in step.seats().where(StepApprover.state != "replaced")}
         user = approvers.stand_in_for(seat.user, request.requester)
@@ -131,12 +136,11 @@ def hand_over(seat):
                                 reason="escalated" if seat.reason == "escalated" else "substitute")
             tell(user, "approval.waiting", request, requester=request.requester.name)
         request.note_replacement(step, seat.user, user, merged)
-        AuditEntry.record(None, "request.hand_over", request, {"approver": [seat.user.name, user.name if user
-                                                                              else None]})
         if not step.pending_seats():
             if merged and seated[user.id].state == "approved":
                 step.close("approved")
                 request._advance(None)
             else:
                 request.note(None, "unassigned", step)
+        request.audit(None, "request.hand_over", before, {"approver": [seat.user.name, user.name if user else None]})
         return user

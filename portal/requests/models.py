@@ -108,16 +108,17 @@ class ResourceRequest(BaseModel):
     def rounds(self):
         return list(RequestRound.select().where(RequestRound.request == self).order_by(RequestRound.number))
 
-    def changes_from_previous_round(self, rounds=None):
-        """What the requester changed for this round: [(label, before, after)], the subject first;
-        empty in the first round."""
-        rounds = rounds if rounds is not None else self.rounds()
+    def values_and_changes(self):
+        """The values as shown [(field spec, text)], and what the requester changed for this round
+        [(label, before, after)], the subject first (none in the first round)."""
+        rounds = self.rounds()
         if len(rounds) < 2:
-            return []
+            return self.shown_values(), []
         before, after = rounds[-2], rounds[-1]
+        rows = self.shown_values(after.value_map, before.value_map)
         changes = [(_l("Subject"), before.title, after.title)] if before.title != after.title else []
-        return changes + [(spec.display_label, old, new) for spec, old, new in
-                          self.shown_values(before.value_map, after.value_map) if str(old) != str(new)]
+        changes += [(spec.display_label, was, now) for spec, now, was in rows if str(was) != str(now)]
+        return [(spec, now) for spec, now, _ in rows], changes
 
     def requested_period(self):
         """(first day, last day) of the first date range asked for, else (None, None)."""
@@ -245,8 +246,8 @@ class ResourceRequest(BaseModel):
             RequestRound.create(request=request, number=1, title=title, values=request.values,
                                 submitted_at=request.submitted_at)
             request.note(requester, "filed")
-            AuditEntry.record(requester, "request.file", request, {"state": [None, "in_review"]}, summary=title)
             request._start_round(requester)
+            request.audit(requester, "request.file", None, summary=title)
         return request
 
     def resubmit(self, user, title, values):
@@ -261,8 +262,8 @@ class ResourceRequest(BaseModel):
             request.save()
             RequestRound.create(request=request, number=request.round, title=title, values=request.values)
             request.note(user, "resubmitted")
-            AuditEntry.record(user, "request.resubmit", request, {"state": ["returned", "in_review"]})
             request._start_round(user)
+            request.audit(user, "request.resubmit", "returned")
         return request
 
     def withdraw(self, user, comment=""):
@@ -271,12 +272,14 @@ class ResourceRequest(BaseModel):
             if not request.is_open:
                 raise Invalid(_l("This request has already ended (%(state)s); there is nothing to withdraw.",
                                  state=request.state_label))
+            before = request.state
             step = request.active_step()
             holders = [seat.user for seat in step.pending_seats()] if step else []
             if step is not None:
                 step.close("cancelled")
             request._cancel_waiting_steps()
             request._end(user, "withdrawn", comment)
+            request.audit(user, "request.withdrawn", before, summary=comment)
             for holder in holders:
                 tell(holder, "request.withdrawn", request, actor=user.name)
         return request
@@ -291,10 +294,9 @@ class ResourceRequest(BaseModel):
             request, step, seat = self._seat_for(user, step_id)
             if step.kind == "allocation":
                 raise Invalid(_l("Record the allocation to finish this step."))
+            before = request.state
             seat.mark(DECISIONS[decision], comment)
             request.note(user, DECISIONS[decision], step, comment, waited=step.waited())
-            AuditEntry.record(user, "request." + decision, request, {"step": [step.name, DECISIONS[decision]]},
-                              summary=comment)
             if decision == "approve":
                 if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
                     step.close("approved")
@@ -306,6 +308,8 @@ class ResourceRequest(BaseModel):
             else:
                 step.close("returned")
                 request.send_back(user, comment)
+            request.audit(user, "request." + decision, before, {"step": [step.name, DECISIONS[decision]]},
+                          summary=comment)
         return request
 
     def record_allocation(self, user, step_id, commitment, people_days=None, amount=None, starts_on=None,
@@ -316,15 +320,16 @@ class ResourceRequest(BaseModel):
             request, step, seat = self._seat_for(user, step_id)
             if step.kind != "allocation":
                 raise Invalid(_l("This step is an approval, not the allocation."))
+            before = request.state
             Allocation.create(request=request, recorded_by=user, commitment=commitment, people_days=people_days,
                               amount_cents=None if amount is None else int(amount * 100),
                               currency=request.currency or "CNY", starts_on=starts_on, ends_on=ends_on)
             seat.mark("approved", commitment)
             request.note(user, "allocated", step, commitment, waited=step.waited())
-            AuditEntry.record(user, "request.allocate", request, {"people_days": [None, _plain(people_days)],
-                                                                  "amount": [None, _plain(amount)]})
             step.close("approved")
             request._advance(user)
+            request.audit(user, "request.allocate", before, {"people_days": [None, _plain(people_days)],
+                                                             "amount": [None, _plain(amount)]})
         return request
 
     # -- routing --------------------------------------------------------------------------------
@@ -401,7 +406,6 @@ class ResourceRequest(BaseModel):
         if step.kind == "allocation" and self.state != "allocating":
             self.state = "allocating"
             self.save()
-            AuditEntry.record(by, "request.approve_all", self, {"state": ["in_review", "allocating"]})
         step._activate(self)
 
     def _hand_to_provider(self, by):
@@ -422,9 +426,8 @@ class ResourceRequest(BaseModel):
     def send_back(self, by, comment):
         """Hand the request back to its requester to change and send again (or withdraw)."""
         self._cancel_waiting_steps()
-        before, self.state = self.state, "returned"
+        self.state = "returned"
         self.save()
-        AuditEntry.record(by, "request.return", self, {"state": [before, "returned"]}, summary=comment)
         tell(self.requester, "request.rejected", self, comment=comment or _l("nobody decided within the time limit"))
 
     def _cancel_waiting_steps(self):
@@ -432,13 +435,20 @@ class ResourceRequest(BaseModel):
          .where((RequestStep.request == self) & (RequestStep.state == "waiting")).execute())
 
     def _end(self, by, state, comment="", note=True):
-        before, self.state, self.finished_at = self.state, state, utcnow()
+        self.state, self.finished_at = state, utcnow()
         self.save()
         if note:
             self.note(by, state, comment=comment)
-        AuditEntry.record(by, "request." + state, self, {"state": [before, state]}, summary=comment)
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
+
+    def audit(self, by, action, before, changes=None, summary=""):
+        """The one audit row of a behaviour: what it did, and the state it left the request in
+        when that moved (a final approval, a send-back, a rejection are one change each)."""
+        changes = dict(changes or {})
+        if self.state != before:
+            changes["state"] = [before, self.state]
+        return AuditEntry.record(by, action, self, changes, summary=summary)
 
     def note_replacement(self, step, replaced, stand_in, merged):
         """The trail's line for a deactivated approver: who decides instead, and whether that

@@ -247,8 +247,8 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
+    values, changes = item.values_and_changes()
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
-                  operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
-                  changes=item.changes_from_previous_round(),
+                  operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)
