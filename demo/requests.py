@@ -15,7 +15,7 @@ from portal.db import db, utcnow
 from portal.calendar import CompanyCalendar
 from portal.requests import approvers, fields
 from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
-                                    StepApprover)
+                                    StepApprover, StepCopy)
 from portal.requests.types import RequestType
 
 HOUR = datetime.timedelta(hours=1)
@@ -262,8 +262,9 @@ class _LargeRequests:
                              "finished_at")
         self.rounds = Rows(RequestRound, "request", "number", "title", "values", "submitted_at")
         self.steps = Rows(RequestStep, "request", "round", "position", "kind", "spec_index", "name", "name_en",
-                          "mode", "state", "copied", "time_limit_hours", "on_timeout", "started_at", "due_at",
+                          "mode", "state", "time_limit_hours", "on_timeout", "started_at", "due_at",
                           "next_check_at", "nudge_at", "escalated_at", "reminders_sent", "finished_at")
+        self.copies = Rows(StepCopy, "step", "user")
         self.seats = Rows(StepApprover, "step", "user", "state", "reason", "replaces", "added_at", "decided_at",
                           "comment")
         self.events = Rows(RequestEvent, "request", "step", "at", "actor", "action", "comment", "waited_seconds",
@@ -274,7 +275,8 @@ class _LargeRequests:
                           "summary", "changes")
 
     def write(self):
-        flush(self.requests, self.rounds, self.steps, self.seats, self.events, self.allocations, self.audit)
+        flush(self.requests, self.rounds, self.steps, self.copies, self.seats, self.events, self.allocations,
+              self.audit)
 
     def values(self, kind, specs, day):
         pick = self.random
@@ -513,8 +515,11 @@ class _Flow:
             self.nudged(step, company.now)
             company.steps.fill(step["id"], self.id, 1, step["position"], step["kind"], step["spec_index"],
                                step["name"], step["name_en"], step["mode"], step["state"],
-                               json.dumps(step["copied"]), step["time_limit_hours"], step["on_timeout"],
+                               step["time_limit_hours"], step["on_timeout"],
                                step["started"], step["due"], step["due"], step["nudge"], None, 0, step["ended"])
+            if step["state"] != "skipped":
+                for user_id in step["copied"]:
+                    company.copies.add(step["id"], user_id)
             for seat in step["seats"]:
                 company.seats.add(step["id"], seat["user"].id, seat["state"], seat["reason"],
                                   seat["replaces"].id if seat["replaces"] else None, seat["added"], seat["decided"],

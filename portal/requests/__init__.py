@@ -4,7 +4,7 @@
 def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
-                                        StepApprover)
+                                        StepApprover, StepCopy)
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
     return [RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestRound, RequestStep,
-            StepApprover, RequestEvent, Allocation]
+            StepApprover, StepCopy, RequestEvent, Allocation]

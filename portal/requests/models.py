@@ -11,7 +11,7 @@ import json
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
 from portal.accounts.models import Department, User
@@ -153,10 +153,9 @@ class ResourceRequest(BaseModel):
         return Allocation.get_or_none(Allocation.request == self)
 
     def copied_ids(self):
-        """Who is copied on a step this request has taken or will take."""
-        steps = RequestStep.select(RequestStep.copied).where((RequestStep.request == self)
-                                                             & (RequestStep.state != "skipped"))
-        return {user_id for step in steps for user_id in json.loads(step.copied)}
+        """Who is copied on a step this request has taken or will take (skipped steps copy nobody)."""
+        return {copy.user_id for copy in StepCopy.select(StepCopy.user).join(RequestStep)
+                .where(RequestStep.request == self)}
 
     def involves(self, user):
         """Whether the user holds or held a seat on one of this request's steps."""
@@ -188,14 +187,20 @@ class ResourceRequest(BaseModel):
     @classmethod
     def visible_to(cls, user):
         """The requests `user` may see, as the permissions module's rule says, in SQL."""
-        query = cls.listing()
+        return cls.listing().where(cls.visibility_for(user))
+
+    @classmethod
+    def visibility_for(cls, user):
+        """The view rule of portal.permissions as a condition on requests (a parity test holds
+        the two together)."""
         if user.is_admin or user.is_coordinator:
-            return query
+            return SQL("1 = 1")
         seats = StepApprover.select(RequestStep.request).join(RequestStep).where(StepApprover.user == user)
-        seen = (cls.requester == user) | cls.id.in_(seats)
+        copies = StepCopy.select(RequestStep.request).join(RequestStep).where(StepCopy.user == user)
+        seen = (cls.requester == user) | cls.id.in_(seats) | cls.id.in_(copies)
         if user.department_id is not None:
             seen |= (cls.department == user.department_id) | (cls.provider == user.department_id)
-        return query.where(seen)
+        return seen
 
     @classmethod
     def waiting_longest(cls, limit=10, viewer=None):
@@ -378,9 +383,10 @@ class ResourceRequest(BaseModel):
             step = RequestStep.create(
                 request=self, round=self.round, position=position, spec_index=index, name=spec["name"],
                 name_en=spec.get("name_en", ""), mode=spec["mode"], state="waiting" if holds else "skipped",
-                copied=json.dumps(spec["copied"]), time_limit_hours=spec["time_limit_hours"],
-                on_timeout=spec["on_timeout"])
-            if not holds:
+                time_limit_hours=spec["time_limit_hours"], on_timeout=spec["on_timeout"])
+            if holds:
+                step.copy_to(spec["copied"])
+            else:
                 self.note(None, "skipped", step)
         if version.allocation is not None:
             RequestStep.create(request=self, round=self.round, position=position + 1, kind="allocation",
@@ -496,7 +502,6 @@ class RequestStep(BaseModel):
     name_en = CharField(max_length=100, default="")
     mode = CharField(max_length=3, default="any")
     state = CharField(max_length=10, default="waiting", index=True)
-    copied = TextField(default="[]")
     time_limit_hours = IntegerField(null=True)
     on_timeout = CharField(max_length=10, default="remind")
     started_at = DateTimeField(null=True)
@@ -580,8 +585,32 @@ class RequestStep(BaseModel):
          .where((StepApprover.step == self) & (StepApprover.state == "pending")).execute())
         if state in ("approved", "rejected", "returned"):
             request = self.request
-            for user in User.select().where(User.id.in_(json.loads(self.copied))):
+            for user in User.select().join(StepCopy, on=(StepCopy.user == User.id)).where(StepCopy.step == self):
                 tell(user, "request.copied", request, step=self.display_name, outcome=STEP_STATES[state])
+
+    def copy_to(self, user_ids):
+        """Copy (抄送) these people on this step: they may read the request and hear its outcome."""
+        rows = [{"step": self.id, "user": user.id} for user in User.select(User.id).where(User.id.in_(list(user_ids)))]
+        if rows:
+            StepCopy.insert_many(rows).execute()
+
+
+class StepCopy(BaseModel):
+    """A person copied (抄送) on a step of a request: they may read it, and hear of the step's outcome."""
+
+    step = ForeignKeyField(RequestStep, backref="copies", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="request_copies", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("step", "user"), True),)
+
+    @classmethod
+    def names_on_steps(cls, step_ids):
+        """{step id: [names of the people copied]}, in one query."""
+        names = {}
+        for copy in cls.select(cls, User).join(User).where(cls.step.in_(step_ids)).order_by(User.name):
+            names.setdefault(copy.step_id, []).append(copy.user.name)
+        return names
 
 
 class StepApprover(BaseModel):

@@ -11,7 +11,7 @@ from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
-from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover
+from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -233,7 +233,7 @@ def _show(item, fragment=None, **context):
     seat = item.seat_of(current_user)
     steps = list(RequestStep.select().where(RequestStep.request == item)
                  .order_by(RequestStep.round.desc(), RequestStep.position))
-    seats = {}
+    seats, copies = {}, StepCopy.names_on_steps([step.id for step in steps])
     for s in StepApprover.on_steps([step.id for step in steps]):
         seats.setdefault(s.step_id, []).append(s)
     ids = {i for step in steps if step.spec_index is not None
@@ -248,7 +248,7 @@ def _show(item, fragment=None, **context):
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
     values, changes = item.values_and_changes()
-    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
-                  operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
+    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
+                  names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

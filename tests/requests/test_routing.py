@@ -309,4 +309,18 @@ def test_the_inbox_count_is_one_query_over_pending_seats(file_request, company, 
 def test_step_definitions_are_copied_to_the_request_with_their_copied_people(file_request, company):
     request = file_request(budget="20000")
     finance = request.round_steps().where(RequestStep.position == 2).get()
-    assert json.loads(finance.copied) == [company.admin.id]
+    assert [copy.user for copy in finance.copies] == [company.admin]
+    skipped = file_request(budget="200").round_steps().where(RequestStep.position == 2).get()
+    assert skipped.state == "skipped" and not skipped.copies.exists(), "a skipped step copies nobody"
+
+
+def test_a_person_copied_on_a_step_finds_the_request_in_their_lists(file_request, company, make_user, client):
+    bystander = make_user(name="Bo Bystander")
+    request_type = RequestType.get_by_id(file_request(budget="20000").type_id)
+    step = request_type.ordered_steps().first()
+    step.update_settings(company.admin, **dict(step.settings(), copied=json.dumps([bystander.id])))
+    request_type.publish(company.admin)
+    request = file_request(RequestType.get_by_id(request_type.id), title="Copied to Bo")
+    assert [r.title for r in ResourceRequest.visible_to(bystander)] == ["Copied to Bo"]
+    page = login(client, bystander).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Copied (抄送): Bo Bystander" in page
