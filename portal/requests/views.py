@@ -189,12 +189,12 @@ def report():
     authorize("view_request_reports")
     months = request.args.get("months", 6, type=int)
     months = months if months in (3, 6, 12, 24) else 6
-    since = reports.first_day_months_ago(months)
+    starts = reports.months_back(months)
     return render("requests/reports.html", months=months,
-                  by_provider=reports.monthly_totals(since, "provider"),
-                  by_requester=reports.monthly_totals(since, "department"),
-                  step_times=reports.step_times(since), longest_waiting=ResourceRequest.with_holders(
-                      ResourceRequest.waiting_longest(viewer=current_user)))
+                  by_provider=reports.monthly_totals(starts, "provider", current_user),
+                  by_requester=reports.monthly_totals(starts, "department", current_user),
+                  step_times=reports.step_times(starts[0][1], current_user),
+                  longest_waiting=ResourceRequest.with_holders(ResourceRequest.waiting_longest(viewer=current_user)))
 
 
 def _decide(request_id, step_id, decision):
