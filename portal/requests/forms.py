@@ -12,7 +12,7 @@ from portal.accounts.models import Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
-from portal.requests.types import MODES, ON_TIMEOUT
+from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
 COMMENT = [Optional(), Length(max=2000)]
@@ -109,6 +109,8 @@ class StepForm(Form):
     condition_op = SelectField(_l("Comparison"), choices=[SelectChoice(k, v[0]) for k, v in fields.OPERATORS.items()],
                                default=">")
     condition_value = StringField(_l("Value"), [Optional(), Length(max=100)])
+    condition_if_empty = RadioField(_l("When the field is left empty"), [Optional()],
+                                    choices=[SelectChoice(k, v) for k, v in IF_EMPTY.items()], default="fails")
     copied = SelectMultipleField(_l("People copied (抄送)"), coerce=int)
     time_limit_hours = IntegerField(_l("Time limit, in working hours"), HOURS)
     on_timeout = SelectField(_l("When the time limit passes"),
@@ -121,7 +123,8 @@ class StepForm(Form):
         self.copied.choices = people
         self.testable = {f.id: f for f in request_type.ordered_fields() if f.kind in fields.CONDITION_KINDS}
         self.condition_field.choices = [SelectChoice(0, _l("— always —"))] + [
-            SelectChoice(f.id, f.label) for f in self.testable.values()]
+            SelectChoice(f.id, f.label if f.required else _l("%(label)s (may be left empty)", label=f.label))
+            for f in self.testable.values()]
 
     @classmethod
     def of(cls, step, request_type):
@@ -133,7 +136,8 @@ class StepForm(Form):
             "people": next((e["ids"] for e in entries if e["kind"] == "people"), []),
             "role": next((e["role"] for e in entries if e["kind"] == "role"), ""),
             "condition_field": step.condition_field_id or 0, "condition_op": step.condition_op or ">",
-            "condition_value": step.condition_value, "copied": step.copied_ids,
+            "condition_value": step.condition_value, "condition_if_empty": step.condition_if_empty,
+            "copied": step.copied_ids,
             "time_limit_hours": step.time_limit_hours, "on_timeout": step.on_timeout})
 
     def values(self):
@@ -147,6 +151,7 @@ class StepForm(Form):
                 "mode": self.mode.data, "condition_field": field,
                 "condition_op": self.condition_op.data if field else "",
                 "condition_value": (self.condition_value.data or "") if field else "",
+                "condition_if_empty": self.condition_if_empty.data if field else "fails",
                 "copied": json.dumps(self.copied.data or []), "time_limit_hours": self.time_limit_hours.data,
                 "on_timeout": self.on_timeout.data}
 
