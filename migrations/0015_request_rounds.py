@@ -26,7 +26,8 @@ def up(migrator, db):
     db.execute_sql(
         'INSERT INTO "request_round" ("request_id", "number", "title", "values", "submitted_at") '
         'SELECT r."id", r."round", r."title", r."values", COALESCE('
-        '(SELECT MAX(e."at") FROM "request_event" AS e WHERE e."request_id" = r."id" AND e."action" = \'resubmitted\'), '
+        '(SELECT MAX(e."at") FROM "request_event" AS e '
+        'WHERE e."request_id" = r."id" AND e."action" = \'resubmitted\'), '
         'r."submitted_at") FROM "resource_request" AS r')
 
 

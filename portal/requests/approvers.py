@@ -31,6 +31,38 @@ def _role(request, entry):
     return list(User.select().where((User.role == entry.get("role")) & User.active).order_by(User.name))
 
 
+def _supervisor(request, entry):
+    """The requester's direct supervisor (直属主管); where none is set, the head of their department."""
+    requester = request.requester
+    if requester.supervisor_id:
+        return [requester.supervisor]
+    return _head_of(request.department)
+
+
+def supervisor_chain(request, entry):
+    """The supervisors a chain entry climbs for this request, nearest first: so many levels
+    ("supervisors", 逐级), or up to the head of the requester's department ("supervisors_to_head",
+    who is added at the end when the chain does not reach them; for the head, their own supervisor)."""
+    requester = request.requester
+    if entry["kind"] == "supervisors":
+        return requester.supervisors(levels=entry.get("levels") or 1)
+    head = _head_of(request.department)
+    if requester in head:
+        # The head's own request goes one level up, not to the top of the company.
+        return requester.supervisors(levels=1)
+    chain = []
+    for person in requester.supervisors():
+        chain.append(person)
+        if person in head:
+            return chain
+    return chain + [person for person in head if person.id != requester.id and person not in chain]
+
+
+def _chain_level(request, entry):
+    level = entry.get("level", 1)
+    return supervisor_chain(request, entry)[level - 1:level]
+
+
 KINDS = {
     "requester_head": ApproverKind(_l("Head of the requester's department"),
                                    lambda request, entry: _head_of(request.department)),
@@ -39,9 +71,15 @@ KINDS = {
     "project_coordinator": ApproverKind(
         _l("Coordinator of the request's project"),
         lambda request, entry: [request.project.coordinator] if request.project_id else []),
+    "supervisor": ApproverKind(_l("The requester's direct supervisor (直属主管)"), _supervisor),
+    "supervisors_to_head": ApproverKind(_l("Supervisors level by level up to the department head (逐级)"),
+                                        _chain_level),
+    "supervisors": ApproverKind(_l("Supervisors level by level (逐级)"), _chain_level, option="levels"),
     "people": ApproverKind(_l("Named people"), _people, option="people"),
     "role": ApproverKind(_l("Everyone with a role"), _role, option="role"),
 }
+# Kinds that climb the org chart one level after another: each level becomes a step of its own.
+CHAIN_KINDS = ("supervisors", "supervisors_to_head")
 SIMPLE_KINDS = {key: kind.label for key, kind in KINDS.items() if kind.option is None}
 
 
@@ -54,6 +92,8 @@ def describe(entry, names):
         return ", ".join(names.get(i, "#%d" % i) for i in entry.get("ids") or [])
     if kind.option == "role":
         return _l("Everyone with the role %(role)s", role=APPROVER_ROLES.get(entry.get("role"), entry.get("role")))
+    if kind.option == "levels":
+        return _l("Supervisors up %(n)d levels, one after another (逐级)", n=entry.get("levels") or 1)
     return kind.label
 
 
@@ -65,11 +105,14 @@ def any_admin(*excluded):
 
 
 def stand_in_for(user, *excluded):
-    """Who decides instead of `user`: their department head, else an admin; never `excluded`."""
+    """Who decides instead of `user` (deactivated, or not deciding in time): up the org chart, their
+    supervisor, else their department head, else an admin; never `excluded`."""
     department = user.department if user.department_id else None
     head = department.head if department is not None and department.head_id else None
-    if head is not None and head.active and head.id not in {user.id, *(u.id for u in excluded)}:
-        return head
+    others = {user.id, *(u.id for u in excluded)}
+    for candidate in (user.supervisor if user.supervisor_id else None, head):
+        if candidate is not None and candidate.active and candidate.id not in others:
+            return candidate
     return any_admin(user, *excluded)
 
 

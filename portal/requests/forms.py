@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.accounts.models import Department, User
+from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
@@ -103,6 +103,8 @@ class StepForm(Form):
     people = SelectMultipleField(_l("Named people"), coerce=int)
     role = SelectField(_l("Everyone with the role"), choices=[SelectChoice("", _l("— nobody by role —"))] + [
         SelectChoice(k, v) for k, v in approvers.APPROVER_ROLES.items()], default="")
+    levels = IntegerField(_l("Supervisors up this many levels, one after another (逐级)"),
+                          [Optional(), NumberRange(min=1, max=MAX_LEVELS)])
     mode = RadioField(_l("When several people decide"), choices=[SelectChoice(k, v) for k, v in MODES.items()],
                       default="any")
     condition_field = SelectField(_l("Only when the field"), coerce=int)
@@ -135,6 +137,7 @@ class StepForm(Form):
             "kinds": [e["kind"] for e in entries if e["kind"] in approvers.SIMPLE_KINDS],
             "people": next((e["ids"] for e in entries if e["kind"] == "people"), []),
             "role": next((e["role"] for e in entries if e["kind"] == "role"), ""),
+            "levels": next((e["levels"] for e in entries if e["kind"] == "supervisors"), None),
             "condition_field": step.condition_field_id or 0, "condition_op": step.condition_op or ">",
             "condition_value": step.condition_value, "condition_if_empty": step.condition_if_empty,
             "copied": step.copied_ids,
@@ -146,6 +149,8 @@ class StepForm(Form):
             entries.append({"kind": "people", "ids": self.people.data})
         if self.role.data:
             entries.append({"kind": "role", "role": self.role.data})
+        if self.levels.data:
+            entries.append({"kind": "supervisors", "levels": self.levels.data})
         field = self.testable.get(self.condition_field.data)
         return {"name": self.name.data, "name_en": self.name_en.data or "", "approvers": json.dumps(entries),
                 "mode": self.mode.data, "condition_field": field,

@@ -379,20 +379,30 @@ class ResourceRequest(BaseModel):
             condition = spec["condition"]
             holds = condition is None or fields.condition_holds(condition, version.field(condition["field"]),
                                                                values.get(condition["field"]))
-            position += 1
-            step = RequestStep.create(
-                request=self, round=self.round, position=position, spec_index=index, name=spec["name"],
-                name_en=spec.get("name_en", ""), mode=spec["mode"], state="waiting" if holds else "skipped",
-                time_limit_hours=spec["time_limit_hours"], on_timeout=spec["on_timeout"])
-            if holds:
-                step.copy_to(spec["copied"])
-            else:
-                self.note(None, "skipped", step)
+            for level in self._levels(spec) if holds else [None]:
+                position += 1
+                step = RequestStep.create(
+                    request=self, round=self.round, position=position, spec_index=index, level=level,
+                    name=spec["name"], name_en=spec.get("name_en", ""), mode=spec["mode"],
+                    state="waiting" if holds else "skipped", time_limit_hours=spec["time_limit_hours"],
+                    on_timeout=spec["on_timeout"])
+                if holds:
+                    step.copy_to(spec["copied"])
+                else:
+                    self.note(None, "skipped", step)
         if version.allocation is not None:
             RequestStep.create(request=self, round=self.round, position=position + 1, kind="allocation",
                                name="", mode="any", time_limit_hours=version.allocation["time_limit_hours"],
                                on_timeout="remind")
         self._advance(by)
+
+    def _levels(self, spec):
+        """[None] for an ordinary step; for supervisors level by level (逐级), one level per
+        supervisor the requester has now (at least one, whom routing then finds a stand-in for)."""
+        chains = [entry for entry in spec["approvers"] if entry["kind"] in approvers.CHAIN_KINDS]
+        if not chains:
+            return [None]
+        return list(range(1, max(1, len(approvers.supervisor_chain(self, chains[0]))) + 1))
 
     def _advance(self, by):
         step = self.round_steps().where(RequestStep.state == "waiting").first()
@@ -498,6 +508,8 @@ class RequestStep(BaseModel):
     kind = CharField(max_length=12, default="approval")
     # Where the step came from in the version's flow; None for the allocation step.
     spec_index = IntegerField(null=True)
+    # Which level of the org chart decides, for supervisors level by level (逐级): 1 the nearest.
+    level = IntegerField(null=True)
     name = CharField(max_length=100)
     name_en = CharField(max_length=100, default="")
     mode = CharField(max_length=3, default="any")
@@ -521,7 +533,8 @@ class RequestStep(BaseModel):
     def display_name(self):
         if self.kind == "allocation":
             return _l("Allocation by the providing department")
-        return self.name_en if self.name_en and current_language() == "en" else self.name
+        name = self.name_en if self.name_en and current_language() == "en" else self.name
+        return _l("%(name)s, level %(n)d", name=name, n=self.level) if self.level else name
 
     @property
     def state_label(self):
@@ -559,7 +572,8 @@ class RequestStep(BaseModel):
         if self.kind == "allocation":
             entries = [{"kind": "provider_head"}]
         else:
-            entries = self.spec(request.version)["approvers"]
+            entries = [dict(entry, level=self.level) if self.level else entry
+                       for entry in self.spec(request.version)["approvers"]]
         now = utcnow()
         self.state, self.started_at = "active", now
         if self.time_limit_hours:

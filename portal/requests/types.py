@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
-from portal.accounts.models import Department, User
+from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.i18n import current_language
@@ -368,6 +368,12 @@ def _check_step(request_type, values, own=None):
     for entry in entries:
         if entry.get("kind") not in approvers.KINDS:
             raise Invalid(_l("Choose at least one approver for this step."), "kinds")
+    chains = [entry for entry in entries if entry["kind"] in approvers.CHAIN_KINDS]
+    if chains and len(entries) > 1:
+        raise Invalid(_l("Supervisors level by level make a step for each level: choose nobody else in this step."),
+                      "kinds")
+    if any(not 1 <= int(entry.get("levels") or 1) <= MAX_LEVELS for entry in chains):
+        raise Invalid(_l("Climb between 1 and %(n)d levels.", n=MAX_LEVELS), "levels")
     if values.get("mode") not in MODES:
         raise Invalid(_l("Choose whether one or all approvers decide."), "mode")
     if values.get("on_timeout") not in ON_TIMEOUT:
