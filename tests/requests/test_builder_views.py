@@ -113,7 +113,8 @@ def test_a_condition_on_an_optional_field_is_flagged_and_the_admin_says_what_emp
     settings = {"name": "财务审批", "people": [str(company.finance_head.id)], "mode": "any",
                 "condition_field": str(finance.condition_field_id), "condition_op": ">", "condition_value": "10000",
                 "condition_if_empty": "holds", "on_timeout": "remind"}
-    steps = admin_client.post(base + "/steps/%d" % finance.id, headers=HX, data=settings).get_data(as_text=True)
+    steps = admin_client.post(base + "/steps/%d" % finance.id, headers=HX, data=settings,
+                              follow_redirects=True).get_data(as_text=True)
     assert "then the condition holds: the step applies." in steps
     refused = admin_client.post(base + "/steps/%d" % finance.id, headers=HX,
                                 data=dict(settings, condition_if_empty="maybe")).get_data(as_text=True)
