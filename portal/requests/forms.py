@@ -166,6 +166,13 @@ class DecisionForm(Form):
     comment = TextAreaField(lazy_pgettext("approval", "Comment"), COMMENT)
 
 
+class BatchApprovalForm(Form):
+    # Any id is accepted here: the behaviour approves only the reader's own waiting seats.
+    seats = SelectMultipleField(_l("Requests to approve"), coerce=int, validate_choice=False,
+                                validators=[DataRequired(_l("Tick the requests you approve first."))])
+    comment = TextAreaField(lazy_pgettext("approval", "Comment"), COMMENT)
+
+
 class WithdrawForm(Form):
     comment = TextAreaField(_l("Why (optional)"), COMMENT)
 

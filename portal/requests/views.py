@@ -1,6 +1,7 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,7 +12,8 @@ from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
-from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
+from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
+                                   request_form, stored_values)
 from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
@@ -53,8 +55,25 @@ def index():
 
 @requests_bp.route("/approvals")
 def approvals():
+    return _approvals(BatchApprovalForm(formdata=None))
+
+
+@requests_bp.route("/approvals", methods=["POST"])
+def approve_selected():
+    form = BatchApprovalForm()
+    if not form.validate_on_submit():
+        return _approvals(form)
+    approved, refused = StepApprover.approve_many(current_user, form.seats.data, form.comment.data or "")
+    if approved:
+        flash(ngettext("You approved %(num)d request.", "You approved %(num)d requests.", len(approved)), "success")
+    for item, why in refused:
+        flash(_("“%(title)s” was not approved: %(why)s", title=item.title, why=why), "error")
+    return redirect(url_for("requests.approvals"), 303)
+
+
+def _approvals(batch_form):
     return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
-                  decision_form=DecisionForm(formdata=None))
+                  decision_form=DecisionForm(formdata=None), batch_form=batch_form)
 
 
 # -- filing -----------------------------------------------------------------------------------
