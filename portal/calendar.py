@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateField, IntegerField
 
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db
+from portal.db import BaseModel, Invalid, db, lock
 
 DEFAULT_OFFICE_HOURS = "09:00-12:00, 13:00-18:00"
 # Far enough for any run of holidays; a calendar an admin closed for longer stops counting there.
@@ -196,6 +196,7 @@ class _SpecialDay(BaseModel):
     @classmethod
     def add(cls, by, day, label):
         with db.atomic():
+            lock("closed days")  # closed and extra working days: each checks the other
             other = WorkingDay if cls is ClosedDay else ClosedDay
             if cls.select().where(cls.day == day).exists():
                 raise Invalid(cls.TAKEN, "day")
