@@ -59,13 +59,13 @@ def all_models():
 
     from portal import accounts, digest, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
-    from portal.calendar import ClosedDay, CompanyCalendar
+    from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
     from portal.search import SearchDocument, SearchToken
 
-    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
-            SearchToken]
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, WorkingDay,
+            SearchDocument, SearchToken]
     areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
