@@ -4,6 +4,7 @@ import datetime
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_datetime, get_locale, pgettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from peewee import JOIN
@@ -16,8 +17,9 @@ from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
-from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
-from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover
+from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
+                                   request_form, stored_values)
+from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -59,8 +61,25 @@ def index():
 
 @requests_bp.route("/approvals")
 def approvals():
+    return _approvals(BatchApprovalForm(formdata=None))
+
+
+@requests_bp.route("/approvals", methods=["POST"])
+def approve_selected():
+    form = BatchApprovalForm()
+    if not form.validate_on_submit():
+        return _approvals(form)
+    approved, refused = StepApprover.approve_many(current_user, form.seats.data, form.comment.data or "")
+    if approved:
+        flash(ngettext("You approved %(num)d request.", "You approved %(num)d requests.", len(approved)), "success")
+    for item, why in refused:
+        flash(_("“%(title)s” was not approved: %(why)s", title=item.title, why=why), "error")
+    return redirect(url_for("requests.approvals"), 303)
+
+
+def _approvals(batch_form):
     return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
-                  decision_form=DecisionForm(formdata=None))
+                  decision_form=DecisionForm(formdata=None), batch_form=batch_form)
 
 
 # -- filing -----------------------------------------------------------------------------------
@@ -200,12 +219,12 @@ def _report_months():
 def report():
     authorize("view_request_reports")
     months = _report_months()
-    since = reports.first_day_months_ago(months)
+    starts = reports.months_back(months)
     return render("requests/reports.html", months=months,
-                  by_provider=reports.monthly_totals(since, "provider"),
-                  by_requester=reports.monthly_totals(since, "department"),
-                  step_times=reports.step_times(since), longest_waiting=ResourceRequest.with_holders(
-                      ResourceRequest.waiting_longest(viewer=current_user)))
+                  by_provider=reports.monthly_totals(starts, "provider", current_user),
+                  by_requester=reports.monthly_totals(starts, "department", current_user),
+                  step_times=reports.step_times(starts[0][1], current_user),
+                  longest_waiting=ResourceRequest.with_holders(ResourceRequest.waiting_longest(viewer=current_user)))
 
 
 @requests_bp.route("/reports/export")
@@ -214,9 +233,9 @@ def report_export():
     one), how long each step takes in another."""
     authorize("view_request_reports")
     months = _report_months()
-    since = reports.first_day_months_ago(months)
-    sides = ((_("Providing department"), reports.monthly_totals(since, "provider")),
-             (_("Requesting department"), reports.monthly_totals(since, "department")))
+    starts = reports.months_back(months)
+    sides = ((_("Providing department"), reports.monthly_totals(starts, "provider", current_user)),
+             (_("Requesting department"), reports.monthly_totals(starts, "department", current_user)))
     totals = [sheets.Column(_("Month"), width=9), sheets.Column(_("Counted for"), width=18),
               sheets.Column(_("Department"), width=18), sheets.Column(pgettext("count", "Requests"), "integer", 9),
               sheets.Column(_("People-days asked"), "number"), sheets.Column(_("People-days provided"), "number"),
@@ -224,8 +243,8 @@ def report_export():
               sheets.Column(_("Money provided"), "money")]
     english = str(get_locale()) == "en"
     steps = [sheets.Column(_("Type"), width=24), sheets.Column(_("Step"), width=24),
-             sheets.Column(_("Decided"), "integer", 9), sheets.Column(_("Average (hours)"), "number"),
-             sheets.Column(_("Slowest (hours)"), "number")]
+             sheets.Column(_("Decided"), "integer", 9), sheets.Column(_("Average, in working hours"), "number"),
+             sheets.Column(_("Slowest, in working hours"), "number")]
     return sheets.response([
         sheets.Sheet(_("Requests by month"), totals, (
             [row["month"], side, row["department"], row["requests"], row["asked_days"], row["given_days"],
@@ -235,9 +254,8 @@ def report_export():
             [(english and row["type_name_en"]) or row["type_name"],
              _("Allocation by the providing department") if row["kind"] == "allocation"
              else (english and row["name_en"]) or row["name"], row["decided"],
-             None if row["average"] is None else round(row["average"], 1),
-             None if row["slowest"] is None else round(row["slowest"], 1)]
-            for row in reports.step_times(since)))],
+             round(row["average"].total_seconds() / 3600, 1), round(row["slowest"].total_seconds() / 3600, 1)]
+            for row in reports.step_times(starts[0][1], current_user)))],
         "request-reports-%dm" % months, sheets.wanted_kind(request.args))
 
 
@@ -327,7 +345,7 @@ def _show(item, fragment=None, **context):
     seat = item.seat_of(current_user)
     steps = list(RequestStep.select().where(RequestStep.request == item)
                  .order_by(RequestStep.round.desc(), RequestStep.position))
-    seats = {}
+    seats, copies = {}, StepCopy.names_on_steps([step.id for step in steps])
     for s in StepApprover.on_steps([step.id for step in steps]):
         seats.setdefault(s.step_id, []).append(s)
     ids = {i for step in steps if step.spec_index is not None
@@ -341,7 +359,8 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
-    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
-                  operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
+    values, changes = item.values_and_changes()
+    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
+                  names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)
