@@ -1,6 +1,6 @@
 """Importing people from a spreadsheet: matched by email to an account to create (mailed a link to
-set a password) or update (name, department, role), or leave as it is. The account has no
-supervisor to import: the portal's reporting line is the department and its head."""
+set a password) or update (name, department, role, direct supervisor), or leave as it is. A
+supervisor is someone who already has an account (import the managers first)."""
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext
@@ -47,9 +47,10 @@ FIELDS = [
     imports.Field("name", lazy_pgettext("person", "Name"), ("name", "姓名", "名字"), _name, required=True),
     imports.Field("department", _l("Department"), ("department", "部门"), department_cell),
     imports.Field("role", _l("Role"), ("role", "角色"), _role),
+    imports.Field("supervisor", _l("Supervisor"), ("supervisor", "manager", "直属主管", "主管", "上级"), User.named),
 ]
-EXAMPLE = ["li.lei@example.com", "李雷", "销售部", "member"]
-UPDATED = ("name", "department", "role")
+EXAMPLE = ["li.lei@example.com", "李雷", "销售部", "member", ""]
+UPDATED = ("name", "department", "role", "supervisor")
 
 
 def planner(_place):
@@ -61,7 +62,12 @@ def planner(_place):
             return
         row.existing = person
         wanted = {key: row.values[key] for key in UPDATED if key in row.values}
-        current = {"name": person.name, "role": person.role, "department": person.department_id}
+        current = {"name": person.name, "role": person.role, "department": person.department_id,
+                   "supervisor": person.supervisor_id}
+        if "supervisor" in wanted:
+            if wanted["supervisor"].id != person.supervisor_id:
+                person._check_supervisor(wanted["supervisor"])
+            wanted["supervisor"] = wanted["supervisor"].id
         if "department" in wanted:
             wanted["department"] = wanted["department"].id
             if person.department_id and person.heads and wanted["department"] != person.department_id:
@@ -84,10 +90,13 @@ def apply(by, place, rows, mapping, source):
             person.send_password_link(by, welcome=True)
             return
         person = User.get_by_id(row.existing.id)
+        if "supervisor" in row.changes:
+            person._check_supervisor(values["supervisor"])  # again: an earlier row may have closed a circle
         apply_changes(person, **{key: values[key] for key in row.changes})
         person.save()
         if person.active:
             person.index_for_search()
 
     with db.atomic():
-        return imports.save(by, by, "user.import", rows, mapping, FIELDS, planner(place), save_row, source)
+        importer = User.get_by_id(by.id)  # the audit names a row, not the signed-in proxy
+        return imports.save(by, importer, "user.import", rows, mapping, FIELDS, planner(place), save_row, source)

@@ -66,3 +66,16 @@ def test_only_admins_import_people(app, people_world, make_user):
     other.login(make_user(department=sales, role="coordinator"))
     assert other.get("/admin/users/import").status_code == 403
     assert other.get("/admin/users/import/template").status_code == 403
+
+
+def test_a_supervisor_is_imported_by_email_and_a_circle_is_refused(people_world, make_user):
+    client, admin, sales = people_world
+    boss = make_user(department=sales, name="Boss", email="boss@example.com")
+    page = upload(client, xlsx([["Email", "Name", "Supervisor"], ["li.lei@example.com", "李雷", "boss@example.com"]]))
+    assert confirm(client, None, page.get_data(as_text=True)).status_code == 303
+    li = User.by_email("li.lei@example.com")
+    assert li.supervisor_id == boss.id
+    circle = xlsx([["Email", "Name", "直属主管"], ["boss@example.com", "Boss", "li.lei@example.com"]])
+    page = upload(client, circle).get_data(as_text=True)
+    assert "<tr><td>2</td><td>Supervisor</td>" in page and "formaction" not in page
+    assert User.by_email("boss@example.com").supervisor_id is None
