@@ -76,6 +76,7 @@ def models():
     from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
     from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
+    from portal.robots.models import Channel, RobotMessage
     from portal.tasks.models import ChecklistItem, Tag, Task, TaskComment, TaskDependency, TaskTag, TaskWatcher
 
     return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
@@ -85,7 +86,7 @@ def models():
             MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
             MinutesVersion,
             RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,
-            RequestEvent, Allocation]
+            RequestEvent, Allocation, Channel, RobotMessage]
 
 
 def open_database(url):

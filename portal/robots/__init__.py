@@ -1,0 +1,92 @@
+"""Group robots (企业微信, 钉钉, 飞书) and signed webhooks: channels, the messages queued for them.
+
+Areas tell the groups what happened by calling, inside the transaction of the change:
+
+    from portal import robots
+
+    robots.announce(
+        "minutes.closed",                      # one of robots.EVENTS
+        robots.Where(project_id=p.id, restricted=p.restricted,
+                     project_department_ids=p.department_ids, series_id=s.id,
+                     department_ids={...}),    # every scope the event belongs to
+        build,                                 # () -> robots.Message, or None to say nothing
+        ref="meeting:12")                      # what it is about, shown with each delivery
+
+Every event belongs to the company; `Where` adds the project, meeting series and departments
+it belongs to. Each active channel of those scopes that hears the event gets one message,
+built by `build()` under flask_babel.force_locale(channel's language) (built once per
+language), rendered for its platform and queued; delivery starts when the transaction commits
+(portal.robots.delivery). An event of a restricted project never reaches a channel wider than
+the project's departments: no company channel, no series channel (a series may take in anyone),
+no channel of a department outside the project. A 企业微信 message that @-mentions people
+goes as two requests: the markdown, then a short text carrying `mentioned_mobile_list`, since
+企业微信 markdown can only @ by user id.
+
+`robots.Message(title, blocks=[robots.Block(heading, lines)], mentions=[robots.Mention(name,
+mobile)], link, link_text)`: links may be paths ("/meetings/12"), made absolute from
+PORTAL_BASE_URL.
+"""
+import dataclasses
+import uuid
+
+from flask_babel import force_locale
+
+from portal.db import db
+from portal.robots.delivery import deliver_robot_messages
+from portal.robots.message import Block, Mention, Message, render
+from portal.robots.models import EVENTS, Channel, RobotMessage
+
+__all__ = ["EVENTS", "Block", "Channel", "Mention", "Message", "RobotMessage", "Where", "announce", "queue"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Where:
+    """The scopes an event belongs to, besides the company."""
+
+    project_id: int | None = None
+    restricted: bool = False
+    project_department_ids: frozenset = frozenset()
+    series_id: int | None = None
+    department_ids: frozenset = frozenset()
+
+    def channels(self, event):
+        """The active channels that hear `event` here."""
+        departments = set(self.department_ids)
+        scopes = (Channel.scope_kind == "project") & (Channel.scope_id == self.project_id)
+        if self.restricted:
+            departments &= set(self.project_department_ids)
+        else:
+            scopes |= Channel.scope_kind == "company"
+            if self.series_id is not None:
+                scopes |= (Channel.scope_kind == "series") & (Channel.scope_id == self.series_id)
+        if departments:
+            scopes |= (Channel.scope_kind == "department") & Channel.scope_id.in_(sorted(departments))
+        return (Channel.select().where(Channel.active & Channel.events.contains(",%s," % event) & scopes)
+                .order_by(Channel.id))
+
+
+def announce(event, where, build, ref=""):
+    """Queue `build()`'s message on every channel of `where` that hears `event`; the rows queued."""
+    if event not in EVENTS:
+        raise LookupError("no such robot event: %r" % event)
+    built, queued = {}, []
+    for channel in where.channels(event):
+        if channel.language not in built:
+            with force_locale(channel.language):
+                built[channel.language] = build()
+        if built[channel.language] is not None:
+            queued.extend(queue(channel, event, built[channel.language], ref))
+    return queued
+
+
+def queue(channel, event, message, ref=""):
+    """Render `message` for `channel` and queue it; delivery starts once the transaction commits."""
+    delivery = str(uuid.uuid4())
+    with force_locale(channel.language):
+        bodies = render(channel.kind, message, channel.language, event, delivery, ref)
+    with db.atomic():
+        rows = [RobotMessage.create(channel=channel, event=event, ref=ref[:64], body=body,
+                                    delivery=delivery if n == 0 else str(uuid.uuid4()))
+                for n, body in enumerate(bodies)]
+    db.after_commit(deliver_robot_messages)
+    return rows
