@@ -35,6 +35,7 @@ def create_app(overrides=None):
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
+    from portal.channels.views import channels
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (registers the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
@@ -48,15 +49,18 @@ def create_app(overrides=None):
     from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.robots import delivery  # noqa: F401  (registers the robot messages' periodic job)
     from portal.tasks.boards import boards
     from portal.tasks.views import tasks
 
     for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, projects, targets,
-                      updates, tasks, boards, meetings, minutes, requests_bp, request_types):
+                      updates, tasks, boards, meetings, minutes, requests_bp, request_types, channels):
         app.register_blueprint(blueprint)
 
+    from portal.channels.cli import channel_cli
     from portal.demo import demo_command
     app.cli.add_command(demo_command)
+    app.cli.add_command(channel_cli)
 
     app.after_request(_security_headers)
     if app.config["TRUSTED_PROXIES"]:

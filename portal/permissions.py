@@ -345,3 +345,25 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
+# -- group robots and webhooks: set up by whoever runs the scope they speak for ---------------
+
+@rule("manage_channels")
+def _manage_company_channels(user, _):
+    return user.is_admin
+
+
+@rule("manage_channels", "Project")
+def _manage_project_channels(user, project):
+    return user.is_admin or user.id == project.coordinator_id
+
+
+@rule("manage_channels", "MeetingSeries")
+def _manage_series_channels(user, series):
+    return user.is_admin or user.id == series.coordinator_id
+
+
+@rule("manage_channels", "Department")
+def _manage_department_channels(user, department):
+    return user.is_admin or user.id == department.head_id

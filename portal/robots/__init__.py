@@ -27,16 +27,20 @@ mobile)], link, link_text)`: links may be paths ("/meetings/12"), made absolute 
 PORTAL_BASE_URL.
 """
 import dataclasses
+import functools
+import operator
 import uuid
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from portal.db import db
-from portal.robots.delivery import deliver_robot_messages
+from portal.robots.delivery import deliver_robot_messages, send
 from portal.robots.message import Block, Mention, Message, render
 from portal.robots.models import EVENTS, Channel, RobotMessage
 
-__all__ = ["EVENTS", "Block", "Channel", "Mention", "Message", "RobotMessage", "Where", "announce", "queue"]
+__all__ = ["EVENTS", "Block", "Channel", "Mention", "Message", "RobotMessage", "Where", "announce", "queue",
+           "send_test"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,18 +55,19 @@ class Where:
 
     def channels(self, event):
         """The active channels that hear `event` here."""
-        departments = set(self.department_ids)
-        scopes = (Channel.scope_kind == "project") & (Channel.scope_id == self.project_id)
+        departments, scopes = set(self.department_ids), []
+        if self.project_id is not None:
+            scopes.append((Channel.scope_kind == "project") & (Channel.scope_id == self.project_id))
         if self.restricted:
             departments &= set(self.project_department_ids)
         else:
-            scopes |= Channel.scope_kind == "company"
+            scopes.append(Channel.scope_kind == "company")
             if self.series_id is not None:
-                scopes |= (Channel.scope_kind == "series") & (Channel.scope_id == self.series_id)
+                scopes.append((Channel.scope_kind == "series") & (Channel.scope_id == self.series_id))
         if departments:
-            scopes |= (Channel.scope_kind == "department") & Channel.scope_id.in_(sorted(departments))
-        return (Channel.select().where(Channel.active & Channel.events.contains(",%s," % event) & scopes)
-                .order_by(Channel.id))
+            scopes.append((Channel.scope_kind == "department") & Channel.scope_id.in_(sorted(departments)))
+        hears = Channel.active & Channel.events.contains(",%s," % event)
+        return Channel.select().where(hears & functools.reduce(operator.or_, scopes)).order_by(Channel.id)
 
 
 def announce(event, where, build, ref=""):
@@ -79,8 +84,25 @@ def announce(event, where, build, ref=""):
     return queued
 
 
+def send_test(channel):
+    """Send a test message to `channel` now; its delivery rows as they stand afterwards (a row
+    still queued waits for the channel's per-minute allowance)."""
+    with force_locale(channel.language):
+        message = Message(title=_("Test message from Duiqi"), blocks=[Block(_("This channel will hear:"), [
+            str(label) for label in channel.event_labels] or [_("nothing yet: choose what it hears")])],
+            link="/", link_text=_("Open Duiqi"))
+    rows = _create(channel, "test", message, ref="channel:%d" % channel.id)
+    return [send(row.id) or RobotMessage.get_by_id(row.id) for row in rows]
+
+
 def queue(channel, event, message, ref=""):
     """Render `message` for `channel` and queue it; delivery starts once the transaction commits."""
+    rows = _create(channel, event, message, ref)
+    db.after_commit(deliver_robot_messages)
+    return rows
+
+
+def _create(channel, event, message, ref):
     delivery = str(uuid.uuid4())
     with force_locale(channel.language):
         bodies = render(channel.kind, message, channel.language, event, delivery, ref)
@@ -88,5 +110,4 @@ def queue(channel, event, message, ref=""):
         rows = [RobotMessage.create(channel=channel, event=event, ref=ref[:64], body=body,
                                     delivery=delivery if n == 0 else str(uuid.uuid4()))
                 for n, body in enumerate(bodies)]
-    db.after_commit(deliver_robot_messages)
     return rows
