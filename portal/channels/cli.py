@@ -54,7 +54,7 @@ def test(channel_id):
             click.echo("delivered: %s" % row.answer)
         else:
             delivered = False
-            click.echo("%s: %s %s" % ("waiting" if row.state == "queued" and not row.reason else "not delivered",
-                                      row.reason or "rate limit of 20 a minute", row.answer).rstrip())
+            state = "waiting" if row.state == "queued" and not row.reason else "not delivered"
+            click.echo(("%s: %s %s" % (state, row.reason or "rate limit of 20 a minute", row.answer)).rstrip())
     if not delivered:
         raise SystemExit(1)

@@ -21,7 +21,7 @@ SCOPE_LABELS = {"company": _l("The whole company"), "project": _l("Project"), "s
 
 
 @channels.route("/company", defaults={"scope_kind": "company", "scope_id": None})
-@channels.route("/<any(project, series, department):scope_kind>/<int:scope_id>")
+@channels.route("/<scope_kind>/<int:scope_id>")
 def index(scope_kind, scope_id):
     scope = _scope(scope_kind, scope_id)
     form = NewChannelForm(scope_kind, data={"events": list(DEFAULT_EVENTS[scope_kind]),
@@ -30,7 +30,7 @@ def index(scope_kind, scope_id):
 
 
 @channels.route("/company", defaults={"scope_kind": "company", "scope_id": None}, methods=["POST"])
-@channels.route("/<any(project, series, department):scope_kind>/<int:scope_id>", methods=["POST"])
+@channels.route("/<scope_kind>/<int:scope_id>", methods=["POST"])
 def create(scope_kind, scope_id):
     scope = _scope(scope_kind, scope_id)
     form = NewChannelForm(scope_kind)
@@ -94,8 +94,8 @@ def _scope(scope_kind, scope_id):
     if scope_kind == "company":
         authorize("manage_channels")
         return None
-    model = SCOPE_MODELS[scope_kind]
-    scope = model.get_or_none(model.id == scope_id)
+    model = SCOPE_MODELS.get(scope_kind)
+    scope = model.get_or_none(model.id == scope_id) if model is not None else None
     if scope is None:
         abort(404)
     authorize("manage_channels", scope)

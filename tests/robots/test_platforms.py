@@ -74,17 +74,16 @@ def test_a_platforms_rate_limit_answer_keeps_the_message_queued_for_later(receiv
     assert row.next_attempt_at > row.claimed_at
 
 
-@pytest.mark.parametrize("platform, limit", [("wecom", 4096), ("dingtalk", 20000), ("feishu", 20 * 1024)])
-def test_a_long_message_is_cut_at_a_line_within_the_limit_with_a_link_to_the_rest(receivers, make_channel,
-                                                                               platform, limit):
-    receiver = receivers(platform)
-    [row] = send(make_channel(receiver, language="zh_CN"), minutes(lines=400))
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk", "feishu"])
+def test_a_long_message_is_cut_at_a_line_within_the_limit_with_a_link_to_the_rest(receivers, make_channel, platform):
+    receiver = receivers(platform)  # it refuses a body over the platform's documented limit
+    [row] = send(make_channel(receiver, language="zh_CN"), minutes(lines=1000))
     assert row.state == "sent"
     [body] = receiver.accepted
     text = json.dumps(body, ensure_ascii=False)
     assert "在对齐中查看全文" in text and "https://portal.example.test/meetings/12" in text
-    assert "Line 0: check" in text and "Line 399" not in text
-    kept = max(n for n in range(400) if "Line %d:" % n in text)
+    assert "Line 0: check" in text and "Line 999" not in text
+    kept = max(n for n in range(1000) if "Line %d:" % n in text)
     assert "Line %d: check the supplier's quote" % kept in text  # the last line kept is whole
 
 
