@@ -40,6 +40,9 @@ class Message:
     link: str = ""
     link_text: str = ""
 
+    def __post_init__(self):
+        self.title = _clip(self.title, 200)
+
     def absolute_link(self):
         if self.link.startswith("/"):
             return current_app.config["BASE_URL"] + self.link

@@ -135,9 +135,6 @@ class Channel(BaseModel):
     def recent_messages(self, limit=10):
         return self.messages.order_by(RobotMessage.id.desc()).limit(limit)
 
-    def hears(self, event):
-        return event in self.event_set
-
 
 class RobotMessage(BaseModel):
     """One request to a channel, rendered when queued, delivered by the job in portal.robots.delivery."""

@@ -34,7 +34,6 @@ class Refused(Exception):
 class Answer:
     status: int
     body: bytes
-    location: str = ""
 
 
 @functools.lru_cache(maxsize=8)
@@ -123,7 +122,7 @@ def post(url, body, headers, setting):
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "Duiqi", **headers})
         response = connection.getresponse()
         data = _read(response, deadline)
-        return Answer(response.status, data, response.getheader("Location", "") or "")
+        return Answer(response.status, data)
     except ssl.SSLCertVerificationError:
         raise Refused("certificate") from None
     except (socket.timeout, TimeoutError):
