@@ -47,16 +47,17 @@ ANSWERS = {
 class Receiver:
     """One platform's robot endpoint on 127.0.0.1, checking what it receives as the platform does."""
 
-    def __init__(self, platform, secret="", keyword="", port=None):
+    def __init__(self, platform, secret="", keyword="", port=None, tls=None, name="127.0.0.1"):
         self.platform, self.secret, self.keyword = platform, secret, keyword
         self.port = port or free_port()
+        self.tls, self.name = tls, name  # an ssl.SSLContext to serve https with, and the name it answers to
         self.requests = []  # (path, headers, raw body, why it was refused or "")
         self.force = None  # answer as if this went wrong ("rate_limited", ...)
         self.server = None
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d%s" % (self.port, PATHS[self.platform])
+        return "%s://%s:%d%s" % ("https" if self.tls else "http", self.name, self.port, PATHS[self.platform])
 
     @property
     def accepted(self):
@@ -80,6 +81,9 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+            self.server.handle_error = lambda request, address: None  # a refused handshake is the point
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

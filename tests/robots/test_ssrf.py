@@ -1,8 +1,10 @@
 """Addresses inside the network are refused before any connection is tried; redirects are not
 followed; PORTAL_WEBHOOK_ALLOW_NETWORKS opens the networks it lists, plain http included."""
 import socket
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import ssl
+import subprocess
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -152,3 +154,42 @@ def test_a_silent_receiver_times_out(app, make_channel, monkeypatch):
         listener.close()
     row = RobotMessage.get_by_id(row.id)
     assert (row.state, row.reason) == ("queued", "timeout")
+
+
+def _certificate(folder, name):
+    """A throwaway CA and a certificate it signs for `name`, made with the openssl command."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=folder)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=Duiqi test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=" + name)
+    (folder / "leaf.ext").write_text("subjectAltName=DNS:%s\n" % name)
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "leaf.pem", folder / "leaf.key")
+    return context, folder / "ca.pem"
+
+
+@pytest.mark.parametrize("certified, state, reason", [("robot.intranet.example", "sent", ""),
+                                                       ("elsewhere.example", "failed", "certificate")])
+def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_the_certificate(
+        app, make_channel, monkeypatch, tmp_path, certified, state, reason):
+    app.config["WEBHOOK_ALLOW_NETWORKS"] = "127.0.0.1/32"
+    context, authority = _certificate(tmp_path, certified)
+    names = []
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    monkeypatch.setenv("SSL_CERT_FILE", str(authority))  # trust the test CA, as a system trusts its own
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *args, **kwargs: real(
+        "127.0.0.1" if host == "robot.intranet.example" else host, *args, **kwargs))
+    receiver = Receiver("wecom", tls=context, name="robot.intranet.example").start()
+    try:
+        row = _deliver(make_channel, receiver.url)
+    finally:
+        receiver.stop()
+    assert (row.state, row.reason) == (state, reason)
+    assert names == ["robot.intranet.example"]
+    assert len(receiver.accepted) == (1 if state == "sent" else 0)
