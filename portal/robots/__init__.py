@@ -66,6 +66,8 @@ class Where:
                 scopes.append((Channel.scope_kind == "series") & (Channel.scope_id == self.series_id))
         if departments:
             scopes.append((Channel.scope_kind == "department") & Channel.scope_id.in_(sorted(departments)))
+        if not scopes:
+            return []
         hears = Channel.active & Channel.events.contains(",%s," % event)
         return Channel.select().where(hears & functools.reduce(operator.or_, scopes)).order_by(Channel.id)
 

@@ -43,6 +43,7 @@ def test_a_restricted_projects_event_stays_within_its_departments(channels):
     where = robots.Where(project_id=1, restricted=True, project_department_ids={7}, series_id=4,
                          department_ids={7, 8})
     assert _heard("minutes.closed", where) == ["department 7", "project 1"]
+    assert _heard("minutes.closed", robots.Where(restricted=True, department_ids={8})) == []
 
 
 def test_each_channel_gets_the_message_in_its_own_language(channels):
