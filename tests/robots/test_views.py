@@ -46,7 +46,8 @@ def _add(client, path, receiver, **extra):
     ("admin", "/channels/company", 200), ("coordinator", "/channels/company", 403),
     ("coordinator", "project", 200), ("member", "project", 403), ("outsider", "project", 404),
     ("admin", "project", 200), ("coordinator", "series", 200), ("member", "series", 403),
-    ("head", "department", 200), ("member", "department", 403), ("head", "/channels/department/0", 404)])
+    ("head", "department", 200), ("member", "department", 403), ("head", "/channels/department/0", 404),
+    ("admin", "/channels/bogus/1", 404)])
 def test_who_may_set_up_channels_for_which_scope(client, org, who, path, status):
     paths = {"project": "/channels/project/%d" % org.restricted.id, "series": "/channels/series/%d" % org.series.id,
              "department": "/channels/department/%d" % org.sales.id}
