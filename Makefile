@@ -25,7 +25,7 @@ run: $(VENV)/.runtime $(COMPILED)
 	wait
 
 test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
-	$(BIN)/ruff check portal tests migrations bench wsgi.py
+	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	$(BIN)/pytest -c tests/pytest.ini tests
 
@@ -58,7 +58,7 @@ translations: $(COMPILED)
 
 # After adding or changing user-facing strings: refresh the catalogues, then translate.
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 clean:

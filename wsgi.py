@@ -1,9 +1,11 @@
 """The application for gunicorn (`wsgi:app`) and the Flask CLI (`flask --app wsgi ...`)."""
 import gc
 
+import demo
 from portal import create_app
 
 app = create_app()
+demo.register(app)
 # What is loaded by now lives as long as the process. Frozen, it is no longer walked by every full
 # collection, which on a busy board page had doubled the slowest twentieth of the answers.
 gc.freeze()

@@ -19,10 +19,13 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import auth, db, i18n, jobs, markdown, render
+    from portal import db, filters, i18n, jobs, markdown, params, render
+    from portal.accounts import auth
+    # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
+    app.url_map.converters["int"] = params.BoundedInteger
     from portal.extensions import csrf, htmx, mail
 
-    db.init_app(app)
+    db.init_app(app, all_models())
     jobs.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)
@@ -31,35 +34,11 @@ def create_app(overrides=None):
     i18n.init_app(app)
     render.init_app(app)
     markdown.init_app(app)
+    filters.init_app(app)
 
-    from portal.accounts.departments import departments
-    from portal.accounts.users import users
-    from portal.accounts.views import accounts
-    from portal.channels.views import channels
-    from portal.home.views import home
-    from portal.meetings import schedule  # noqa: F401  (registers the meetings' periodic jobs)
-    from portal.meetings.minutes import minutes
-    from portal.meetings.views import meetings
-    from portal.notifications import digest, reminders  # noqa: F401  (register their periodic jobs)
-    from portal.notifications.admin_views import calendar, outbox
-    from portal.notifications.views import notifications
-    from portal.projects.feed_views import updates
-    from portal.projects.target_views import targets
-    from portal.projects.views import projects
-    from portal.requests import escalation  # noqa: F401  (registers the requests' time-limit job)
-    from portal.requests.admin_views import request_types
-    from portal.requests.views import requests_bp
-    from portal.robots import delivery  # noqa: F401  (registers the robot messages' periodic job)
-    from portal.tasks.boards import boards
-    from portal.tasks.views import tasks
-
-    for blueprint in (accounts, users, departments, home, notifications, outbox, calendar, projects, targets,
-                      updates, tasks, boards, meetings, minutes, requests_bp, request_types, channels):
+    for blueprint in _blueprints():
         app.register_blueprint(blueprint)
-
     from portal.channels.cli import channel_cli
-    from portal.demo import demo_command
-    app.cli.add_command(demo_command)
     app.cli.add_command(channel_cli)
 
     app.after_request(_security_headers)
@@ -70,6 +49,59 @@ def create_app(overrides=None):
     app.wsgi_app = WhiteNoise(app.wsgi_app, root=str(PROJECT_ROOT / "static"), prefix="static/",
                               max_age=YEAR, add_headers_function=_static_headers)
     return app
+
+
+def all_models():
+    """Every model of the schema: the core's, each area's (it hands them up), the top floor's.
+
+    A core model names a person through a deferred foreign key; the person's model is known here.
+    """
+    from peewee import DeferredForeignKey
+
+    from portal import accounts, digest, meetings, projects, requests, tasks
+    from portal.audit import AuditEntry
+    from portal.calendar import ClosedDay, CompanyCalendar
+    from portal.mail import OutboxMessage
+    from portal.notifications.models import Notification, Preference
+    from portal.robots.models import Channel, RobotMessage
+    from portal.search import SearchDocument, SearchToken
+
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
+            SearchToken, Channel, RobotMessage]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
+    every = core + areas + [digest.Digest]
+    for model in every:
+        DeferredForeignKey.resolve(model)
+    return every
+
+
+def _blueprints():
+    """Each floor's pages, with the modules whose periodic jobs must be registered for the worker."""
+    from portal import digest  # noqa: F401  (its periodic job)
+    from portal.accounts.departments import departments
+    from portal.accounts.users import users
+    from portal.accounts.views import accounts
+    from portal.channels.views import channels
+    from portal.home.views import home
+    from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
+    from portal.meetings.minutes import minutes
+    from portal.meetings.views import meetings
+    from portal.notifications.admin_views import calendar, outbox
+    from portal.notifications.views import notifications
+    from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
+    from portal.projects.feed_views import updates
+    from portal.projects.target_views import targets
+    from portal.projects.views import projects
+    from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
+    from portal.requests.admin_views import request_types
+    from portal.requests.views import requests_bp
+    from portal.robots import delivery  # noqa: F401  (the robot messages' periodic job)
+    from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
+    from portal.tasks.boards import boards
+    from portal.tasks.views import tasks
+
+    return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
+            tasks, boards, meetings, minutes, requests_bp, request_types, channels)
 
 
 def _security_headers(response):

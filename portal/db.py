@@ -1,4 +1,4 @@
-"""The deferred database, one connection per request, the model list, the `db` CLI and backups."""
+"""The deferred database, one connection per request, the `db` CLI and backups."""
 import datetime
 import sqlite3
 from pathlib import Path
@@ -43,6 +43,20 @@ class Invalid(ValueError):
         self.field = field
 
 
+class Stale(Invalid):
+    """A change made from a copy that someone else has changed since: nothing was saved.
+    `current` is the row as it is now, for the page to show beside what the person typed."""
+
+    def __init__(self, message, current):
+        super().__init__(message)
+        self.current = current
+
+
+def model_named(name):
+    """The model of the schema called `name`, for rows that name another row by its type, or None."""
+    return next((model for model in current_app.extensions["models"] if model.__name__ == name), None)
+
+
 def utcnow():
     """Naive UTC, as every timestamp is stored; shown in the reader's time zone."""
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
@@ -63,32 +77,6 @@ class BaseModel(Model):
         return self
 
 
-def models():
-    """Every model the schema holds, in no particular order (peewee sorts by dependency)."""
-    from portal.accounts.models import Department, User
-    from portal.audit import AuditEntry
-    from portal.auth import LoginAttempt, LoginSession
-    from portal.mail import OutboxMessage
-    from portal.meetings.models import (ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries,
-                                        MinutesVersion, SeriesDepartment, SeriesPerson)
-    from portal.notifications.models import ClosedDay, CompanyCalendar, Digest, Notification, Preference
-    from portal.projects.feed import Mention, Photo, ProjectUpdate
-    from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
-    from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
-    from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
-    from portal.robots.models import Channel, RobotMessage
-    from portal.tasks.models import ChecklistItem, Tag, Task, TaskComment, TaskDependency, TaskTag, TaskWatcher
-
-    return [Department, User, LoginSession, LoginAttempt, AuditEntry, OutboxMessage,
-            Notification, Preference, CompanyCalendar, ClosedDay, Digest,
-            Project, ProjectDepartment, Target, CheckIn, Milestone, ProjectUpdate, Photo, Mention,
-            Task, TaskDependency, TaskWatcher, Tag, TaskTag, ChecklistItem, TaskComment,
-            MeetingSeries, SeriesDepartment, SeriesPerson, Meeting, AgendaItem, Decision, Attendance, ActionItem,
-            MinutesVersion,
-            RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestStep, StepApprover,
-            RequestEvent, Allocation, Channel, RobotMessage]
-
-
 def open_database(url):
     if url.startswith("sqlite"):
         path = parse(url)["database"]
@@ -103,8 +91,10 @@ def migration_runner():
     return Runner(db.obj, str(MIGRATIONS))
 
 
-def init_app(app):
+def init_app(app, models):
+    """Open the database for `app`; `models` is the whole schema, assembled on the top floor."""
     db.initialize(open_database(app.config["DATABASE_URL"]))
+    app.extensions["models"] = models
 
     @app.before_request
     def _connect():
@@ -145,7 +135,7 @@ def status():
 def diff():
     """Show where the database schema and the models disagree."""
     with db.connection_context():
-        drift = diff_models(db.obj, models())
+        drift = diff_models(db.obj, current_app.extensions["models"])
     click.echo(str(drift) if drift else "schema matches models")
 
 
@@ -154,7 +144,7 @@ def diff():
 def draft(name):
     """Write the next migration from the models' drift, to review before committing."""
     with db.connection_context():
-        drift = diff_models(db.obj, models())
+        drift = diff_models(db.obj, current_app.extensions["models"])
     if not drift:
         click.echo("schema matches models; nothing to draft")
         return

@@ -96,7 +96,9 @@ def _resend_mail(user, message):
 
 @rule("view", "Notification")
 def _see_notification(user, notification):
-    return notification.user_id == user.id
+    # Its text names what it is about: shown only while the reader may still see that.
+    subject = notification.subject
+    return notification.user_id == user.id and subject is not False and (subject is None or can(user, "view", subject))
 
 
 @rule("read", "Notification")
@@ -197,6 +199,18 @@ def _see_request(user, request):
     return request.involves(user) or user.id in request.copied_ids()
 
 
+@rule("view", "RequestStep")
+def _see_step(user, step):
+    return _see_request(user, step.request)
+
+
+@rule("decide", "RequestStep")
+def _decide_step(user, step):
+    """Whoever holds a seat on the step, never the requester; whether the step still waits for
+    that seat is the request's state, checked again under the write lock when deciding."""
+    return user.id != step.request.requester_id and step.seated(user)
+
+
 @rule("withdraw", "ResourceRequest")
 def _withdraw_request(user, request):
     return request.requester_id == user.id
@@ -246,7 +260,9 @@ def _start_project(user, _):
 
 @rule("view", "Project")
 def _see_project(user, project):
-    return project.is_visible_to(user)
+    # Lists ask the same in SQL: Project.visibility_for.
+    return (user.is_admin or project.visibility == "company" or user.id == project.coordinator_id
+            or user.department_id in project.department_ids)
 
 
 @rule("edit", "Project")
@@ -271,7 +287,7 @@ def _post_update(user, project):
 
 @rule("view", "Target")
 def _see_target(user, target):
-    return target.project.is_visible_to(user)
+    return _see_project(user, target.project)
 
 
 @rule("edit", "Target")
@@ -287,7 +303,7 @@ def _check_in(user, target):
 
 @rule("view", "Milestone")
 def _see_milestone(user, milestone):
-    return milestone.project.is_visible_to(user)
+    return _see_project(user, milestone.project)
 
 
 @rule("close", "Milestone")
@@ -306,12 +322,12 @@ def _delete_update(user, update):
 
 @rule("view", "ProjectUpdate")
 def _see_update(user, update):
-    return update.project.is_visible_to(user)
+    return _see_project(user, update.project)
 
 
 @rule("view", "Photo")
 def _see_photo(user, photo):
-    return photo.project_update.project.is_visible_to(user)
+    return _see_project(user, photo.project_update.project)
 # -- tasks ----------------------------------------------------------------------------------
 
 @rule("create_task")

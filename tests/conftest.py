@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
+import demo
 from portal import create_app
 from portal.accounts.models import Department, User
 from portal.db import db, migration_runner
@@ -61,6 +62,7 @@ def app_config():
 def app(migrated_database, tmp_path, app_config):
     shutil.copy(migrated_database, tmp_path / "portal.db")
     app = create_app(_config(tmp_path, **app_config))
+    demo.register(app)  # as wsgi.py does, for `flask demo`
     app.test_client_class = PortalClient
     with app.app_context():
         yield app

@@ -7,13 +7,14 @@ import shutil
 import pytest
 from peewee import fn
 
+import demo
 from portal import create_app
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import utcnow
 from portal.meetings.models import Attendance, Decision, Meeting, MeetingSeries, MinutesVersion
 from portal.projects.models import CheckIn, Project, Target
-from portal.requests.demo import REQUESTS
+from demo.requests import REQUESTS
 from portal.requests.models import (OPEN_STATES, STATES, Allocation, RequestEvent, RequestStep, ResourceRequest,
                                     StepApprover)
 from portal.tasks.models import PRIORITIES, STATUSES, VERSIONED, Task, TaskComment, TaskDependency, TaskTag
@@ -28,6 +29,7 @@ def migrated_database(migrated_database, tmp_path_factory):
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(folder / "instance"),
                       "DATABASE_URL": "sqlite:///%s" % (folder / "portal.db"), "DEFAULT_LOCALE": "en",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    demo.register(app)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--size", "large"])
     assert result.exit_code == 0, result.output

@@ -9,7 +9,8 @@ from playhouse.migrations import Runner
 from playhouse.reflection import generate_models
 from playhouse.schema_diff import diff_models
 
-from portal.db import MIGRATIONS, SQLITE_OPTIONS, models
+from portal import all_models as models
+from portal.db import MIGRATIONS, SQLITE_OPTIONS
 
 
 def test_migrating_an_empty_database_gives_exactly_the_models_schema(tmp_path):

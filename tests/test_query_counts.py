@@ -8,7 +8,7 @@ from bench.pages import KEY_PAGES
 from portal import mail
 from portal.accounts.models import User
 from portal.db import db
-from portal.demo import DEMO_PASSWORD
+from demo import DEMO_PASSWORD
 
 
 class _Counter(logging.Handler):

@@ -1,0 +1,7 @@
+"""People, departments, signing in."""
+
+
+def schema():
+    """This area's models, handed up to the schema (portal.all_models)."""
+    from portal.accounts.models import Department, LoginAttempt, LoginSession, User
+    return [Department, User, LoginSession, LoginAttempt]

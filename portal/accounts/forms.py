@@ -1,10 +1,12 @@
 """Sign-in, password and account forms."""
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.models import LANGUAGES, ROLES, TIMEZONES, Department
+from portal.accounts.models import ROLES, TIMEZONES, Department
 from portal.forms import Form, object_id
+from portal.i18n import LANGUAGES
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
 NONE = SelectChoice(0, _l("— none —"))
@@ -37,7 +39,7 @@ class PreferencesForm(Form):
 
 
 class UserForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     department = SelectField(_l("Department"), coerce=object_id)
     role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLES.items()])
 

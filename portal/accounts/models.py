@@ -17,7 +17,6 @@ from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 
 ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("Member")}
-LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 TIMEZONES = sorted(zoneinfo.available_timezones())
 INVITE_MAX_AGE = 7 * 24 * 3600
 
@@ -102,7 +101,7 @@ class User(BaseModel):
     def __str__(self):
         return self.name
 
-    # flask-login reads these; the id it stores is the login session's token (see portal.auth).
+    # flask-login reads these; the id it stores is the login session's token (see portal.accounts.auth).
     is_authenticated = True
     is_anonymous = False
     session_token = None
@@ -308,6 +307,11 @@ class LoginSession(BaseModel):
     def end(cls, token):
         if token:
             cls.delete().where(cls.token_hash == _digest(token)).execute()
+
+    @classmethod
+    def purge(cls, now=None):
+        """Forget sessions idle past the limit; a returning cookie would be refused anyway."""
+        return cls.delete().where(cls.last_seen < (now or utcnow()) - cls.IDLE_LIMIT).execute()
 
     @classmethod
     def end_all(cls, user, keep=None):

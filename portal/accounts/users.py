@@ -6,9 +6,11 @@ from flask_login import current_user
 
 from portal import mail
 from portal.accounts.forms import NewUserForm, UserForm
-from portal.accounts.models import LANGUAGES, ROLES, Department, User
+from portal.accounts.models import ROLES, Department, User
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.i18n import LANGUAGES
+from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
 
@@ -22,11 +24,9 @@ PAGE_SIZE = 50
 def index():
     authorize("administer")
     search = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    # One row more than the page, to know whether there is a next one.
-    people = list(User.directory(search).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-    return render("users/index.html", "users/_list.html", users=people[:PAGE_SIZE], more=len(people) > PAGE_SIZE,
-                  search=search, page=page, roles={key: str(label) for key, label in ROLES.items()})
+    people = paginate(User.directory(search), PAGE_SIZE)
+    return render("users/index.html", "users/_list.html", users=people, search=search,
+                  roles={key: str(label) for key, label in ROLES.items()})
 
 
 @users.route("/new")

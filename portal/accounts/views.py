@@ -3,9 +3,11 @@ from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import auth
+from portal.accounts import auth
 from portal.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm
-from portal.accounts.models import LANGUAGES, User
+from portal.accounts.models import User
+from portal.i18n import LANGUAGES
+from portal.links import safe_next
 from portal.render import render
 
 accounts = Blueprint("accounts", __name__)
@@ -23,7 +25,7 @@ def login():
         user, refusal = auth.authenticate(form.email.data, form.password.data)
         if user is not None:
             auth.log_in(user, remember=form.remember.data)
-            return redirect(auth.safe_next(form.next.data) or url_for("home.index"), 303)
+            return redirect(safe_next(form.next.data) or url_for("home.index"), 303)
         form.form_errors.append(refusal)
     return render("accounts/login.html", form=form)
 
@@ -60,7 +62,7 @@ def set_language():
     session["language"] = language
     if current_user.is_authenticated:
         current_user.update_preferences(language, current_user.timezone)
-    return redirect(auth.safe_next(request.form.get("next", "")) or url_for("home.index"), 303)
+    return redirect(safe_next(request.form.get("next", "")) or url_for("home.index"), 303)
 
 
 # -- one's own settings ---------------------------------------------------------------------
@@ -79,9 +81,10 @@ def settings():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if current_user.check_password(form.current.data):
+        refusal = auth.confirm_password(current_user, form.current.data)
+        if refusal is None:
             current_user.set_password(form.password.data, keep_session=current_user.session_token)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.settings"), 303)
-        form.current.errors = [_("This is not your current password.")]
+        form.current.errors = [refusal]
     return render("accounts/settings.html", form=PreferencesForm(obj=current_user), password_form=form)

@@ -9,6 +9,7 @@ from portal.accounts.models import Department
 from portal.channels.forms import EditChannelForm, NewChannelForm
 from portal.db import Invalid
 from portal.meetings.models import MeetingSeries
+from portal.params import query_int
 from portal.permissions import authorize
 from portal.projects.models import Project
 from portal.render import render
@@ -49,10 +50,11 @@ def create(scope_kind, scope_id):
 
 @channels.route("/<int:channel_id>")
 def show(channel_id):
+    """The channel; `?tested=ID` names the test message just sent, whose answer is shown first."""
     channel, scope = _channel(channel_id)
     form = EditChannelForm(channel.scope_kind, data={"name": channel.name, "language": channel.language,
                                                      "events": channel.event_set, "active": channel.active})
-    return _show(channel, scope, form)
+    return _show(channel, scope, form, results=channel.test_messages(query_int("tested")))
 
 
 @channels.route("/<int:channel_id>", methods=["POST"])
@@ -74,11 +76,9 @@ def update(channel_id):
 
 @channels.route("/<int:channel_id>/test", methods=["POST"])
 def send_test(channel_id):
-    channel, scope = _channel(channel_id)
-    results = robots.send_test(channel)
-    form = EditChannelForm(channel.scope_kind, data={"name": channel.name, "language": channel.language,
-                                                     "events": channel.event_set, "active": channel.active})
-    return _show(channel, scope, form, results=results)
+    channel = _channel(channel_id)[0]
+    [row] = robots.send_test(channel)
+    return redirect(url_for("channels.show", channel_id=channel.id, tested=row.id), 303)
 
 
 @channels.route("/<int:channel_id>/delete", methods=["POST"])

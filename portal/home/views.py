@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 from peewee import PeeweeException
 
-from portal import auth
+from portal.accounts import auth
 from portal.db import db
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start

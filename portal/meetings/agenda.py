@@ -10,7 +10,7 @@ targets' status as it stood in the meeting. An agenda is read by everyone taking
 sources report only work of projects open to the whole company: a participants-only project is
 discussed among its participants, not in front of a named guest from elsewhere.
 """
-import json
+import collections
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
@@ -19,12 +19,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from portal import mail
+from portal.db import model_named
+from portal.permissions import can
 from portal.accounts.models import User
-from portal.audit import AuditEntry
 from portal.projects.models import LIVE, OFF_TRACK, Project, ProjectDepartment, Target, today
 from portal.requests.models import ResourceRequest
 from portal.requests.notices import request_path
-from portal.tasks.models import URGENT, Task, TaskDependency
+from portal.tasks.models import Task, TaskDependency
 
 REQUEST_WAIT_HOURS = 48
 MAILED_SECTION = "targets"
@@ -76,7 +77,7 @@ def targets_needing_attention(meeting, since):
         return []
     status = Target.status_sql(today()).alias("agenda_status")
     rows = (Target.select(Target, Project, status).join(Project)
-            .where(Project.status.in_(LIVE) & (Project.visibility == "company")
+            .where(Project.status.in_(LIVE) & Project.open_to_everyone()
                    & Project.id.in_(ProjectDepartment.select(ProjectDepartment.project)
                                     .where(ProjectDepartment.department.in_(departments)))
                    & (Target.status_sql(today()) != "on_track"))
@@ -97,7 +98,7 @@ def overdue_and_blocked_tasks(meeting, since):
     rows = (Blocked.select(Blocked, User).join(User, on=(Blocked.owner == User.id))
             .switch(Blocked).join(Project, JOIN.LEFT_OUTER, on=(Blocked.project == Project.id))
             .where(Blocked.department.in_(departments) & (Blocked.status != "done")
-                   & (Blocked.project.is_null() | (Project.visibility == "company"))
+                   & (Blocked.project.is_null() | Project.open_to_everyone())
                    & ((Blocked.due_date < today()) | (Blocked.status == "blocked") | Blocked.id.in_(waiting)))
             .order_by(Blocked.priority, Blocked.due_date.asc(nulls="LAST"), Blocked.id).limit(TASKS_LISTED))
     return [{"title": "#%d %s — %s" % (task.id, task.title, task.owner.name),
@@ -110,21 +111,13 @@ def priority_changes(meeting, since):
     departments = {department.id for department in meeting.series.departments()}
     if not departments:
         return []
-    raised = set()
-    entries = (AuditEntry.select(AuditEntry.object_id, AuditEntry.changes)
-               .where((AuditEntry.object_type == "Task") & (AuditEntry.at >= since)
-                      & AuditEntry.action.in_(("task.create", "task.update"))
-                      & AuditEntry.changes.contains('"priority"')))
-    for entry in entries:
-        old, new = json.loads(entry.changes)["priority"]
-        if new in URGENT and old not in URGENT:
-            raised.add(entry.object_id)
+    raised = Task.raised_to_urgent_since(since)
     if not raised:
         return []
     rows = (Task.select(Task, User).join(User, on=(Task.owner == User.id))
             .switch(Task).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
             .where(Task.id.in_(list(raised)) & Task.department.in_(list(departments))
-                   & (Task.project.is_null() | (Project.visibility == "company")))
+                   & (Task.project.is_null() | Project.open_to_everyone()))
             .order_by(Task.priority, Task.id).limit(TASKS_LISTED))
     return [{"title": "#%d %s (%s) — %s" % (task.id, task.title, task.priority, task.owner.name),
              "link": _path("tasks.show", task_id=task.id), "ref": "raised:%d" % task.id, "status": "raised"}
@@ -138,6 +131,34 @@ AGENDA_SOURCES = [
     AgendaSource("requests", _l("Resource requests waiting too long"), waiting_requests),
     AgendaSource("actions", _l("Action items from the last meeting"), previous_action_items),
 ]
+
+
+# What a live item's ref names, by the model that holds it (named, not imported: action items live
+# in portal.meetings.models, which imports this module).
+REF_MODELS = {"task": "Task", "raised": "Task", "request": "ResourceRequest", "target": "Target",
+              "action": "ActionItem"}
+
+
+def hidden_refs(refs, reader):
+    """Of these refs ("request:12"), those naming something `reader` may not see: a participant from
+    another department reads the agenda without the other departments' requests. Topics added by hand
+    (no ref) are everyone's."""
+    wanted = collections.defaultdict(set)
+    for ref in refs:
+        kind, _, number = (ref or "").partition(":")
+        if kind in REF_MODELS and number.isdigit():
+            wanted[REF_MODELS[kind]].add(int(number))
+    seen = set()
+    for name, ids in wanted.items():
+        model = model_named(name)
+        seen.update((name, row.id) for row in model.select().where(model.id.in_(list(ids)))
+                    if can(reader, "view", row))
+    hidden = set()
+    for ref in refs:
+        kind, _, number = (ref or "").partition(":")
+        if kind in REF_MODELS and (not number.isdigit() or (REF_MODELS[kind], int(number)) not in seen):
+            hidden.add(ref)
+    return hidden
 
 
 def sections():

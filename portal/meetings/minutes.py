@@ -7,12 +7,13 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.db import Invalid
+from portal.db import Invalid, Stale
 from portal.meetings.forms import (ActionItemForm, ActionStatusForm, AgendaItemForm, DecisionEditForm, DecisionForm,
                                    NotesForm)
 from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting
 from portal.meetings.views import meeting_context
-from portal.permissions import authorized
+from portal.params import whole_number
+from portal.permissions import authorized, can
 from portal.render import render
 
 minutes = Blueprint("minutes", __name__, url_prefix="/meetings")
@@ -65,7 +66,8 @@ def write_notes(item_id):
     form = NotesForm()
     if form.validate_on_submit():
         try:
-            item.write_notes(current_user, form.notes.data or "", form.version.data, form.reason.data or "")
+            item.write_notes(current_user, form.notes.data or "", form.version.data, form.reason.data or "",
+                             correcting=can(current_user, "correct", item.meeting))
         except Invalid as invalid:
             return _editing(item.meeting, "meetings/_agenda_item.html", "agenda-item-%d" % item.id, form, invalid,
                             item=AgendaItem.get_by_id(item.id))
@@ -98,11 +100,12 @@ def remove_item(item_id):
 
 def _editing(meeting, fragment, key, form, invalid, **context):
     """Re-render a text being edited with its error; a version conflict also shows the other text."""
+    stale = invalid if isinstance(invalid, Stale) else None
+    if stale is not None:
+        form.version.data = stale.current.version  # saving again now is a deliberate choice
     if invalid is not None:
-        if getattr(invalid, "current_text", None) is not None:
-            form.version.data = invalid.version  # saving again now is a deliberate choice
         form.show_error(invalid)
-    editing = {"key": key, "form": form, "conflict": invalid if hasattr(invalid, "current_text") else None}
+    editing = {"key": key, "form": form, "conflict": stale}
     return _page(meeting, fragment, editing=editing, **context)
 
 
@@ -141,7 +144,8 @@ def revise_decision(decision_id):
     key = "decision-%d" % decision.id
     if form.validate_on_submit():
         try:
-            decision.revise(current_user, form.text.data, form.version.data, form.reason.data or "")
+            decision.revise(current_user, form.text.data, form.version.data, form.reason.data or "",
+                            correcting=can(current_user, "correct", decision.meeting))
         except Invalid as invalid:
             return _editing(decision.meeting, "meetings/_decision.html", key, form, invalid,
                             decision=Decision.get_by_id(decision.id))
@@ -172,8 +176,13 @@ def attendance(meeting_id):
 @minutes.route("/<int:meeting_id>/attendance", methods=["POST"])
 def record_attendance(meeting_id):
     meeting = authorized(Meeting, meeting_id, "contribute")
-    statuses = {int(key.removeprefix("status-")): value for key, value in request.form.items()
-                if key.startswith("status-") and key.removeprefix("status-").isdigit()}
+    statuses = {}
+    for key, value in request.form.items():
+        if key.startswith("status-"):
+            try:
+                statuses[whole_number(key.removeprefix("status-"))] = value
+            except ValueError:
+                continue  # no person's number: nobody to record
     try:
         meeting.record_attendance(current_user, statuses)
     except Invalid as invalid:

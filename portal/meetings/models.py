@@ -13,11 +13,11 @@ from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, For
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.i18n import zone_name
 from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
-from portal.permissions import can
 from portal.tasks.models import Task
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
@@ -226,7 +226,7 @@ def _check_start(day, start_time, timezone, now):
     if not exists_locally(day, start_time, timezone):
         raise Invalid(_l("%(time)s does not exist on %(day)s in %(zone)s: the clocks skip that hour. "
                          "Choose another time.", time=start_time.strftime("%H:%M"), day=day.isoformat(),
-                         zone=timezone), "start_time")
+                         zone=zone_name(timezone)), "start_time")
     starts_at = to_utc(day, start_time, timezone)
     if starts_at <= now:
         raise Invalid(_l("This time has already passed. Choose a time in the future."), "day")
@@ -376,10 +376,14 @@ class Meeting(BaseModel):
         if not self.closed and (self.agenda_built_at is None or now - self.agenda_built_at > AGENDA_FRESH_FOR):
             self.build_agenda(now)
 
-    def agenda_sections(self):
-        """[(section key, title, [items])] in the registry's order, hand-added topics last."""
+    def agenda_sections(self, reader=None):
+        """[(section key, title, [items])] in the registry's order, hand-added topics last; for a
+        `reader`, without the items naming what they may not see."""
         items = list(self.agenda_items.where(AgendaItem.removed_at.is_null())
                      .order_by(AgendaItem.position, AgendaItem.id))
+        if reader is not None:
+            hidden = agenda.hidden_refs([item.ref for item in items], reader)
+            items = [item for item in items if item.ref not in hidden]
         return [(key, title, [i for i in items if i.section == key]) for key, title in agenda.sections()]
 
     def add_agenda_item(self, by, section, title, link=""):
@@ -489,10 +493,11 @@ class Meeting(BaseModel):
                 if following is not None:
                     attachments.append(("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8",
                                         invitation(following, user, now)))
+                hidden = agenda.hidden_refs([item.ref for item in targets], user)
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
-                           decisions=decisions, actions=_by_owner(actions), targets=targets, link=link,
-                           following=following)
-                notify(user, "minutes.sent", link=self.path(), meeting=str(self))
+                           decisions=decisions, actions=_by_owner(actions), link=link, following=following,
+                           targets=[item for item in targets if item.ref not in hidden])
+                notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -540,7 +545,7 @@ class Meeting(BaseModel):
             with force_locale(user.mail_language):
                 time = self.when()
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
-                   meeting=self.series.title, time=time)
+                   subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
 
     @classmethod
@@ -588,25 +593,17 @@ def _one_line(text, limit=200):
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-class VersionConflict(Invalid):
-    """A save based on a version someone else has already replaced; carries their text."""
-
-    def __init__(self, current_text, current_by, current_at, version):
-        super().__init__(_l("Someone saved a newer version while you were editing. Their text is shown; "
-                            "yours is kept below. Merge them and save again."), None)
-        self.current_text, self.current_by, self.current_at, self.version = (
-            current_text, current_by, current_at, version)
-
-
 class _Editable:
     """Texts two people may edit at once: each save names the version it started from."""
 
-    def _save_text(self, by, field, text, version, reason, action):
+    def _save_text(self, by, field, text, version, reason, action, correcting):
+        """`correcting`: the caller may correct closed minutes (the permissions module said so);
+        otherwise a text of closed minutes is refused, also when they closed a moment ago."""
         meeting = self.meeting
         with db.atomic():
             state = Meeting.select(Meeting.state).where(Meeting.id == meeting.id).scalar()
-            correcting = state == "closed"
-            if correcting and not can(by, "correct", meeting):
+            correcting = correcting and state == "closed"
+            if state == "closed" and not correcting:
                 raise Invalid(CLOSED_MESSAGE)
             if correcting and not reason:
                 raise Invalid(_l("Say briefly what this correction changes."), "reason")
@@ -619,7 +616,8 @@ class _Editable:
                                      model.updated_by: by, model.updated_at: utcnow()})
                        .where((model.id == self.id) & (model.version == version)).execute())
             if not updated:
-                raise VersionConflict(old, current.updated_by, current.updated_at, current.version)
+                raise Stale(_l("Someone saved a newer version while you were editing. Their text is shown; "
+                               "yours is kept below. Merge them and save again."), current)
             setattr(self, field, text)
             self.version = version + 1
             changes = {field: [old, text]}
@@ -651,8 +649,8 @@ class AgendaItem(_Editable, BaseModel):
     def status_label(self):
         return agenda.STATUS_LABELS.get(self.status, "")
 
-    def write_notes(self, by, text, version, reason=""):
-        return self._save_text(by, "notes", text, version, reason, "agenda.notes")
+    def write_notes(self, by, text, version, reason="", correcting=False):
+        return self._save_text(by, "notes", text, version, reason, "agenda.notes", correcting)
 
     def move(self, by, step):
         """Swap with the neighbour above (step -1) or below (+1) in the same section."""
@@ -690,8 +688,8 @@ class Decision(_Editable, BaseModel):
     updated_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     updated_at = DateTimeField(default=utcnow)
 
-    def revise(self, by, text, version, reason=""):
-        return self._save_text(by, "text", text, version, reason, "decision.update")
+    def revise(self, by, text, version, reason="", correcting=False):
+        return self._save_text(by, "text", text, version, reason, "decision.update", correcting)
 
     def withdraw(self, by):
         with db.atomic():
@@ -733,10 +731,11 @@ class ActionItem(BaseModel):
         """Make this item a real task on its owner's board, linked back to the minutes. Called by
         Meeting.close inside its transaction."""
         minutes = urlsplit(mail.absolute_url("meetings.show", meeting_id=meeting.id)).path
+        # The task is open to the whole company, the meeting only to its participants: the link
+        # leads them to the minutes, and names the meeting to nobody else.
         task = Task.open(by, title=self.what[:200], owner=self.owner, due_date=self.due_on,
                          requesting_department=meeting.series.coordinator.department,
-                         description=gettext("Agreed in the meeting [%(meeting)s](%(link)s).",
-                                             meeting=str(meeting), link=minutes))
+                         description=gettext("Agreed in a meeting: [see its minutes](%(link)s).", link=minutes))
         ActionItem.update(task_id=task.id).where(ActionItem.id == self.id).execute()
         self.task_id = task.id
         return task
@@ -800,7 +799,7 @@ class MinutesVersion(BaseModel):
         attendance = meeting.attendance()
         names = {u.id: u.name for u in User.select().where(User.id.in_(list(attendance)))}
         content = {
-            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes} for i in items]}
+            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes, "ref": i.ref} for i in items]}
                        for key, _title, items in meeting.agenda_sections() if items],
             "decisions": [d.text for d in meeting.decisions_in_order()],
             "attendance": sorted([names[uid], status] for uid, status in attendance.items()),
@@ -813,3 +812,13 @@ class MinutesVersion(BaseModel):
     @property
     def content(self):
         return json.loads(self.snapshot)
+
+    def content_for(self, reader):
+        """The version as `reader` may read it: agenda items naming what they may not see left out."""
+        content = self.content
+        refs = [item.get("ref") for section in content["agenda"] for item in section["items"]]
+        hidden = agenda.hidden_refs(refs, reader)
+        for section in content["agenda"]:
+            section["items"] = [item for item in section["items"] if item.get("ref") not in hidden]
+        content["agenda"] = [section for section in content["agenda"] if section["items"]]
+        return content

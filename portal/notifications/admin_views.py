@@ -5,10 +5,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.calendar import ClosedDay, CompanyCalendar
 from portal.db import Invalid, utcnow
 from portal.mail import OutboxMessage
 from portal.notifications.forms import CalendarForm, ClosedDayForm
-from portal.notifications.models import ClosedDay, CompanyCalendar
+from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
 
@@ -21,10 +22,9 @@ PAGE_SIZE = 50
 def index():
     authorize("administer")
     state = request.args.get("state", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    messages = OutboxMessage.recent(state).paginate(page, PAGE_SIZE)
+    messages = paginate(OutboxMessage.recent(state), PAGE_SIZE)
     return render("outbox/index.html", "outbox/_list.html", messages=messages, state=state,
-                  page=page, counts=OutboxMessage.counts(), page_size=PAGE_SIZE, states=OutboxMessage.STATES)
+                  counts=OutboxMessage.counts(), states=OutboxMessage.STATES)
 
 
 @outbox.route("/<int:message_id>/resend", methods=["POST"])

@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from portal.forms import Form
 from portal.notifications.events import CHANNELS, EVENTS
-from portal.notifications.models import SUPPORTED_COUNTRIES
+from portal.calendar import SUPPORTED_COUNTRIES
 
 HOURS = [InputRequired(), NumberRange(min=0, max=23)]
 

@@ -1,30 +1,37 @@
-"""In-app notifications, each person's channel choices, digests sent, and the company calendar."""
+"""In-app notifications and each person's choice of where each kind of event reaches them.
+
+A core module: it names no area. Its rows point at a person through a deferred foreign key,
+resolved when the application assembles its models (portal.all_models), and at what they are about
+by type and id: whoever may no longer see that (a task moved into a project closed to them) is
+neither told of it nor shown what they were told before (the view rule in portal.permissions).
+"""
+import collections
 import datetime
 import functools
 import json
-import zoneinfo
 
-import holidays
 from flask_babel import gettext, lazy_gettext as _l
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    IntegrityError, TextField)
+from peewee import CharField, DateTimeField, DeferredForeignKey, IntegerField, IntegrityError, TextField
 
-from portal import mail
-from portal.accounts.models import User
-from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal import jobs, mail
+from portal.audit import AuditEntry
+from portal.db import BaseModel, Invalid, db, model_named, utcnow
 from portal.notifications.events import CHANNELS, EVENTS
+from portal.permissions import can
 
 ARCHIVE_AFTER = datetime.timedelta(days=30)
 
 
 class Notification(BaseModel):
-    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    user = DeferredForeignKey("User", backref="notifications", on_delete="CASCADE")
     event = CharField(max_length=40)
     level = CharField(max_length=10)
     channel = CharField(max_length=10)
     params = TextField(default="{}")
     link = CharField(max_length=500, default="")
+    # What it is about ("Task", 12): checked against the reader's view rule each time it is shown.
+    subject_type = CharField(max_length=40, default="")
+    subject_id = IntegerField(null=True)
     # A reminder's idempotency key: two workers, or a retried job, insert it once only.
     key = CharField(max_length=200, null=True, unique=True)
     created_at = DateTimeField(default=utcnow)
@@ -42,6 +49,37 @@ class Notification(BaseModel):
             return gettext(EVENTS[self.event].message, **json.loads(self.params))
         except (KeyError, ValueError):
             return self.event
+
+    @functools.cached_property
+    def subject(self):
+        """What this is about, None when it says nothing about anything, or False when that is gone."""
+        if not self.subject_type:
+            return None
+        model = model_named(self.subject_type)
+        return (model.get_or_none(model.id == self.subject_id) if model else None) or False
+
+    @classmethod
+    def shown_to(cls, user, notifications):
+        """Those of `notifications` the view rule lets `user` read now, their subjects loaded in one
+        query per kind; the unread ones hidden from them are marked read, so the bell stops counting them."""
+        notifications = list(notifications)
+        wanted = collections.defaultdict(set)
+        for notification in notifications:
+            if notification.subject_type:
+                wanted[notification.subject_type].add(notification.subject_id)
+        found = {}
+        for name, ids in wanted.items():
+            model = model_named(name)
+            if model is not None:
+                found.update(((name, row.id), row) for row in model.select().where(model.id.in_(list(ids))))
+        for notification in notifications:
+            if notification.subject_type:
+                notification.subject = found.get((notification.subject_type, notification.subject_id), False)
+        shown = [n for n in notifications if can(user, "view", n)]
+        hidden = [n.id for n in notifications if n not in shown and n.read_at is None]
+        if hidden:
+            cls.update(read_at=utcnow()).where(cls.id.in_(hidden)).execute()
+        return shown
 
     @classmethod
     def unread_count(cls, user):
@@ -73,7 +111,7 @@ class Notification(BaseModel):
 
 
 class Preference(BaseModel):
-    user = ForeignKeyField(User, backref="preferences", on_delete="CASCADE")
+    user = DeferredForeignKey("User", backref="preferences", on_delete="CASCADE")
     event = CharField(max_length=40)
     channel = CharField(max_length=10)
 
@@ -103,17 +141,20 @@ class Preference(BaseModel):
         return changes
 
 
-def notify(user, event, link="", key=None, **params):
-    """Tell `user` about `event`: in the portal always, and by mail now if they chose so.
+def notify(user, event, link="", key=None, subject=None, **params):
+    """Tell `user` about `event` concerning `subject` (a row): in the portal always, and by mail now
+    if they chose so; nothing when they may not see the subject.
 
     Call it inside the transaction of the change. With a `key`, a second call with the same
     key does nothing and returns None (how reminders stay single under retries and two workers).
     """
     spec = EVENTS[event]
-    if user is None or not user.active:
+    if user is None or not user.active or (subject is not None and not can(user, "view", subject)):
         return None
     channel = Preference.channels_for(user)[event]
     values = {"user": user, "event": event, "level": spec.level, "channel": channel, "link": link,
+              "subject_type": type(subject).__name__ if subject is not None else "",
+              "subject_id": subject.id if subject is not None else None,
               "params": json.dumps({k: str(v) for k, v in params.items()}, ensure_ascii=False)}
     if key is not None and Notification.select().where(Notification.key == key).exists():
         return None
@@ -128,107 +169,6 @@ def notify(user, event, link="", key=None, **params):
     return notification
 
 
-class CompanyCalendar(BaseModel):
-    """The one row of company-wide timing rules, set by an admin."""
-
-    country = CharField(max_length=2, default="CN")
-    quiet_start = IntegerField(default=21)
-    quiet_end = IntegerField(default=8)
-    digest_hour = IntegerField(default=9)
-    stale_checkin_days = IntegerField(default=14)
-
-    @classmethod
-    def current(cls):
-        return cls.get_or_none() or cls(country="CN")
-
-    def update_settings(self, by, **values):
-        with db.atomic():
-            changes = apply_changes(self, **values)
-            if changes:
-                self.save()
-                AuditEntry.record(by, "calendar.update", self, changes)
-        return changes
-
-    def closed_days(self):
-        return {row.day for row in ClosedDay.select(ClosedDay.day)}
-
-    def is_working_day(self, day, closed=None):
-        closed = self.closed_days() if closed is None else closed
-        return day not in closed and _public_calendar(self.country, day.year).is_working_day(day)
-
-    def holiday_name(self, day):
-        return _public_calendar(self.country, day.year).get(day)
-
-    def first_working_day_of_week(self, day, closed=None):
-        """The first working day of the ISO week holding `day` (a make-up Sunday counts)."""
-        closed = self.closed_days() if closed is None else closed
-        monday = day - datetime.timedelta(days=day.weekday())
-        for offset in range(7):
-            candidate = monday + datetime.timedelta(days=offset)
-            if self.is_working_day(candidate, closed):
-                return candidate
-        return None
-
-    def is_quiet(self, local_time):
-        """True in the night hours, when nobody is reminded of anything."""
-        hour = local_time.hour
-        if self.quiet_start > self.quiet_end:
-            return hour >= self.quiet_start or hour < self.quiet_end
-        return self.quiet_start <= hour < self.quiet_end
-
-    def working_deadline(self, start, hours, timezone):
-        """`hours` after `start` (naive UTC), counting only the hours of working days in `timezone`."""
-        zone = zoneinfo.ZoneInfo(timezone)
-        closed = self.closed_days()
-        moment = start.replace(tzinfo=datetime.UTC).astimezone(zone)
-        remaining = datetime.timedelta(hours=hours)
-        while True:
-            midnight = datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(),
-                                                 tzinfo=zone)
-            if self.is_working_day(moment.date(), closed):
-                left_today = midnight - moment
-                if remaining <= left_today:
-                    return (moment + remaining).astimezone(datetime.UTC).replace(tzinfo=None)
-                remaining -= left_today
-            moment = midnight
-
-
-class ClosedDay(BaseModel):
-    """A day the company is closed beyond the public holidays (company trip, local holiday)."""
-
-    day = DateField(unique=True)
-    label = CharField(max_length=100, default="")
-
-    @classmethod
-    def add(cls, by, day, label):
-        with db.atomic():
-            if cls.select().where(cls.day == day).exists():
-                raise Invalid(_l("This day is already closed."), "day")
-            closed = cls.create(day=day, label=label)
-            AuditEntry.record(by, "calendar.close_day", closed, {"day": [None, day.isoformat()]})
-        return closed
-
-    def remove(self, by):
-        with db.atomic():
-            AuditEntry.record(by, "calendar.open_day", self, {"day": [self.day.isoformat(), None]})
-            self.delete_instance()
-
-
-class Digest(BaseModel):
-    """One weekly digest per person per week, whether or not there was anything to say."""
-
-    user = ForeignKeyField(User, on_delete="CASCADE")
-    week = CharField(max_length=8)
-    created_at = DateTimeField(default=utcnow)
-    sent = BooleanField(default=False)
-
-    class Meta:
-        indexes = ((("user", "week"), True),)
-
-
-@functools.lru_cache(maxsize=32)
-def _public_calendar(country, year):
-    return holidays.country_holidays(country, years=year)
-
-
-SUPPORTED_COUNTRIES = sorted(holidays.list_supported_countries())
+@jobs.periodic_task(jobs.crontab(minute="7", hour="3"))
+def archive_read_notifications():
+    Notification.archive_old()

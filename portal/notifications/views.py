@@ -3,11 +3,12 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth import safe_next
 from portal.db import Invalid
+from portal.links import safe_next
 from portal.notifications.events import CHANNELS, EVENTS, LEVELS
 from portal.notifications.forms import preferences_form
 from portal.notifications.models import Notification, Preference
+from portal.pagination import paginate
 from portal.permissions import authorized
 from portal.render import render, trigger
 
@@ -25,10 +26,10 @@ def unread_notifications():
 def index():
     level = request.args.get("level", "")
     state = request.args.get("state", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    items = list(Notification.listing(current_user, level, state).paginate(page, PAGE_SIZE))
+    items = paginate(Notification.listing(current_user, level, state), PAGE_SIZE)
+    items.items = Notification.shown_to(current_user, items.items)
     response = render("notifications/index.html", "notifications/_list.html", items=items, level=level,
-                      state=state, page=page, page_size=PAGE_SIZE, levels=LEVELS)
+                      state=state, levels=LEVELS)
     return trigger(response, "notificationsChanged")  # the bell refreshes after the list changes
 
 

@@ -1,12 +1,10 @@
 """Project pages: the list, one project with its targets, milestones and feed, editing, archiving."""
-from decimal import Decimal
-
 from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import Invalid
+from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.projects.feed import ProjectUpdate
 from portal.projects.forms import CloseMilestoneForm, MilestoneForm, ProjectForm, UpdateForm
@@ -20,26 +18,14 @@ projects.add_app_template_global(STATUSES, "statuses")
 projects.add_app_template_global(TARGET_STATUSES, "target_statuses")
 
 
-@projects.app_template_filter("number")
-def number(value):
-    """An exact value as the reader's locale writes numbers."""
-    return "—" if value is None else format_decimal(value)
-
-
-@projects.app_template_filter("percent")
-def percent(value):
-    return "—" if value is None else format_percent(Decimal(value) / 100)
-
-
 @projects.route("/")
 def index():
     status = request.args.get("status", "current")
     status = status if status in FILTERS else "current"
     search = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    listed = list(Project.with_details(Project.listing(current_user, status, search).paginate(page, PAGE_SIZE)))
-    return render("projects/index.html", "projects/_list.html", projects=listed, shown=status, search=search,
-                  page=page, page_size=PAGE_SIZE, filters=FILTERS, today=today())
+    page = paginate(Project.with_details(Project.listing(current_user, status, search)), PAGE_SIZE)
+    return render("projects/index.html", "projects/_list.html", projects=page, shown=status, search=search,
+                  filters=FILTERS, today=today())
 
 
 @projects.route("/new")

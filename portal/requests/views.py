@@ -1,14 +1,13 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
-import datetime
-
-from flask import Blueprint, flash, redirect, request, url_for
-from flask_babel import format_currency, format_decimal, format_timedelta
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.db import Invalid
+from portal.pagination import paginate
+from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
@@ -31,26 +30,6 @@ def _approvals_waiting():
     return {"approvals_waiting": approvals_waiting}
 
 
-@requests_bp.app_template_filter("duration")
-def _duration(value):
-    """A time span in words, to the hour: "3 days", "5 hours"."""
-    if value is None:
-        return ""
-    if not isinstance(value, datetime.timedelta):
-        value = datetime.timedelta(hours=float(value))
-    return format_timedelta(value, granularity="minute", threshold=2)
-
-
-@requests_bp.app_template_filter("money")
-def _money(value, currency):
-    return format_currency(value, currency or "CNY")
-
-
-@requests_bp.app_template_filter("decimal")
-def _decimal(value):
-    return format_decimal(value)
-
-
 @requests_bp.app_template_filter("approver")
 def _approver(entry, names):
     return approvers.describe(entry, names)
@@ -66,10 +45,10 @@ def index():
              "involved": lambda: ResourceRequest.passed_through(current_user),
              "department": lambda: ResourceRequest.of_department(current_user.heads),
              "all": ResourceRequest.listing}[tab]()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    items = ResourceRequest.with_holders(query.paginate(page, PAGE_SIZE))
-    return render("requests/index.html", "requests/_list.html", items=items, tabs=tabs, tab=tab, page=page,
-                  page_size=PAGE_SIZE, can_see_reports=can(current_user, "view_request_reports"))
+    page = paginate(query, PAGE_SIZE)
+    page.items = ResourceRequest.with_holders(page.items)
+    return render("requests/index.html", "requests/_list.html", items=page, tabs=tabs, tab=tab,
+                  can_see_reports=can(current_user, "view_request_reports"))
 
 
 @requests_bp.route("/approvals")
@@ -192,6 +171,7 @@ def send_back(request_id, step_id):
 @requests_bp.route("/<int:request_id>/steps/<int:step_id>/allocate", methods=["POST"])
 def allocate(request_id, step_id):
     item = authorized(ResourceRequest, request_id)
+    authorize("decide", _step_of(item, step_id))
     form = AllocationForm()
     if form.validate_on_submit():
         try:
@@ -208,7 +188,7 @@ def allocate(request_id, step_id):
 @requests_bp.route("/reports")
 def report():
     authorize("view_request_reports")
-    months = request.args.get("months", 6, type=int)
+    months = query_int("months", 6)
     months = months if months in (3, 6, 12, 24) else 6
     since = reports.first_day_months_ago(months)
     return render("requests/reports.html", months=months,
@@ -220,6 +200,7 @@ def report():
 
 def _decide(request_id, step_id, decision):
     item = authorized(ResourceRequest, request_id)
+    authorize("decide", _step_of(item, step_id))
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -230,6 +211,13 @@ def _decide(request_id, step_id, decision):
             flash(DONE[decision] % {"title": item.title}, "success")
             return _to_next()
     return _show(item, "requests/_decision.html", step_id=step_id, confirm=decision, decision_form=form)
+
+
+def _step_of(item, step_id):
+    step = RequestStep.get_or_none((RequestStep.id == step_id) & (RequestStep.request == item))
+    if step is None:
+        abort(404)
+    return step
 
 
 def _to_next():

@@ -132,6 +132,12 @@ class Channel(BaseModel):
     def scope_label(self):
         return self.scope_kind if self.scope_id is None else "%s:%d" % (self.scope_kind, self.scope_id)
 
+    def test_messages(self, message_id):
+        """The test message `message_id` of this channel, as a list (empty when there is none)."""
+        if message_id is None:
+            return []
+        return list(self.messages.where((RobotMessage.id == message_id) & (RobotMessage.event == "test")))
+
     def recent_messages(self, limit=10):
         return self.messages.order_by(RobotMessage.id.desc()).limit(limit)
 

@@ -5,12 +5,12 @@ import threading
 
 import pytest
 
-from portal.db import Invalid, db, utcnow
+from portal.db import Invalid, Stale, db, utcnow
+from portal.digest import compose
 from portal.mail import OutboxMessage
 from portal.meetings import schedule
-from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting, MinutesVersion, VersionConflict
+from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting, MinutesVersion
 from portal.notifications.models import Notification
-from portal.notifications.digest import compose
 from portal.tasks.models import Task
 
 TOMORROW = utcnow().date() + datetime.timedelta(days=1)
@@ -66,10 +66,10 @@ def test_the_second_save_of_a_stale_version_is_refused_and_both_texts_survive(we
     item = meeting.add_agenda_item(coordinator, "other", "Pricing")
     item.write_notes(attendee, "Li Na: raise prices 5%", version=0)
     stale = AgendaItem.get_by_id(item.id)
-    with pytest.raises(VersionConflict) as conflict:
+    with pytest.raises(Stale) as conflict:
         stale.write_notes(coordinator, "Cora: keep prices", version=0)
-    assert conflict.value.current_text == "Li Na: raise prices 5%"
-    assert conflict.value.current_by.id == attendee.id and conflict.value.version == 1
+    assert conflict.value.current.notes == "Li Na: raise prices 5%"
+    assert conflict.value.current.updated_by.id == attendee.id and conflict.value.current.version == 1
     assert AgendaItem.get_by_id(item.id).notes == "Li Na: raise prices 5%"
     stale.write_notes(coordinator, "Li Na: raise prices 5%\nCora: keep prices", version=1)
     assert AgendaItem.get_by_id(item.id).version == 2
@@ -79,7 +79,7 @@ def test_decisions_are_versioned_the_same_way(weekly, coordinator, attendee):
     series, meeting = weekly
     decision = meeting.record_decision(attendee, "Ship on **Friday**")
     decision.revise(coordinator, "Ship on Monday", version=1)
-    with pytest.raises(VersionConflict):
+    with pytest.raises(Stale):
         Decision.get_by_id(decision.id).revise(attendee, "Ship on Tuesday", version=1)
     assert Decision.get_by_id(decision.id).text == "Ship on Monday"
 
@@ -131,9 +131,10 @@ def test_closed_minutes_refuse_edits_but_the_coordinator_corrects_them_as_a_new_
         meeting.record_decision(attendee, "Sneaked in")
     assert "closed" in str(refused.value.message)
     with pytest.raises(Invalid) as refused:
-        Decision.get_by_id(decision.id).revise(coordinator, "Budget: 12k", version=1)
+        Decision.get_by_id(decision.id).revise(coordinator, "Budget: 12k", version=1, correcting=True)
     assert refused.value.field == "reason"
-    Decision.get_by_id(decision.id).revise(coordinator, "Budget: 12k", version=1, reason="typo in the amount")
+    Decision.get_by_id(decision.id).revise(coordinator, "Budget: 12k", version=1, reason="typo in the amount",
+                                           correcting=True)
     versions = list(meeting.versions())
     assert [(v.number, v.reason) for v in versions] == [(2, "typo in the amount"), (1, "")]
     assert versions[0].content["decisions"] == ["Budget: 12k"]
@@ -220,6 +221,8 @@ def test_closing_turns_each_action_item_into_a_task_on_its_owners_board(weekly, 
     task = Task.get_by_id(ActionItem.get_by_id(item.id).task_id)
     assert (task.title, task.owner, task.due_date) == ("Send the quote", attendee, TOMORROW)
     assert "/meetings/%d" % first.id in task.description, "the task links back to the minutes"
+    # The task is open to the company, the meeting to its participants only.
+    assert "Weekly alignment" not in task.description
     assert Notification.select().where((Notification.user == attendee) & (Notification.event == "task.assigned")
                                        ).exists()
     with pytest.raises(Invalid):

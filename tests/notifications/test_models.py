@@ -5,7 +5,8 @@ import pytest
 
 from portal.db import Invalid, utcnow
 from portal.mail import OutboxMessage
-from portal.notifications.models import ClosedDay, CompanyCalendar, Notification, Preference, notify
+from portal.calendar import ClosedDay, CompanyCalendar
+from portal.notifications.models import Notification, Preference, notify
 
 
 def test_an_important_event_shows_in_the_portal_and_is_mailed_in_the_readers_language(make_user):

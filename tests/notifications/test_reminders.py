@@ -7,7 +7,8 @@ import time_machine
 
 from portal.db import utcnow
 from portal.mail import OutboxMessage
-from portal.notifications import digest, reminders
+from portal import digest
+from portal.tasks import reminders
 from portal.notifications.models import Notification
 from portal.tasks.models import Task
 

@@ -1,7 +1,8 @@
 """The notification centre and the company calendar over HTTP."""
 import datetime
 
-from portal.notifications.models import ClosedDay, Notification, Preference, notify
+from portal.calendar import ClosedDay
+from portal.notifications.models import Notification, Preference, notify
 
 
 def test_the_bell_counts_unread_notifications_on_every_page_and_as_a_fragment(client, member):

@@ -4,7 +4,7 @@ import datetime
 import time_machine
 
 from portal.notifications.models import Notification
-from portal.notifications.reminders import remind_target_owners
+from portal.projects.reminders import remind_target_owners
 from portal.projects.feed import ProjectUpdate
 
 
@@ -45,7 +45,7 @@ def test_a_target_without_check_ins_reminds_its_owner_once_a_week_in_working_hou
 
 
 def test_the_weekly_digest_lists_my_departments_targets_worst_first(company, make_project, make_target):
-    from portal.notifications.digest import compose
+    from portal.digest import compose
     project = make_project()
     make_target(project, title="Orders")
     make_target(project, title="Visits", start_date=datetime.date(2026, 2, 20))

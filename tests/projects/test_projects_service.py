@@ -5,6 +5,7 @@ import pytest
 
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.permissions import can
 from portal.projects.feed import Mention, ProjectUpdate, mentioned_in
 from portal.projects.models import Milestone, Project, ProjectDepartment
 from tests.projects.conftest import DUE, START
@@ -18,7 +19,7 @@ def test_a_restricted_project_is_seen_only_by_its_departments_coordinator_and_ad
     user = getattr(company, role)
     open_project = make_project(name="Open")
     expected = role not in ("outsider", "other_coordinator")
-    assert restricted.is_visible_to(user) is expected
+    assert can(user, "view", restricted) is expected
     assert set(Project.visible_to(user)) == ({restricted, open_project} if expected else {open_project})
     assert (user in set(restricted.audience())) is expected
 

@@ -5,7 +5,7 @@ import time_machine
 
 from portal.db import utcnow
 from portal.meetings.models import MeetingSeries
-from portal.notifications import digest
+from portal import digest
 
 
 def test_a_request_waiting_too_long_shows_on_the_agenda_of_its_departments_meeting(file_request, company):

@@ -5,7 +5,7 @@ from flask import url_for
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.routing import IntegerConverter
 
-from portal.db import models
+from portal import all_models as models
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 TOKENS = {

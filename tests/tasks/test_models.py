@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from portal.audit import AuditEntry
-from portal.db import Invalid, db
+from portal.db import Invalid, Stale, db
 from portal.notifications.models import Notification
-from portal.tasks.models import ChecklistItem, Stale, Task, TaskComment, TaskDependency, local_today, parse_tags
+from portal.tasks.models import ChecklistItem, Task, TaskComment, TaskDependency, local_today, parse_tags
 
 TODAY = datetime.date(2026, 5, 6)  # a Wednesday
 

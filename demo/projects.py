@@ -11,10 +11,11 @@ from decimal import Decimal
 from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
+from demo import Rows, flush, scaled
+
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
-from portal.demo import Rows, flush, scaled
 from portal.projects import photos
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target, shown, today

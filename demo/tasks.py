@@ -5,11 +5,12 @@ import datetime
 import json
 import random
 
+from demo import Rows, flush, scaled, weighted
+from demo import projects as projects_demo
+
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
-from portal.demo import Rows, flush, scaled, weighted
-from portal.projects import demo as projects_demo
 from portal.projects.models import Project, ProjectDepartment
 from portal.tasks.models import (URGENT, ChecklistItem, Tag, Task, TaskComment, TaskDependency, TaskTag, TaskWatcher,
                                  local_today)

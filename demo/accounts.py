@@ -5,6 +5,7 @@ import json
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
+
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow

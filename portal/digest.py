@@ -1,5 +1,7 @@
 """The weekly digest: one mail per person, first working day of the week, in their language.
 
+An aggregator on the top floor: it reads every area.
+
 Each section is a function (user, since) -> list of items; a section with no items is left
 out, and a digest with no sections is not sent. Features add their sections here, so what the
 digest says stays in one place.
@@ -10,13 +12,14 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale, format_date, format_timedelta, gettext
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegrityError
 
 from portal import jobs, mail
 from portal.accounts.models import User
-from portal.db import db, utcnow
+from portal.calendar import CompanyCalendar
+from portal.db import BaseModel, db, utcnow
 from portal.meetings.models import Meeting
-from portal.notifications.models import CompanyCalendar, Digest, Notification
+from portal.notifications.models import Notification
 from portal.projects.models import AT_RISK, LIVE, OFF_TRACK, TARGET_STATUSES, Project, Target
 from portal.projects.models import today as company_today
 from portal.requests.models import StepApprover
@@ -24,6 +27,19 @@ from portal.requests.notices import request_path
 from portal.tasks.models import Task, local_today
 
 TASKS_LISTED = 20
+
+
+class Digest(BaseModel):
+    """One weekly digest per person per week, whether or not there was anything to say."""
+
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    week = CharField(max_length=8)
+    created_at = DateTimeField(default=utcnow)
+    sent = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("user", "week"), True),)
+
 
 SECTIONS = []
 
@@ -93,7 +109,7 @@ def _news(user, since):
             .where((Notification.user == user) & (Notification.channel == "digest")
                    & Notification.digested_at.is_null())
             .order_by(Notification.id))
-    return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
+    return [{"text": row.text, "link": row.link, "note": ""} for row in Notification.shown_to(user, rows)]
 
 
 def compose(user, since):
@@ -151,8 +167,3 @@ def _send(user, week, now):
 @jobs.periodic_task(jobs.crontab(minute="*/15"))
 def send_digests():
     send_due()
-
-
-@jobs.periodic_task(jobs.crontab(minute="7", hour="3"))
-def archive_read_notifications():
-    Notification.archive_old()

@@ -1,5 +1,7 @@
 """`flask demo`: load the demo company; each area adds its own part, in dependency order.
 
+Not part of the application: `wsgi.py` adds the command to the CLI (`register`).
+
 Each area's `seed(..., size)` adds its part for a size: "small" is the company people try the
 portal with; "large" is the benchmark's (bench/), as big as the largest company we serve. The
 large part is written in bulk (`Rows`), as its behaviours would have written it, in one
@@ -84,12 +86,12 @@ def flush(*tables):
                    "(the tests load a sliver of it).")
 def demo_command(if_empty, size, scale):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
-    from portal.accounts import demo as accounts_demo
+    from demo import accounts as accounts_demo
+    from demo import meetings as meetings_demo
+    from demo import projects as projects_demo
+    from demo import requests as requests_demo
+    from demo import tasks as tasks_demo
     from portal.accounts.models import User
-    from portal.meetings import demo as meetings_demo
-    from portal.projects import demo as projects_demo
-    from portal.requests import demo as requests_demo
-    from portal.tasks import demo as tasks_demo
 
     with db.connection_context():
         if if_empty and User.select().exists():
@@ -109,3 +111,7 @@ def demo_command(if_empty, size, scale):
         click.echo("  %-32s %s" % (email, role))
     if size == "large":
         click.echo("  %-32s members and heads of 12 departments" % "staff001@example.com …")
+
+
+def register(app):
+    app.cli.add_command(demo_command)

@@ -6,11 +6,12 @@ import json
 import random
 import zoneinfo
 
-from portal.accounts.demo import ACCOUNTS
+from demo.accounts import ACCOUNTS
+from demo import Rows, flush, scaled
+
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
-from portal.demo import Rows, flush, scaled
 from portal.meetings.models import (ActionItem, AgendaItem, Attendance, Decision, Meeting, MeetingSeries,
                                     MinutesVersion, SeriesDepartment, SeriesPerson, to_utc)
 

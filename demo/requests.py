@@ -7,11 +7,12 @@ import random
 
 from flask import current_app
 
+from demo import Rows, flush, scaled, weighted
+
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
-from portal.demo import Rows, flush, scaled, weighted
-from portal.notifications.models import CompanyCalendar
+from portal.calendar import CompanyCalendar
 from portal.requests import approvers, fields
 from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType

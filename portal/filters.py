@@ -1,0 +1,45 @@
+"""The Jinja filters every page may use: dates, numbers, money and durations in the reader's locale."""
+import datetime
+from decimal import Decimal
+
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_timedelta
+
+
+def number(value):
+    """An exact value as the reader's locale writes numbers."""
+    return "—" if value is None else format_decimal(value)
+
+
+def percent(value):
+    return "—" if value is None else format_percent(Decimal(value) / 100)
+
+
+def decimal(value):
+    return format_decimal(value)
+
+
+def money(value, currency):
+    return format_currency(value, currency or "CNY")
+
+
+def duration(value):
+    """A time span in words, to the hour: "3 days", "5 hours"; a number counts hours."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime.timedelta):
+        value = datetime.timedelta(hours=float(value))
+    return format_timedelta(value, granularity="minute", threshold=2)
+
+
+def date_time(value, fmt="medium"):
+    return format_datetime(value, fmt) if value else ""
+
+
+def date(value, fmt="medium"):
+    return format_date(value, fmt) if value else ""
+
+
+def init_app(app):
+    app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
+                                 datetime=date_time, date=date)

@@ -1,0 +1,86 @@
+"""Every rule of portal.permissions that lists also answer in SQL has a twin; the two must agree.
+
+A random company (roles, heads, people without a department, deactivated people) is built through
+the real behaviours, then for every person the SQL list is compared with the Python rule asked of
+every object. A new twin joins TWINS."""
+import datetime
+import random
+
+import pytest
+from peewee import JOIN
+
+from portal.meetings.models import MeetingSeries
+from portal.permissions import can
+from portal.projects.models import Project, Target
+from portal.tasks.models import Task
+
+START = datetime.date(2026, 1, 5)
+
+
+def _projects(user):
+    return Project.visible_to(user)
+
+
+def _targets(user):
+    return Target.visible_to(user)
+
+
+def _tasks(user):
+    return (Task.select(Task.id).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
+            .where(Task.visibility_for(user)))
+
+
+def _series(user):
+    return MeetingSeries.visible_to(user)
+
+
+TWINS = [(Project, _projects), (Target, _targets), (Task, _tasks), (MeetingSeries, _series)]
+
+
+@pytest.fixture(params=[1, 2, 3])
+def company(request, app, make_department, make_user):
+    pick = random.Random(request.param)
+    departments = [make_department() for _ in range(4)]
+    people = [make_user(department=False, role="admin")] + [make_user(department=d) for d in departments]
+    for _ in range(10):
+        department = pick.choice(departments + [None])
+        role = pick.choice(["member"] * 4 + ["coordinator", "admin"])
+        people.append(make_user(department=department or False, role=role,
+                                head_of=department is not None and department.head_id is None and pick.random() < .5))
+    people[-1].deactivate(people[0])
+    projects = []
+    for n in range(6):
+        coordinator = pick.choice([p for p in people if p.role in ("coordinator", "admin")] or people)
+        chosen = pick.sample(departments, pick.randint(1, 2))
+        project = Project.start(None, name="P%d" % n, goal="", coordinator=coordinator, departments=chosen,
+                                start_date=START, end_date=START + datetime.timedelta(days=90), status="active",
+                                visibility=pick.choice(["company", "participants"]))
+        projects.append(project)
+        owner = pick.choice([p for p in people if p.active and p.department_id == chosen[0].id])
+        Target.define(None, project, title="T%d" % n, unit="", baseline="0", target_value="10", direction="raise",
+                      start_date=START, due_date=START + datetime.timedelta(days=60), department=chosen[0],
+                      owner=owner, weight=1)
+    active = [p for p in people if p.active and p.department_id]
+    for n in range(20):
+        owner, by = pick.choice(active), pick.choice(active)
+        Task.open(by, "Task %d" % n, owner=owner, reason="parity", project=pick.choice(projects + [None]))
+    for n in range(4):
+        coordinator = pick.choice([p for p in people if p.active and p.role in ("coordinator", "admin")] or active)
+        MeetingSeries.plan(coordinator, departments=pick.sample(departments, pick.randint(1, 2)),
+                           people=pick.sample(active, pick.randint(0, 2)), day=START, start_time=datetime.time(10),
+                           timezone="Asia/Shanghai", recurring=False, title="S%d" % n, duration_minutes=30,
+                           coordinator=coordinator,
+                           location="", video_link="", reminder_minutes=60, now=datetime.datetime(2026, 1, 1))
+    return people
+
+
+def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(company):
+    for model, listing in TWINS:
+        objects = list(model.select())
+        assert objects
+        for user in [p for p in company if p.active]:  # a deactivated person is signed out everywhere
+            allowed = {obj.id for obj in objects if can(user, "view", obj)}
+            listed = {row.id for row in listing(user)}
+            assert listed == allowed, (model.__name__, user.name, user.role)
+    for project in Project.select():
+        assert set(project.audience()) == {p for p in company if p.active and can(p, "view", project)}
