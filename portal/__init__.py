@@ -81,6 +81,7 @@ def _blueprints():
     from portal.accounts.departments import departments
     from portal.accounts.users import users
     from portal.accounts.views import accounts
+    from portal.channels import digest as channel_digest  # noqa: F401  (its periodic job)
     from portal.channels.views import channels
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)

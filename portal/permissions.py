@@ -62,6 +62,12 @@ def _see_colleague(user, other):
     return True
 
 
+@rule("see_mobile", "User")
+def _see_mobile(user, other):
+    # A private number: its owner sees it, and admins (who may need to say why a phone did not ring).
+    return user.is_admin or user.id == other.id
+
+
 @rule("edit", "User")
 def _edit_user(user, other):
     return user.is_admin

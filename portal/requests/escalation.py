@@ -5,7 +5,7 @@ from portal import jobs
 from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
-from portal.requests import approvers
+from portal.requests import announcements, approvers
 from portal.requests.models import RequestStep, StepApprover, deadline
 from portal.requests.notices import tell
 
@@ -41,6 +41,7 @@ def nudge(step, now):
         hours = int(step.waited(now).total_seconds() // 3600)
         for seat in step.pending_seats():
             tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
+        announcements.waiting(step, hours)
         return "nudge"
 
 
@@ -81,6 +82,7 @@ def act_on_time_limit(step, now):
                  to=names or "—")
         AuditEntry.record(None, "request.escalate", request, {"step": [step.name, "escalated"]},
                           summary=", ".join(user.name for user in added))
+        announcements.escalated(step, added)
         return "escalate"
 
 

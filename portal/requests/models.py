@@ -20,7 +20,7 @@ from portal.db import BaseModel, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
-from portal.requests import approvers, fields
+from portal.requests import announcements, approvers, fields
 from portal.requests.notices import request_path, tell
 from portal.requests.types import FlowVersion, RequestType
 from portal.tasks.models import Task
@@ -424,6 +424,8 @@ class ResourceRequest(BaseModel):
         AuditEntry.record(by, "request." + state, self, {"state": [before, state]}, summary=comment)
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
+        if state in ("approved", "rejected"):
+            announcements.decided(self, state, by)
 
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""

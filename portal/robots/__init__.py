@@ -5,20 +5,23 @@ Areas tell the groups what happened by calling, inside the transaction of the ch
     from portal import robots
 
     robots.announce(
-        "minutes.closed",                      # one of robots.EVENTS
+        "target.at_risk",                      # one of robots.EVENTS
         robots.Where(project_id=p.id, restricted=p.restricted,
-                     project_department_ids=p.department_ids, series_id=s.id,
-                     department_ids={...}),    # every scope the event belongs to
+                     project_department_ids=p.department_ids, series_id=None,
+                     department_ids={...},     # every scope the event belongs to
+                     everyone=True),           # may the whole company know? (a company channel)
         build,                                 # () -> robots.Message, or None to say nothing
-        ref="meeting:12")                      # what it is about, shown with each delivery
+        ref="target:12")                       # what it is about, shown with each delivery
 
-Every event belongs to the company; `Where` adds the project, meeting series and departments
-it belongs to. Each active channel of those scopes that hears the event gets one message,
-built by `build()` under flask_babel.force_locale(channel's language) (built once per
-language), rendered for its platform and queued; delivery starts when the transaction commits
-(portal.robots.delivery). An event of a restricted project never reaches a channel wider than
-the project's departments: no company channel, no series channel (a series may take in anyone),
-no channel of a department outside the project. A 企业微信 message that @-mentions people
+A channel is taken to speak to everyone of its scope: the company's to all staff, a
+department's to its members, a project's to whoever may see the project, a series' to its
+participants. So an event reaches the company's channel only when everyone may see what it is
+about (`everyone`), and an event of a restricted project never reaches a channel wider than the
+project's departments: no company channel, no series channel (a series may take in anyone), no
+channel of a department outside the project. Each active channel of the scopes that hears the
+event gets one message, built by `build()` under flask_babel.force_locale(channel's language)
+(built once per language), rendered for its platform and queued; delivery starts when the
+transaction commits (portal.robots.delivery). A 企业微信 message that @-mentions people
 goes as two requests: the markdown, then a short text carrying `mentioned_mobile_list`, since
 企业微信 markdown can only @ by user id.
 
@@ -52,6 +55,7 @@ class Where:
     project_department_ids: frozenset = frozenset()
     series_id: int | None = None
     department_ids: frozenset = frozenset()
+    everyone: bool = True
 
     def channels(self, event):
         """The active channels that hear `event` here."""
@@ -61,7 +65,8 @@ class Where:
         if self.restricted:
             departments &= set(self.project_department_ids)
         else:
-            scopes.append(Channel.scope_kind == "company")
+            if self.everyone:
+                scopes.append(Channel.scope_kind == "company")
             if self.series_id is not None:
                 scopes.append((Channel.scope_kind == "series") & (Channel.scope_id == self.series_id))
         if departments:

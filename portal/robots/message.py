@@ -154,9 +154,11 @@ def _webhook(message, kept, cut, link, language, event, delivery, ref):
 
 
 def _markdown(text):
-    # What people typed must not become markup: a link, an <@all>, a heading or a list.
-    table = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "#": "＃", "`": "｀"})
-    return text.translate(table).replace("\n", " ")
+    # What people typed must not become markup: a link, an <@all>, emphasis, code, or a heading
+    # ("#" makes one only at the start of a line, so "#12" inside a title stays as written).
+    table = str.maketrans({"<": "＜", ">": "＞", "[": "［", "]": "］", "*": "＊", "`": "｀"})
+    text = text.translate(table).replace("\n", " ")
+    return "＃" + text[1:] if text.startswith("#") else text
 
 
 def _clip(text, limit=LINE_CHARACTERS):

@@ -24,18 +24,21 @@ EVENTS = {
     "meeting.starting": _l("A meeting starts in 15 minutes"),
     "digest.weekly": _l("Monday's project digest"),
 }
-# What a channel of each scope can hear, and what a new one hears unless its creator chooses.
+# What a channel of each scope can hear (portal.robots.Where says why: a meeting's minutes and
+# reminders are for its participants, a request for its two departments), and what a new one
+# hears unless its creator chooses.
 SCOPE_EVENTS = {
-    "company": tuple(EVENTS),
-    "project": tuple(EVENTS),
+    "company": ("target.at_risk", "task.priority", "digest.weekly"),
+    "project": ("target.at_risk", "task.priority", "digest.weekly"),
     "series": ("minutes.closed", "meeting.starting"),
     "department": tuple(EVENTS),
 }
 DEFAULT_EVENTS = {
-    "company": ("target.at_risk", "task.priority", "request.escalated", "digest.weekly"),
-    "project": ("minutes.closed", "target.at_risk", "task.priority", "meeting.starting", "digest.weekly"),
+    "company": ("target.at_risk", "task.priority", "digest.weekly"),
+    "project": ("target.at_risk", "task.priority", "digest.weekly"),
     "series": ("minutes.closed", "meeting.starting"),
-    "department": ("target.at_risk", "task.priority", "request.waiting", "request.escalated", "request.decided"),
+    "department": ("minutes.closed", "target.at_risk", "task.priority", "request.waiting", "request.escalated",
+                   "request.decided", "digest.weekly"),
 }
 
 
@@ -56,6 +59,8 @@ class Channel(BaseModel):
     # Touched when a delivery is claimed: on PostgreSQL the row lock keeps two workers from
     # both sending a channel's twentieth message of the minute.
     last_attempt_at = DateTimeField(null=True)
+    # The ISO week ("2026-W48") of the last weekly digest queued here.
+    digest_week = CharField(max_length=8, default="")
 
     class Meta:
         indexes = ((("scope_kind", "scope_id"), False),)
@@ -128,6 +133,12 @@ class Channel(BaseModel):
             AuditEntry.record(by, "channel.delete", self, {"name": [self.name, None]},
                               summary="%s · %s" % (self.kind, self.scope_label()))
             self.delete_instance(recursive=True)
+
+    def claim_digest(self, week):
+        """Mark `week`'s digest as this channel's, once: False when it already had it. Call it in
+        the transaction that queues the digest, so the mark and the message commit together."""
+        return bool(Channel.update(digest_week=week)
+                    .where((Channel.id == self.id) & (Channel.digest_week != week)).execute())
 
     def scope_label(self):
         return self.scope_kind if self.scope_id is None else "%s:%d" % (self.scope_kind, self.scope_id)

@@ -14,6 +14,9 @@ import pytest
 
 from portal.robots import Channel
 from tests.conftest import free_port
+# The meetings' and the requests' factories, for the events those areas tell the groups.
+from tests.meetings.conftest import attendee, colleague, coordinator, plan_series, sales, weekly  # noqa: F401
+from tests.requests.conftest import company, file_request, make_type  # noqa: F401
 
 KEY = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"
 TOKEN = "b955d0f6e1c94b7fb00ce4a5e8c1d2f3"

@@ -37,13 +37,24 @@ def test_every_channel_of_the_events_scopes_that_hears_it_gets_one_message(chann
 
 
 def test_a_restricted_projects_event_stays_within_its_departments(channels):
+    hears = {"series": ["minutes.closed"], "department": ["target.at_risk", "minutes.closed"]}
     for scope_kind, scope_id in (("company", None), ("project", 1), ("series", 4), ("department", 7),
                                  ("department", 8)):
-        channels(scope_kind, scope_id, events=["minutes.closed"])
+        channels(scope_kind, scope_id, events=hears.get(scope_kind, ["target.at_risk"]))
     where = robots.Where(project_id=1, restricted=True, project_department_ids={7}, series_id=4,
                          department_ids={7, 8})
-    assert _heard("minutes.closed", where) == ["department 7", "project 1"]
-    assert _heard("minutes.closed", robots.Where(restricted=True, department_ids={8})) == []
+    assert _heard("target.at_risk", where) == ["department 7", "project 1"]
+    assert _heard("minutes.closed", where) == ["department 7"]
+    assert _heard("target.at_risk", robots.Where(restricted=True, department_ids={8})) == []
+
+
+def test_what_not_everyone_may_see_never_reaches_the_company_channel(channels):
+    channels("company", events=["task.priority"])
+    channels("series", 4, events=["minutes.closed"])
+    channels("department", 7, events=["task.priority", "minutes.closed"])
+    assert _heard("task.priority", robots.Where(department_ids={7}, everyone=False)) == ["department 7"]
+    assert _heard("minutes.closed", robots.Where(series_id=4, department_ids={7}, everyone=False)) == [
+        "department 7", "series 4"]
 
 
 def test_each_channel_gets_the_message_in_its_own_language(channels):

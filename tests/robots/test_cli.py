@@ -40,7 +40,7 @@ def test_add_sets_up_a_project_channel_and_refuses_what_does_not_exist(runner, m
     added = runner.invoke(args=["channel", "add", "dingtalk", url, "--project", str(project.id), "--language", "en"])
     channel = Channel.get_by_id(int(added.output.strip()))
     assert (channel.scope_kind, channel.scope_id, channel.language) == ("project", project.id, "en")
-    assert "minutes.closed" in channel.event_set
+    assert channel.event_set == ["target.at_risk", "task.priority", "digest.weekly"]
     missing = runner.invoke(args=["channel", "add", "dingtalk", url, "--series", "999"])
     assert missing.exit_code != 0 and "no series 999" in missing.output
     both = runner.invoke(args=["channel", "add", "dingtalk", url, "--series", "1", "--department", "1"])

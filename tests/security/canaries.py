@@ -34,6 +34,8 @@ _serial = itertools.count(1)
 @dataclasses.dataclass
 class Canaries:
     holders: dict = dataclasses.field(default_factory=dict)  # canary → ((model, id), ...)
+    # A canary read only by who may do more than view its holder (a mobile number: "see_mobile").
+    actions: dict = dataclasses.field(default_factory=dict)  # canary → action
     ids: dict = dataclasses.field(default_factory=dict)  # URL argument → ids of the world's objects
 
     def new(self, field):
@@ -127,6 +129,12 @@ def plant(world):
     _plant_request(world, c, project, outsider, head, admin)
     _plant_waiting_request(world, c, outsider, admin)
     _plant_meeting(world, c, outsider, head)
+
+    # A private mobile number: digits, as it is stored, and found as digits wherever it leaks.
+    mobile = "1398765%04d" % next(_serial)
+    c.holders[mobile] = ((type(outsider), outsider.id),)
+    c.actions[mobile] = "see_mobile"
+    outsider.set_mobile(outsider, mobile)
     return c
 
 

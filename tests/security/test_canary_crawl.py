@@ -108,7 +108,8 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     if user is not None:
         client.login(user)
     hidden = {canary: holders for canary, holders in canaries.holders.items()
-              if not any(user is not None and can(user, "view", model.get_by_id(pk)) for model, pk in holders)}
+              if not any(user is not None and can(user, canaries.actions.get(canary, "view"), model.get_by_id(pk))
+                         for model, pk in holders)}
     start = list(_start(app, world, canaries, client))
     found, read = collections.defaultdict(list), 0
     for kind, output in OUTPUTS.items():
