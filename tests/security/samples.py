@@ -21,6 +21,7 @@ SELF_SERVICE = {
     "home.index": "shows the signed-in user their own department",
     "accounts.settings": "changes the signed-in user's own preferences",
     "accounts.change_password": "changes the signed-in user's own password, knowing the current one",
+    "accounts.update_mobile": "changes the signed-in user's own mobile number",
     "notifications.index": "lists the signed-in user's own notifications",
     "notifications.bell": "counts the signed-in user's own unread notifications",
     "notifications.read_all": "marks the signed-in user's own notifications read",
