@@ -146,9 +146,11 @@ class Receiver:
         return ""
 
 
-@pytest.fixture
-def app_config():
-    return {"WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32"}
+@pytest.fixture(autouse=True)
+def allowed_networks(app):
+    """The receivers listen on loopback, which only a listed network may reach. Set on the app the
+    tests share (its settings are put back after each test), not by building an app per test."""
+    app.config["WEBHOOK_ALLOW_NETWORKS"] = "127.0.0.1/32"
 
 
 @pytest.fixture

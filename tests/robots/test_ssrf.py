@@ -20,8 +20,8 @@ INTERNAL = ["https://127.0.0.1/hook", "https://localhost/hook", "https://[::1]/h
 
 
 @pytest.fixture
-def app_config():
-    return {"WEBHOOK_ALLOW_NETWORKS": ""}
+def allowed_networks(app):
+    app.config["WEBHOOK_ALLOW_NETWORKS"] = ""
 
 
 def _deliver(make_channel, url):
