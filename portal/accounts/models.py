@@ -13,7 +13,7 @@ from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeig
                     IntegrityError, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import mail
+from portal import mail, search
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, lock, utcnow
 
@@ -23,6 +23,8 @@ INVITE_MAX_AGE = 7 * 24 * 3600
 # A mainland mobile number: 1, then 3–9, then nine digits; written with +86 / 0086 / 86 or not,
 # with spaces or hyphens anywhere, as people copy it from a business card.
 MAINLAND_MOBILE = re.compile(r"(?:\+?(?:00)?86)?(1[3-9][0-9]{9})")
+# How far up the org chart an approval may climb.
+MAX_LEVELS = 10
 
 
 class Department(BaseModel):
@@ -81,6 +83,9 @@ class Department(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "department.update", self, changes)
+                if changes.keys() & {"name", "name_en"}:
+                    for member in self.members.where(User.active == True):  # noqa: E712
+                        member.index_for_search(self)
         return changes
 
     @classmethod
@@ -105,6 +110,8 @@ class User(BaseModel):
     # Eleven digits or empty. Seen only by its owner and admins (the permissions module's
     # "see_mobile"); group robots @ it so the owner's phone rings.
     mobile = CharField(max_length=11, default="")
+    # The direct supervisor (直属主管): approvals can climb this chain, escalations follow it.
+    supervisor = ForeignKeyField("self", null=True, backref="direct_reports", on_delete="SET NULL")
 
     def __str__(self):
         return self.name
@@ -160,6 +167,18 @@ class User(BaseModel):
     # -- behaviours -------------------------------------------------------------------------
 
     @classmethod
+    def named(cls, text):
+        """The active person a spreadsheet cell names: by email, or by a name only one active
+        person has; Invalid otherwise."""
+        found = list(cls.select().where(cls.active & ((fn.lower(cls.email) == text.lower()) | (cls.name == text)))
+                     .limit(2))
+        if not found:
+            raise Invalid(_l("Nobody active is called or has the email “%(text)s”.", text=text))
+        if len(found) > 1:
+            raise Invalid(_l("More than one person is called “%(text)s”; give the email instead.", text=text))
+        return found[0]
+
+    @classmethod
     def invite(cls, by, email, name, department=None, role="member", language="", timezone=None,
                password=None):
         """Create an account; without a password, mail the new user a link to set one."""
@@ -179,23 +198,52 @@ class User(BaseModel):
             AuditEntry.record(by, "user.create", user, {
                 "email": [None, email], "role": [None, role],
                 "department": [None, str(department) if department else None]})
+            user.index_for_search(department)
             if not password:
                 user.send_password_link(by, welcome=True)
         return user
 
+    def supervisors(self, levels=MAX_LEVELS):
+        """The chain of supervisors above this person, nearest first, at most `levels` long."""
+        chain, person = [], self
+        while person.supervisor_id and len(chain) < levels:
+            person = person.supervisor
+            if person.id == self.id or person in chain:
+                break  # a circle the database was given by other means than set_supervisor
+            chain.append(person)
+        return chain
+
+    def set_supervisor(self, by, supervisor):
+        """Name this person's direct supervisor (直属主管), or None; what an import of the org
+        chart calls for each person."""
+        return self.update_account(by, supervisor=supervisor)
+
     def update_account(self, by, **values):
-        """Admin edits: name, role, department."""
+        """Admin edits: name, role, department, supervisor."""
         with db.atomic():
             self.refresh()
             if "department" in values and self.department_id and self.department.head_id == self.id \
                     and values["department"] != self.department:
                 raise Invalid(_l("This user heads their department; name another head first."),
                               "department")
+            if values.get("supervisor") is not None and values["supervisor"].id != self.supervisor_id:
+                self._check_supervisor(values["supervisor"])
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.update", self, changes)
+                if self.active:
+                    self.index_for_search()
         return changes
+
+    def _check_supervisor(self, supervisor):
+        if supervisor.id == self.id:
+            raise Invalid(_l("Nobody is their own supervisor."), "supervisor")
+        if not supervisor.active:
+            raise Invalid(_l("Choose someone who can still sign in."), "supervisor")
+        if self in supervisor.supervisors(levels=1000):
+            raise Invalid(_l("%(name)s reports to %(person)s already, directly or further down: that would make "
+                             "a circle.", name=supervisor.name, person=self.name), "supervisor")
 
     def update_preferences(self, language, timezone):
         with db.atomic():
@@ -230,6 +278,7 @@ class User(BaseModel):
                 Department.update(head=None).where(Department.head == self).execute()
                 LoginSession.end_all(self)
                 AuditEntry.record(by, "user.deactivate", self, changes)
+                search.remove("person", self.id)
 
     def reactivate(self, by):
         with db.atomic():
@@ -238,6 +287,17 @@ class User(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.reactivate", self, changes)
+                self.index_for_search()
+
+    def search_document(self, department=None):
+        """Colleagues are found by name, email and department (`department`, when known, saves reading it)."""
+        department = department if department is not None else self.department
+        names = [department.name, department.name_en] if department is not None else []
+        return dict(kind="person", object_id=self.id, title=self.name, body=" ".join([self.email, *names]),
+                    at=self.created_at, department_id=self.department_id)
+
+    def index_for_search(self, department=None):
+        search.index(**self.search_document(department))
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -16,14 +16,19 @@ import io
 import itertools
 import json
 
+import docx
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from portal.db import utcnow
+from portal.files.models import File
 from portal.meetings.models import MeetingSeries
 from portal.projects import photos
+from portal.projects.alignment import Tension
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import Milestone, Project, Target
+from portal.reports.models import Report
+from portal.reports.plans import Period, ReportPlan
 from portal.requests.models import RequestStep, ResourceRequest
 from portal.requests.types import RequestType
 from portal.robots.models import SCOPE_EVENTS, Channel
@@ -90,13 +95,21 @@ def plant(world):
     _robot("project", project.id)
     c.add("project_id", project)
 
+    # The target serves a company goal and competes with it: the alignment map, its roll-up and its
+    # tensions are read by everyone.
+    goal = Target.define(admin, None, title="Company goal", unit="%", baseline="0", target_value="100",
+                         direction="raise", start_date=datetime.date(2026, 1, 1), due_date=datetime.date(2027, 12, 31),
+                         department=None, owner=admin, weight=1)
     title, unit, note = c.new("target title"), c.new("unit"), c.new("check-in note")
     target = Target.define(outsider, project, title=title, unit=unit, baseline="100", target_value="200",
                            direction="raise", start_date=datetime.date(2026, 1, 1),
-                           due_date=datetime.date(2027, 12, 31), department=world.theirs, owner=outsider, weight=1)
+                           due_date=datetime.date(2027, 12, 31), department=world.theirs, owner=outsider, weight=1,
+                           serves=goal)
     target.check_in(outsider, "101", note)
-    c.held_by(target, title, unit, note)
-    c.add("target_id", target)
+    tension = c.new("tension note")
+    Tension.name(outsider, target, goal, tension)
+    c.held_by(target, title, unit, note, tension)
+    c.add("target_id", target, goal)
 
     closed_title, review, open_title = c.new("milestone title"), c.new("milestone review"), c.new("milestone title")
     closed = Milestone.plan(outsider, project, closed_title, datetime.date(2026, 6, 30))
@@ -138,9 +151,12 @@ def plant(world):
     c.add("task_id", secret, waiting_for_secret, public_blocker, secret_waiting, outside_owned, moved,
           secret_blocker, released)
 
-    _plant_request(world, c, project, outsider, head, admin)
+    _plant_report(world, c, project, outsider)
+    request = _plant_request(world, c, project, outsider, head, admin)
     _plant_waiting_request(world, c, outsider, admin)
-    _plant_meeting(world, c, outsider, head)
+    meeting = _plant_meeting(world, c, outsider, head)
+    for place in (project, secret, request, meeting):
+        _plant_file(c, outsider, place)
 
     # A private mobile number: digits, as it is stored, and found as digits wherever it leaks.
     mobile = "1398765%04d" % next(_serial)
@@ -148,6 +164,19 @@ def plant(world):
     c.actions[mobile] = "see_mobile"
     outsider.set_mobile(outsider, mobile)
     return c
+
+
+def _plant_file(c, by, place):
+    """A Word file in `place`: its name and the text inside (which search finds) are canaries."""
+    name, inside = c.new("file name"), c.new("file text")
+    document, data = docx.Document(), io.BytesIO()
+    document.add_paragraph("Draft %s" % inside)
+    document.save(data)
+    data.seek(0)
+    kept = File.upload(by, place, FileStorage(stream=data, filename="%s.docx" % name))
+    c.held_by(kept, name, inside)
+    c.add("file_id", kept)
+    c.add("file_version_id", kept.latest())
 
 
 def _task(c, by, owner, project, **values):
@@ -158,6 +187,27 @@ def _task(c, by, owner, project, **values):
     task.comment(by, comment)
     c.held_by(task, title, description, tag, item, comment)
     return task
+
+
+def _plant_report(world, c, project, outsider):
+    """Their weekly report, pre-filled with a task of the project they finished that week, read by
+    the coordinators; and a task of the project done for our department this month, which the
+    scorecard counts for them."""
+    plan = ReportPlan.configure(None, world.theirs, active=True, cadence="weekly", due_weekday=4,
+                                due_time=datetime.time(18), sections=[])
+    week = Period("weekly", datetime.date(2026, 3, 2))
+    finished = _task(c, outsider, outsider, project)
+    finished = Task.get_by_id(finished.id)
+    finished.revise(outsider, finished.version, status="done")
+    Task.update(done_at=datetime.datetime(2026, 3, 4, 2)).where(Task.id == finished.id).execute()
+    report = Report.start(outsider, plan, week)
+    prefilled = json.loads(report.sections)[0]["text"]
+    report.submit(outsider, report.version, [prefilled, "", "", ""], [])
+    for_us = _task(c, outsider, outsider, project, requesting_department=world.ours)
+    for_us = Task.get_by_id(for_us.id)
+    for_us.revise(outsider, for_us.version, status="done")
+    c.add("report_id", report)
+    c.add("task_id", finished, for_us)
 
 
 def _plant_request(world, c, project, outsider, head, admin):
@@ -174,6 +224,7 @@ def _plant_request(world, c, project, outsider, head, admin):
     c.add("request_id", request)
     c.add("task_id", task)
     c.add("type_id", request_type)
+    return request
 
 
 def _request_type(admin, provider, approver):
@@ -229,3 +280,4 @@ def _plant_meeting(world, c, outsider, head):
     c.add("action_id", action)
     c.add("version_id", *meeting.versions())
     c.add("task_id", task)
+    return meeting
