@@ -200,7 +200,7 @@ def test_a_request_waiting_past_half_its_limit_rings_its_approver_in_the_two_dep
     company.sales_head.set_mobile(company.sales_head, LI_NA)
     with time_machine.travel(datetime.datetime(2026, 6, 9, 1, 0), tick=False) as clock:
         request = file_request()
-        clock.shift(datetime.timedelta(hours=12))
+        clock.move_to(datetime.datetime(2026, 6, 10, 6, 0))  # 12 working hours later: 14:00 the next day
         assert enforce_time_limits() == ["nudge"]
         assert enforce_time_limits() == []
     heard = [(row.channel.name, row.event) for row in RobotMessage.select().order_by(RobotMessage.id)]
@@ -215,7 +215,7 @@ def test_an_escalated_request_rings_who_it_now_waits_on_and_a_decision_is_told(c
     company.admin.set_mobile(company.admin, CHEN)
     with time_machine.travel(datetime.datetime(2026, 6, 9, 1, 0), tick=False) as clock:
         request = file_request()
-        clock.shift(datetime.timedelta(hours=25))
+        clock.move_to(datetime.datetime(2026, 6, 11, 10, 0))  # three working days later
         assert enforce_time_limits() == ["nudge", "escalate"]
         escalated = [b for b in request_channels.accepted if b["markdown"]["title"].startswith("Escalated")]
         assert len(escalated) == 2 and escalated[0]["at"]["atMobiles"] == [CHEN]
