@@ -40,6 +40,8 @@ def create_app(overrides=None):
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    from portal.channels.cli import channel_cli
+    app.cli.add_command(channel_cli)
 
     app.after_request(_security_headers)
     if app.config["TRUSTED_PROXIES"]:
@@ -64,10 +66,11 @@ def all_models():
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
     from portal.imports import Staged
+    from portal.robots.models import Channel, RobotMessage
     from portal.search import SearchDocument, SearchToken
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, WorkingDay,
-            SearchDocument, SearchToken, Staged]
+            SearchDocument, SearchToken, Staged, Channel, RobotMessage]
     areas = [model for area in (accounts, projects, tasks, requests, meetings, files, reports)
              for model in area.schema()]
     every = core + areas + [digest.Digest]
@@ -82,6 +85,8 @@ def _blueprints():
     from portal.accounts.departments import departments
     from portal.accounts.users import people_imports_bp, users
     from portal.accounts.views import accounts
+    from portal.channels import digest as channel_digest  # noqa: F401  (its periodic job)
+    from portal.channels.views import channels
     from portal.files.views import admin_files, files
     from portal.finder.views import finder
     from portal.home.views import home
@@ -100,6 +105,7 @@ def _blueprints():
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.robots import delivery  # noqa: F401  (the robot messages' periodic job)
     from portal.scorecard.views import scorecard
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
@@ -108,7 +114,8 @@ def _blueprints():
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
             alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports, scorecard, monitoring,
-            files, admin_files, finder, task_imports_bp, target_imports_bp, people_imports_bp)
+            files, admin_files, finder, task_imports_bp, target_imports_bp, people_imports_bp,
+            channels)
 
 
 def _security_headers(response):

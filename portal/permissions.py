@@ -67,6 +67,12 @@ def _see_colleague(user, other):
     return True
 
 
+@rule("see_mobile", "User")
+def _see_mobile(user, other):
+    # A private number: its owner sees it, and admins (who may need to say why a phone did not ring).
+    return user.is_admin or user.id == other.id
+
+
 @rule("edit", "User")
 def _edit_user(user, other):
     return user.is_admin
@@ -416,6 +422,28 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
+# -- group robots and webhooks: set up by whoever runs the scope they speak for ---------------
+
+@rule("manage_channels")
+def _manage_company_channels(user, _):
+    return user.is_admin
+
+
+@rule("manage_channels", "Project")
+def _manage_project_channels(user, project):
+    return user.is_admin or user.id == project.coordinator_id
+
+
+@rule("manage_channels", "MeetingSeries")
+def _manage_series_channels(user, series):
+    return user.is_admin or user.id == series.coordinator_id
+
+
+@rule("manage_channels", "Department")
+def _manage_department_channels(user, department):
+    return user.is_admin or user.id == department.head_id
 
 
 # -- files: whoever may see a file's place sees the file ------------------------------------

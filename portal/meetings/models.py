@@ -16,7 +16,7 @@ from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
 from portal.db import BaseModel, Invalid, Stale, db, utcnow
 from portal.i18n import zone_name
-from portal.meetings import agenda
+from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
 from portal.tasks.models import Task
@@ -27,6 +27,8 @@ ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("E
 ACTION_STATES = {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 # The agenda is rebuilt from live data when the page is opened, at most this often.
 AGENDA_FRESH_FOR = datetime.timedelta(minutes=5)
+# The groups' robots say a meeting is about to start this long before it does.
+GROUP_REMINDER = datetime.timedelta(minutes=15)
 CLOSED_MESSAGE = _l("These minutes are closed and can no longer be edited. "
                     "Ask the coordinator for a correction; it is kept as a new version.")
 
@@ -271,6 +273,7 @@ class Meeting(BaseModel):
     sequence = IntegerField(default=0)
     agenda_built_at = DateTimeField(null=True)
     reminded_at = DateTimeField(null=True)
+    group_reminded_at = DateTimeField(null=True)
     closed_at = DateTimeField(null=True)
     closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
@@ -365,7 +368,7 @@ class Meeting(BaseModel):
         if (starts_at, ends_at) != (self.starts_at, self.ends_at):
             self.starts_at, self.ends_at = starts_at, ends_at
             self.sequence += 1
-            self.reminded_at = None
+            self.reminded_at = self.group_reminded_at = None
             self.save()
 
     def build_agenda(self, now=None):
@@ -539,6 +542,7 @@ class Meeting(BaseModel):
                            decisions=decisions, actions=_by_owner(actions), link=link, following=following,
                            targets=[item for item in targets if item.ref not in hidden])
                 notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
+            announcements.minutes_closed(self, decisions, _by_owner(actions))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -588,6 +592,23 @@ class Meeting(BaseModel):
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
                    subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
+
+    @classmethod
+    def starting_soon(cls, now):
+        """Open meetings starting within GROUP_REMINDER whose groups have not been told yet."""
+        return list(cls.select(cls, MeetingSeries).join(MeetingSeries)
+                    .where((cls.state == "open") & cls.group_reminded_at.is_null() & (cls.starts_at > now)
+                           & (cls.starts_at <= now + GROUP_REMINDER)).order_by(cls.starts_at))
+
+    def tell_groups_it_starts(self, now):
+        """Tell the meeting's groups it starts soon; once, whatever the number of workers or restarts."""
+        with db.atomic():
+            # The mark and the messages commit together: a second worker finds the mark set (its
+            # conditional UPDATE changes nothing) and a crash before the commit leaves neither.
+            marked = (Meeting.update(group_reminded_at=now)
+                      .where((Meeting.id == self.id) & Meeting.group_reminded_at.is_null()
+                             & (Meeting.starts_at == self.starts_at)).execute())
+            return announcements.starting(self, now) if marked else []
 
     @classmethod
     def digest_for(cls, user, since):

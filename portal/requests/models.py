@@ -22,7 +22,7 @@ from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
-from portal.requests import approvers, fields
+from portal.requests import announcements, approvers, fields
 from portal.requests.notices import request_path, tell
 from portal.requests.types import FlowVersion, RequestType
 from portal.tasks.models import Task
@@ -476,6 +476,8 @@ class ResourceRequest(BaseModel):
             self.note(by, state, comment=comment)
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
+        if state in ("approved", "rejected"):
+            announcements.decided(self, state, by)
 
     def audit(self, by, action, before, changes=None, summary=""):
         """The one audit row of a behaviour: what it did, and the state it left the request in

@@ -18,6 +18,7 @@ from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, Stale, db, lock, utcnow
 from portal.notifications.models import notify
 from portal.permissions import can
+from portal.tasks import announcements
 from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
 from portal.projects.models import Project
 
@@ -209,6 +210,8 @@ class Task(BaseModel):
             if tag_change:
                 changes["tags"] = tag_change
             AuditEntry.record(by, "task.create", task, changes, summary=reason)
+            if priority in URGENT and status != "done":
+                announcements.priority(task, by, reason=reason)
             task.index_for_search(comments=())
             if by.id != owner.id:
                 # Whoever asks for the work wants to hear how it goes.
@@ -253,6 +256,8 @@ class Task(BaseModel):
                               summary=reason)
             task.index_for_search()
             task._tell(by, changes)
+            if _raised(changes) and task.status != "done" and (task.priority in URGENT or _foreign(by, task)):
+                announcements.priority(task, by, old=changes["priority"][0], reason=reason)
             if task.status == "done" and "status" in changes:
                 task._release_dependents(by)
         return task
@@ -603,13 +608,16 @@ def _foreign(by, task):
     return by.department_id != task.department_id
 
 
+def _raised(changes):
+    """The priority went up: P0 is the highest, so the new one sorts first."""
+    return "priority" in changes and changes["priority"][1] < changes["priority"][0]
+
+
 def _needs_reason(by, task, changes):
     if not _foreign(by, task):
         return False
-    if "priority" in changes:
-        old, new = changes["priority"]
-        if new in URGENT and new < old:
-            return True
+    if _raised(changes) and changes["priority"][1] in URGENT:
+        return True
     return "due_date" in changes and changes["due_date"][0] is not None
 
 

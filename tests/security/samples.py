@@ -21,6 +21,7 @@ SELF_SERVICE = {
     "home.index": "shows the signed-in user their own department",
     "accounts.settings": "changes the signed-in user's own preferences",
     "accounts.change_password": "changes the signed-in user's own password, knowing the current one",
+    "accounts.update_mobile": "changes the signed-in user's own mobile number",
     "notifications.index": "lists the signed-in user's own notifications",
     "notifications.bell": "counts the signed-in user's own unread notifications",
     "notifications.read_all": "marks the signed-in user's own notifications read",
@@ -581,6 +582,42 @@ def _task_of_a_restricted_project(world):
     title = world.unique("Secret task")
     task = Task.open(world.user("outsider"), title=title, owner=world.user("outsider"), project=project)
     return Sample("a task of another department's restricted project", {"task_id": task.id}, [task], (title, name))
+
+
+# -- group robots and webhooks ------------------------------------------------------------------------
+# A channel's pages are guarded by its scope: the project, series or department (none: the company).
+
+def _scope_of(world, kind):
+    if kind == "project":
+        project, name = _theirs_only_project(world)
+        return project, (name,)
+    if kind == "series":
+        series, _, title = _series(world, "theirs")
+        return series, (title,)
+    if kind == "department":
+        return world.ours, ()
+    return None, ()
+
+
+def _channel_sample(world, kind):
+    from portal.robots import Channel
+    scope, secrets = _scope_of(world, kind)
+    name = world.unique("Secret robot")
+    # Loopback: a test message sent during the walk is refused at once, without the network.
+    channel = Channel.add(None, name=name, kind="dingtalk", url="https://127.0.0.1/robot/send?access_token=abc",
+                          secret="SECsample", scope_kind=kind, scope_id=scope.id if scope else None, language="en")
+    return Sample("a %s channel" % kind, {"channel_id": channel.id}, [scope] if scope else [], (name, *secrets))
+
+
+def _channel_scope_sample(world, kind):
+    scope, secrets = _scope_of(world, kind)
+    values = {"scope_kind": kind, "scope_id": scope.id if scope else None}
+    return Sample("the channels of a %s" % kind, values, [scope] if scope else [], secrets)
+
+
+for _kind in ("company", "project", "series", "department"):
+    sample("channel_id")(lambda world, kind=_kind: _channel_sample(world, kind))
+    sample("scope_kind", "scope_id")(lambda world, kind=_kind: _channel_scope_sample(world, kind))
 
 
 # -- files ----------------------------------------------------------------------------------------
