@@ -112,6 +112,9 @@ KEY_PAGES = [
     Page("my approvals", "requests.approvals", user="rnd.head@example.com"),
     Page("meeting minutes", "meetings.show", lambda user: {"meeting_id": fullest_minutes()}),
     CardMove("card move (POST)", "boards.move", user="coordinator@example.com"),
+    Page("search", "finder.index", lambda user: {"q": "合同"}, user="sales.staff@example.com"),
+    Page("search as typed (htmx)", "finder.index", lambda user: {"q": "采购"}, user="rnd.staff@example.com",
+         headers={"HX-Request": "true"}),
     Page("report form", "reports.edit", lambda user: {"report_id": latest_draft(user)}, user="sales.staff@example.com"),
     Page("missing reports", "reports.department", lambda user: {"department_id": user.department_id},
          user="admin.head@example.com"),
@@ -122,4 +125,4 @@ KEY_PAGES = [
     Page("outbox", "outbox.index"),
 ]
 # The floor: a trivial route of the same app under the same server and load.
-FLOOR = Page("floor (/healthz)", "home.healthz")
+FLOOR = Page("floor (/healthz)", "monitoring.healthz")

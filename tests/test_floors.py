@@ -5,10 +5,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
-        "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
-AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "reports"]
-TOP = {"__init__", "digest", "home", "scorecard"}
+CORE = {"config", "extensions", "db", "db_copy", "audit", "mail", "notifications", "calendar", "render", "permissions",
+        "filters", "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search", "storage", "sheets",
+        "imports", "import_views"}
+AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "files", "reports"]
+TOP = {"__init__", "digest", "home", "finder", "scorecard", "monitoring"}
 
 
 def floor_of(module):

@@ -12,7 +12,7 @@ from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeig
                     IntegrityError, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import mail
+from portal import mail, search
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, lock, utcnow
 
@@ -79,6 +79,9 @@ class Department(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "department.update", self, changes)
+                if changes.keys() & {"name", "name_en"}:
+                    for member in self.members.where(User.active == True):  # noqa: E712
+                        member.index_for_search(self)
         return changes
 
     @classmethod
@@ -157,6 +160,18 @@ class User(BaseModel):
     # -- behaviours -------------------------------------------------------------------------
 
     @classmethod
+    def named(cls, text):
+        """The active person a spreadsheet cell names: by email, or by a name only one active
+        person has; Invalid otherwise."""
+        found = list(cls.select().where(cls.active & ((fn.lower(cls.email) == text.lower()) | (cls.name == text)))
+                     .limit(2))
+        if not found:
+            raise Invalid(_l("Nobody active is called or has the email “%(text)s”.", text=text))
+        if len(found) > 1:
+            raise Invalid(_l("More than one person is called “%(text)s”; give the email instead.", text=text))
+        return found[0]
+
+    @classmethod
     def invite(cls, by, email, name, department=None, role="member", language="", timezone=None,
                password=None):
         """Create an account; without a password, mail the new user a link to set one."""
@@ -176,6 +191,7 @@ class User(BaseModel):
             AuditEntry.record(by, "user.create", user, {
                 "email": [None, email], "role": [None, role],
                 "department": [None, str(department) if department else None]})
+            user.index_for_search(department)
             if not password:
                 user.send_password_link(by, welcome=True)
         return user
@@ -209,6 +225,8 @@ class User(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.update", self, changes)
+                if self.active:
+                    self.index_for_search()
         return changes
 
     def _check_supervisor(self, supervisor):
@@ -241,6 +259,7 @@ class User(BaseModel):
                 Department.update(head=None).where(Department.head == self).execute()
                 LoginSession.end_all(self)
                 AuditEntry.record(by, "user.deactivate", self, changes)
+                search.remove("person", self.id)
 
     def reactivate(self, by):
         with db.atomic():
@@ -249,6 +268,17 @@ class User(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.reactivate", self, changes)
+                self.index_for_search()
+
+    def search_document(self, department=None):
+        """Colleagues are found by name, email and department (`department`, when known, saves reading it)."""
+        department = department if department is not None else self.department
+        names = [department.name, department.name_en] if department is not None else []
+        return dict(kind="person", object_id=self.id, title=self.name, body=" ".join([self.email, *names]),
+                    at=self.created_at, department_id=self.department_id)
+
+    def index_for_search(self, department=None):
+        search.index(**self.search_document(department))
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, TimeField, fn, prefetch)
 
-from portal import mail
+from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
@@ -397,6 +397,9 @@ class Meeting(BaseModel):
                         (AgendaItem.update(title=found["title"][:300], link=found.get("link", ""),
                                            status=found.get("status", "")).where(AgendaItem.id == item.id)
                          .execute())
+                        if item.notes:
+                            item.title = found["title"][:300]
+                            item.index_for_search()
             gone = [item.id for ref, item in existing.items() if ref not in reported and not item.notes]
             if gone:
                 AgendaItem.delete().where(AgendaItem.id.in_(gone)).execute()
@@ -439,6 +442,7 @@ class Meeting(BaseModel):
             self._refuse_if_closed()
             decision = Decision.create(meeting=self, text=text, created_by=by, updated_by=by)
             AuditEntry.record(by, "decision.create", decision, {"text": [None, text]})
+            decision.index_for_search()
         return decision
 
     def attendance(self):
@@ -478,6 +482,7 @@ class Meeting(BaseModel):
             item = ActionItem.create(meeting=self, what=what, owner=owner, due_on=due_on, created_by=by)
             AuditEntry.record(by, "action_item.create", item, {
                 "what": [None, what], "owner": [None, owner.name], "due_on": [None, due_on.isoformat()]})
+            search.index(**item.search_document())
         return item
 
     def versions(self):
@@ -658,6 +663,7 @@ class _Editable:
             self.version = version + 1
             changes = {field: [old, text]}
             AuditEntry.record(by, action, self, changes, summary=reason or "")
+            self.index_for_search()
             if correcting:
                 MinutesVersion.record(meeting, by, reason)
         return changes
@@ -688,6 +694,18 @@ class AgendaItem(_Editable, BaseModel):
     def write_notes(self, by, text, version, reason="", correcting=False):
         return self._save_text(by, "notes", text, version, reason, "agenda.notes", correcting)
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="agenda_item", object_id=self.id, title=self.title, body=self.notes,
+                    at=self.updated_at or meeting.starts_at, parent_id=meeting.id, series_id=meeting.series_id)
+
+    def index_for_search(self):
+        """Topics are found by what was said about them: one without notes is not in the index."""
+        if self.notes and self.removed_at is None:
+            search.index(**self.search_document())
+        else:
+            search.remove("agenda_item", self.id)
+
     def move(self, by, step):
         """Swap with the neighbour above (step -1) or below (+1) in the same section."""
         with db.atomic():
@@ -713,6 +731,7 @@ class AgendaItem(_Editable, BaseModel):
             self.removed_at = utcnow()
             self.save()
             AuditEntry.record(by, "agenda.remove", self, {"title": [self.title, None]})
+            search.remove("agenda_item", self.id)
 
 
 class Decision(_Editable, BaseModel):
@@ -727,11 +746,20 @@ class Decision(_Editable, BaseModel):
     def revise(self, by, text, version, reason="", correcting=False):
         return self._save_text(by, "text", text, version, reason, "decision.update", correcting)
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="decision", object_id=self.id, title="", body=self.text, at=self.updated_at,
+                    parent_id=meeting.id, series_id=meeting.series_id, creator_id=self.created_by_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
+
     def withdraw(self, by):
         with db.atomic():
             self.meeting._refuse_if_closed()
             AuditEntry.record(by, "decision.delete", self, {"text": [self.text, None]})
             self.delete_instance()
+            search.remove("decision", self.id)
 
 
 class Attendance(BaseModel):
@@ -806,11 +834,17 @@ class ActionItem(BaseModel):
     def outcome_label(self):
         return agenda.STATUS_LABELS[self.outcome()]
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="action_item", object_id=self.id, title=self.what, at=self.created_at, parent_id=meeting.id,
+                    series_id=meeting.series_id, owner_id=self.owner_id, creator_id=self.created_by_id)
+
     def drop(self, by):
         with db.atomic():
             self.meeting._refuse_if_closed()
             AuditEntry.record(by, "action_item.delete", self, {"what": [self.what, None]})
             self.delete_instance()
+            search.remove("action_item", self.id)
 
     def settle(self, by, status):
         """The follow-up after the meeting: done, cancelled, or open again (for items without a task)."""

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
-from portal import mail
+from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
@@ -259,6 +259,7 @@ class Project(BaseModel):
             AuditEntry.record(by, "project.create", project, {
                 **{key: [None, shown(value)] for key, value in values.items() if key != "goal"},
                 "departments": [None, names(departments)]})
+            project.index_for_search()
         return project
 
     def update_details(self, by, *, departments, **values):
@@ -288,6 +289,7 @@ class Project(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "project.update", self, changes)
+                self.index_for_search()
         return changes
 
     def archive(self, by):
@@ -297,6 +299,7 @@ class Project(BaseModel):
             changes = apply_changes(self, status="archived")
             self.save()
             AuditEntry.record(by, "project.archive", self, changes)
+            self.index_for_search()
 
     def restore(self, by):
         """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
@@ -306,6 +309,15 @@ class Project(BaseModel):
             changes = apply_changes(self, status="on_hold")
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
+            self.index_for_search()
+
+    def search_document(self):
+        """What search finds the project by (portal.search.index's arguments)."""
+        return dict(kind="project", object_id=self.id, title=self.name, body=self.goal, at=self.created_at,
+                    project_id=self.id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
 
     def refuse_if_archived(self, message=None, field=None):
         """Refuse a change to an archived (read-only) project. Call it inside the change's
@@ -513,6 +525,7 @@ class Target(BaseModel):
             target = cls.create(project=project, **values)
             AuditEntry.record(by, "target.create", target, {key: [None, shown(value)]
                                                             for key, value in values.items() if value is not None})
+            target.index_for_search()
         return target
 
     def update_details(self, by, **values):
@@ -533,7 +546,15 @@ class Target(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "target.update", self, changes)
+                self.index_for_search()
         return changes
+
+    def search_document(self):
+        return dict(kind="target", object_id=self.id, title=self.title, at=self.created_at,
+                    project_id=self.project_id, owner_id=self.owner_id, department_id=self.department_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
 
     @classmethod
     def _fresh_parent(cls, parent):

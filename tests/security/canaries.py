@@ -16,10 +16,12 @@ import io
 import itertools
 import json
 
+import docx
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from portal.db import utcnow
+from portal.files.models import File
 from portal.meetings.models import MeetingSeries
 from portal.projects import photos
 from portal.projects.alignment import Tension
@@ -136,10 +138,25 @@ def plant(world):
           secret_blocker, released)
 
     _plant_report(world, c, project, outsider)
-    _plant_request(world, c, project, outsider, head, admin)
+    request = _plant_request(world, c, project, outsider, head, admin)
     _plant_waiting_request(world, c, outsider, admin)
-    _plant_meeting(world, c, outsider, head)
+    meeting = _plant_meeting(world, c, outsider, head)
+    for place in (project, secret, request, meeting):
+        _plant_file(c, outsider, place)
     return c
+
+
+def _plant_file(c, by, place):
+    """A Word file in `place`: its name and the text inside (which search finds) are canaries."""
+    name, inside = c.new("file name"), c.new("file text")
+    document, data = docx.Document(), io.BytesIO()
+    document.add_paragraph("Draft %s" % inside)
+    document.save(data)
+    data.seek(0)
+    kept = File.upload(by, place, FileStorage(stream=data, filename="%s.docx" % name))
+    c.held_by(kept, name, inside)
+    c.add("file_id", kept)
+    c.add("file_version_id", kept.latest())
 
 
 def _task(c, by, owner, project, **values):
@@ -187,6 +204,7 @@ def _plant_request(world, c, project, outsider, head, admin):
     c.add("request_id", request)
     c.add("task_id", task)
     c.add("type_id", request_type)
+    return request
 
 
 def _request_type(admin, provider, approver):
@@ -241,3 +259,4 @@ def _plant_meeting(world, c, outsider, head):
     c.add("action_id", action)
     c.add("version_id", *meeting.versions())
     c.add("task_id", task)
+    return meeting

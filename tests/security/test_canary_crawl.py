@@ -77,6 +77,25 @@ def pages(client, user, start):
                     queue.append(found)
 
 
+def search_results(client, user):
+    """What searching for every canary at once finds (they share a prefix): each kind, each page,
+    as a page and as typed."""
+    queue = ["/search?q=cnry"]
+    seen = set(queue)
+    while queue:
+        url = queue.pop(0)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, "%s answered %d" % (url, response.status_code)
+            body = response.get_data().decode("utf-8")
+            # The matched part is highlighted: <mark>cnry</mark>-task-title-3 still shows the canary.
+            yield "%s%s" % (url, " (htmx)" if headers else ""), re.sub(r"</?mark>", "", body)
+            for found in _pointers(body):
+                if found.startswith("/search?") and found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+
+
 def mail(client, user):
     """Every mail queued to the role: subject, both bodies and attachments (calendar invitations)."""
     for message in OutboxMessage.select().where(OutboxMessage.recipient_id == user.id):
@@ -97,7 +116,8 @@ def weekly_digest(client, user):
 
 
 # What a role receives, by kind. Pages take the crawl's start URLs; the others need only the user.
-OUTPUTS = {"pages": pages, "mail": mail, "notifications": notifications, "digest": weekly_digest}
+OUTPUTS = {"pages": pages, "search": search_results, "mail": mail, "notifications": notifications,
+           "digest": weekly_digest}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -110,7 +130,7 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     hidden = {canary: holders for canary, holders in canaries.holders.items()
               if not any(user is not None and can(user, "view", model.get_by_id(pk)) for model, pk in holders)}
     start = list(_start(app, world, canaries, client))
-    found, read = collections.defaultdict(list), 0
+    found, read, searched = collections.defaultdict(list), 0, set()
     for kind, output in OUTPUTS.items():
         if user is None and kind != "pages":
             continue
@@ -118,6 +138,8 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
         for where, text in received:
             read += kind == "pages"
             text = text.lower()
+            if kind == "search":
+                searched.update(canary for canary in canaries.holders if canary in text)
             for canary in hidden:
                 if canary in text:
                     found[canary].append(where)
@@ -125,6 +147,8 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     security_report["canary crawl: canaries planted"] = len(canaries.holders)
     security_report["canary crawl: canaries found where hidden"] += len(found)
     assert len(canaries.holders) >= 30 and read >= 100, "the crawl planted or read suspiciously little"
+    # The outsider planted everything: their search must reach the canaries, or it proves nothing.
+    assert role != "outsider" or len(searched) >= 10, "searching for the canaries found %d" % len(searched)
     assert not found, "\n".join("%s reached the %s in %d places (held by %s), e.g. %s" % (
         canary, role, len(places), ", ".join("%s %d" % (model.__name__, pk) for model, pk in hidden[canary]),
         "; ".join(places[:4])) for canary, places in sorted(found.items()))
