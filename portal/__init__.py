@@ -72,10 +72,12 @@ def all_models():
 
 def _blueprints():
     """Each floor's pages, with the modules whose periodic jobs must be registered for the worker."""
-    from portal import digest  # noqa: F401  (its periodic job)
+    from portal import api, digest  # noqa: F401  (digest: its periodic job)
     from portal.accounts.departments import departments
+    from portal.accounts.token_views import tokens
     from portal.accounts.users import users
     from portal.accounts.views import accounts
+    from portal.feeds.views import feeds
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
@@ -93,8 +95,8 @@ def _blueprints():
     from portal.tasks.boards import boards
     from portal.tasks.views import tasks
 
-    return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types)
+    return (accounts, users, departments, tokens, home, notifications, outbox, calendar, projects, targets, updates,
+            tasks, boards, meetings, minutes, requests_bp, request_types, api.blueprint(), feeds)
 
 
 def _security_headers(response):

@@ -45,6 +45,8 @@ def from_environment(instance_path, overrides):
         "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
         "JOBS_IMMEDIATE": False,
+        # Requests one API token may make in a minute, all at once or spread out.
+        "API_RATE_PER_MINUTE": int(os.environ.get("PORTAL_API_RATE_PER_MINUTE", "120")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

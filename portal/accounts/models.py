@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeignKey, ForeignKeyField,
-                    IntegrityError, fn)
+                    IntegerField, IntegrityError, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import mail
@@ -97,6 +97,8 @@ class User(BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     password_changed_at = DateTimeField(null=True)
+    # Raised to replace the person's secret calendar address (portal.accounts.tokens.feed_key).
+    feed_generation = IntegerField(default=0)
 
     def __str__(self):
         return self.name
@@ -199,6 +201,7 @@ class User(BaseModel):
         return changes
 
     def deactivate(self, by):
+        from portal.accounts.tokens import AccessToken  # the tokens' module imports this one
         if by.id == self.id:
             raise Invalid(_l("You cannot deactivate your own account."))
         with db.atomic():
@@ -209,6 +212,8 @@ class User(BaseModel):
                 # Whoever this user headed is left without a head rather than with an inactive one.
                 Department.update(head=None).where(Department.head == self).execute()
                 LoginSession.end_all(self)
+                # Dead for good: reactivating the account does not wake a forgotten script.
+                AccessToken.revoke_all(self)
                 AuditEntry.record(by, "user.deactivate", self, changes)
 
     def reactivate(self, by):

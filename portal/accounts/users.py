@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal import mail
 from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import ROLES, Department, User
+from portal.accounts.tokens import AccessToken
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
@@ -55,8 +56,7 @@ def create():
 @users.route("/<int:user_id>")
 def edit(user_id):
     user = authorized(User, user_id, "edit")
-    form = UserForm(obj=user)
-    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+    return _page(UserForm(obj=user), user)
 
 
 @users.route("/<int:user_id>", methods=["POST"])
@@ -72,7 +72,12 @@ def update(user_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("users.edit", user_id=user.id), 303)
-    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+    return _page(form, user)
+
+
+def _page(form, user):
+    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20),
+                  tokens=list(AccessToken.live_of(user)))
 
 
 @users.route("/<int:user_id>/deactivate", methods=["POST"])

@@ -184,13 +184,17 @@ class MeetingSeries(BaseModel):
             self.ensure_next_meeting(now=now)
         return changes
 
-    def end(self, by):
-        """Stop the series: no further meetings are created; the past stays readable."""
+    def end(self, by, now=None):
+        """Stop the series: no further meetings are created, those planned are cancelled (calendars
+        that show them hear so); the past stays readable."""
+        now = now or utcnow()
         with db.atomic():
             changes = apply_changes(self, active=False)
             if changes:
                 self.save()
-                AuditEntry.record(by, "meeting_series.end", self, changes)
+                cancelled = Meeting.cancel_planned(self, now)
+                AuditEntry.record(by, "meeting_series.end", self, changes,
+                                  summary="%d planned meetings cancelled" % cancelled if cancelled else "")
         return changes
 
     def _link(self, departments, people):
@@ -312,6 +316,33 @@ class Meeting(BaseModel):
                 .order_by(Meeting.starts_at).first())
 
     @classmethod
+    def seen_by(cls, user, state=None, starts_from=None, starts_to=None):
+        """Meetings of the series `user` may see, with their series, narrowed by state and by the
+        days they start on (in UTC)."""
+        series = MeetingSeries.visible_to(user).select(MeetingSeries.id)
+        query = cls.select(cls, MeetingSeries).join(MeetingSeries).where(cls.series.in_(series))
+        if state is not None:
+            query = query.where(cls.state == state)
+        if starts_from is not None:
+            query = query.where(cls.starts_at >= datetime.datetime.combine(starts_from, datetime.time()))
+        if starts_to is not None:
+            query = query.where(cls.starts_at < datetime.datetime.combine(starts_to + datetime.timedelta(days=1),
+                                                                          datetime.time()))
+        return query
+
+    @classmethod
+    def attended_by(cls, user, since):
+        """Meetings since `since` of the series `user` runs or takes part in (not merely may see, as
+        an admin may all): what their calendar shows."""
+        named = SeriesPerson.select(SeriesPerson.series).where(SeriesPerson.user == user.id)
+        condition = (MeetingSeries.coordinator == user.id) | MeetingSeries.id.in_(named)
+        if user.department_id:
+            condition |= MeetingSeries.id.in_(SeriesDepartment.select(SeriesDepartment.series)
+                                              .where(SeriesDepartment.department == user.department_id))
+        return (cls.select(cls, MeetingSeries, User).join(MeetingSeries).join(User, on=MeetingSeries.coordinator)
+                .where(condition & (cls.starts_at >= since)).order_by(cls.starts_at, cls.id))
+
+    @classmethod
     def open_for(cls, user):
         """Meetings not yet closed in the series `user` may see, soonest first."""
         series = MeetingSeries.visible_to(user).select(MeetingSeries.id)
@@ -327,6 +358,13 @@ class Meeting(BaseModel):
                                  ends_at=starts_at + datetime.timedelta(minutes=series.duration_minutes))
             meeting.build_agenda(now)
         return meeting
+
+    @classmethod
+    def cancel_planned(cls, series, now):
+        """Cancel the series' meetings that have not started; each keeps its calendar UID and
+        raises its SEQUENCE, so a calendar replaces the entry with a cancelled one."""
+        return (cls.update(state="cancelled", sequence=cls.sequence + 1)
+                .where((cls.series == series) & (cls.state == "open") & (cls.starts_at > now)).execute())
 
     def reschedule(self, starts_at, duration_minutes):
         ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
@@ -450,8 +488,11 @@ class Meeting(BaseModel):
 
     def _refuse_if_closed(self):
         # Read inside the write transaction: a close in another tab is seen here.
-        if Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar() == "closed":
+        state = Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar()
+        if state == "closed":
             raise Invalid(CLOSED_MESSAGE)
+        if state == "cancelled":
+            raise Invalid(_l("This meeting was cancelled; its minutes cannot be written."))
 
     # -- closing and sending ----------------------------------------------------------------------
 
@@ -464,8 +505,11 @@ class Meeting(BaseModel):
         now = now or utcnow()
         with db.atomic():
             # BEGIN IMMEDIATE: the write lock is held from here, so this read sees any other close.
-            if Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar() == "closed":
+            state = Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar()
+            if state == "closed":
                 raise Invalid(_l("These minutes were already closed and sent."))
+            if state == "cancelled":
+                raise Invalid(_l("This meeting was cancelled; its minutes cannot be written."))
             allowed = {u.id: u for u in self.recipient_candidates()}
             chosen = [allowed[u.id] for u in recipients if u.id in allowed]
             if not chosen:
