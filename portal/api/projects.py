@@ -1,4 +1,6 @@
 """Projects, their targets, and check-ins (read, and posted by whoever may check in)."""
+from decimal import Decimal
+
 from flask_login import current_user
 
 from portal.api import schemas
@@ -84,14 +86,19 @@ def _project(p):
 def _target(t):
     progress = t.progress
     return schemas.Target(
-        id=t.id, project_id=t.project_id, title=t.title, unit=t.unit, baseline=t.baseline,
-        target_value=t.target_value, direction=t.direction, start_date=t.start_date, due_date=t.due_date,
+        id=t.id, project_id=t.project_id, title=t.title, unit=t.unit, baseline=_exact(t.baseline),
+        target_value=_exact(t.target_value), direction=t.direction, start_date=t.start_date, due_date=t.due_date,
         department=ref(t.department, t.department.display_name), owner=ref(t.owner, t.owner.name), weight=t.weight,
-        current_value=t.current_value, checked_in_at=t.checked_in_at,
+        current_value=_exact(t.current_value), checked_in_at=t.checked_in_at,
         progress=None if progress is None else float(progress), status=t.status_on(today()),
         url=link("targets.show", target_id=t.id))
 
 
 def _check_in(c):
-    return schemas.CheckIn(id=c.id, target_id=c.target_id, value=c.value, note=c.note,
+    return schemas.CheckIn(id=c.id, target_id=c.target_id, value=_exact(c.value), note=c.note,
                            author=ref(c.author, c.author.name), created_at=c.created_at)
+
+
+def _exact(value):
+    """A stored measure without the padding of its column (150.5, not 150.5000)."""
+    return None if value is None else Decimal(format(value.normalize(), "f"))

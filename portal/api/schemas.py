@@ -16,10 +16,12 @@ Exact = Decimal
 
 class Output(BaseModel):
     @field_serializer("*", when_used="json", check_fields=False)
-    def _utc(self, value):
-        # Times are stored as naive UTC; answers say so.
+    def _plain(self, value):
+        # Times are stored as naive UTC; answers say so. Decimals are written out in full, never as 1E+3.
         if isinstance(value, datetime.datetime) and value.tzinfo is None:
             return value.replace(tzinfo=datetime.UTC)
+        if isinstance(value, Decimal):
+            return format(value, "f")
         return value
 
 

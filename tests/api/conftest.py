@@ -103,3 +103,13 @@ def script(app, token_for):
     def make(user=None, write=False, secret=None):
         return Script(app, secret if secret is not None or user is None else token_for(user, write))
     return make
+
+
+@pytest.fixture
+def make_task_for(app):
+    from portal.tasks.models import Task
+
+    def make(owner, by=None, **kw):
+        kw.setdefault("title", "Quote for ACME")
+        return Task.open(by or owner, owner=owner, **kw)
+    return make
