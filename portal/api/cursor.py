@@ -41,14 +41,15 @@ def _read(cursor, keys):
     except (BadSignature, UnicodeError, ValueError):
         values = None
     if not isinstance(values, list) or len(values) != len(keys):
-        raise Problem(400, _invalid_cursor())
+        raise Problem(404, _invalid_cursor())
     try:
         return [key.python_value(value) for key, value in zip(keys, values, strict=True)]
     except (TypeError, ValueError):
-        raise Problem(400, _invalid_cursor()) from None
+        raise Problem(404, _invalid_cursor()) from None
 
 
 def _invalid_cursor():
+    # As an unreachable page number of the portal's pages: the page it names is not there.
     return gettext("This cursor is not one the portal gave out for this list. Start again without it.")
 
 

@@ -18,6 +18,7 @@ from portal.db import utcnow
 from portal.extensions import csrf
 from portal.i18n import LANGUAGES
 from portal.mail import absolute_url
+from portal.render import error_page
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are not sent by browsers on their own, so there is no cross-site request to forge.
@@ -44,6 +45,8 @@ def operation(*, answers=(), query=None, body=None, tags=(), status=200, model=N
     codes = {"HTTP_%d" % status: model, **ALWAYS, **{"HTTP_%d" % code: ProblemDetails for code in answers}}
     if query is not None or body is not None:
         codes["HTTP_422"] = ProblemDetails
+    if query is not None:
+        codes["HTTP_404"] = ProblemDetails  # a cursor the portal did not give out names no page
     if body is not None:
         codes["HTTP_403"] = ProblemDetails  # a read-only token's writes
         codes["HTTP_415"] = ProblemDetails
@@ -77,6 +80,16 @@ def _authenticate():
         raise Problem(429, gettext("This token made too many requests. Try again in %(n)d seconds.", n=wait),
                       headers={"Retry-After": str(wait)})
     return None
+
+
+@api.app_errorhandler(404)
+@api.app_errorhandler(405)
+def _nowhere(error):
+    """An address under the API's that no route has (an unknown path, a negative id, a method it does
+    not take) is answered in the API's own way; every other page keeps the portal's error page."""
+    if request.path.startswith(api.url_prefix + "/"):
+        return problems.from_http(error)
+    return error_page(error)
 
 
 @api.errorhandler(Problem)
