@@ -124,7 +124,7 @@ def test_bad_input_is_refused_in_the_readers_language(company, script):
     assert {e["pointer"] for e in answer.json["errors"]} == {"#/title", "#/owner_id"}
     assert not answer.json["detail"].isascii()
     company.engineer.update_preferences("zh_CN", company.engineer.timezone)
-    assert script(company.engineer).get("/projects/%d" % company.pricing.id).json["title"] == "未找到"
+    assert script(company.engineer).get("/projects/%d" % company.pricing.id).json["title"] == "页面不存在"
     assert script(company.engineer).get("/projects/%d" % company.pricing.id,
                                         headers={"Accept-Language": "en"}).json["title"] == "Not found"
     broken = engineer("POST", "/tasks", headers={"Content-Type": "application/json"}, data="{not json")
