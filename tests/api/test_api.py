@@ -128,7 +128,7 @@ def test_bad_input_is_refused_in_the_readers_language(company, script):
     assert script(company.engineer).get("/projects/%d" % company.pricing.id,
                                         headers={"Accept-Language": "en"}).json["title"] == "Not found"
     broken = engineer("POST", "/tasks", headers={"Content-Type": "application/json"}, data="{not json")
-    assert broken.status_code == 400 and broken.json["detail"] == "The body is not valid JSON."
+    assert broken.status_code == 400 and broken.json["detail"] == "请求体不是有效的 JSON。"
     form = engineer("POST", "/tasks", data={"title": "x"})
     assert form.status_code == 415
 
