@@ -536,7 +536,7 @@ class Meeting(BaseModel):
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
                            decisions=decisions, actions=_by_owner(actions), targets=targets, link=link,
                            following=following)
-                notify(user, "minutes.sent", link=self.path(), meeting=str(self))
+                notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -584,7 +584,7 @@ class Meeting(BaseModel):
             with force_locale(user.mail_language):
                 time = self.when()
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
-                   meeting=self.series.title, time=time)
+                   subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
 
     @classmethod

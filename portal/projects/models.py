@@ -506,7 +506,7 @@ class Target(BaseModel):
         year, week, _ = (on or today()).isocalendar()
         return notify(self.owner, "target.off_track", link=urlsplit(mail.absolute_url(
             "targets.show", target_id=self.id)).path, key="target.off_track:%d:%d-W%02d" % (self.id, year, week),
-            title=self.title)
+            subject=self, title=self.title)
 
     @staticmethod
     def _checked(project, values):
