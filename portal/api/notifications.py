@@ -18,6 +18,8 @@ def notifications():
     asked = query(schemas.NotificationQuery)
     found = Notification.listing(current_user, state="unread" if asked.unread else None)
     rows, cursor = page(found, [Notification.id], asked.cursor, asked.limit, descending=True)
+    # Those about something the owner may no longer see are left out, as on the notifications page.
+    rows = Notification.shown_to(current_user, rows)
     return answer(schemas.NotificationPage(items=[_notification(n) for n in rows], next_cursor=cursor))
 
 
