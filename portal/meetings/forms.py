@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectC
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal import links
 from portal.accounts.forms import NONE
 from portal.accounts.models import TIMEZONES, Department, User
 from portal.forms import Form
@@ -88,9 +89,10 @@ class AgendaItemForm(Form):
             self.section.data = agenda.OTHER
 
     def validate_link(self, field):
-        link = (field.data or "").lower()
-        # "//host" is a link to another site, however local it looks.
-        if link and (not link.startswith(("http://", "https://", "/")) or link.startswith("//")):
+        link = field.data or ""
+        # A link that looks local must stay here as a browser reads it ("/\\host" and "/<tab>/host"
+        # lead to another site): the rule of the sign-in's next= address.
+        if link and not (links.is_web_address(link) or (link.startswith("/") and links.safe_next(link))):
             raise ValidationError(_l("A link starts with http://, https:// or /."))
 
 

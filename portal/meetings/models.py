@@ -414,10 +414,14 @@ class Meeting(BaseModel):
         if not self.closed and (self.agenda_built_at is None or now - self.agenda_built_at > AGENDA_FRESH_FOR):
             self.build_agenda(now)
 
-    def agenda_sections(self):
-        """[(section key, title, [items])] in the registry's order, hand-added topics last."""
+    def agenda_sections(self, reader=None):
+        """[(section key, title, [items])] in the registry's order, hand-added topics last; for a
+        `reader`, without the items naming what they may not see."""
         items = list(self.agenda_items.where(AgendaItem.removed_at.is_null())
                      .order_by(AgendaItem.position, AgendaItem.id))
+        if reader is not None:
+            hidden = agenda.hidden_refs([item.ref for item in items], reader)
+            items = [item for item in items if item.ref not in hidden]
         return [(key, title, [i for i in items if i.section == key]) for key, title in agenda.sections()]
 
     def add_agenda_item(self, by, section, title, link=""):
@@ -533,9 +537,10 @@ class Meeting(BaseModel):
                 if following is not None:
                     attachments.append(("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8",
                                         invitation(following, user, now)))
+                hidden = agenda.hidden_refs([item.ref for item in targets], user)
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
-                           decisions=decisions, actions=_by_owner(actions), targets=targets, link=link,
-                           following=following)
+                           decisions=decisions, actions=_by_owner(actions), link=link, following=following,
+                           targets=[item for item in targets if item.ref not in hidden])
                 notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
@@ -770,10 +775,11 @@ class ActionItem(BaseModel):
         """Make this item a real task on its owner's board, linked back to the minutes. Called by
         Meeting.close inside its transaction."""
         minutes = urlsplit(mail.absolute_url("meetings.show", meeting_id=meeting.id)).path
+        # The task is open to the whole company, the meeting only to its participants: the link
+        # leads them to the minutes, and names the meeting to nobody else.
         task = Task.open(by, title=self.what[:200], owner=self.owner, due_date=self.due_on,
                          requesting_department=meeting.series.coordinator.department,
-                         description=gettext("Agreed in the meeting [%(meeting)s](%(link)s).",
-                                             meeting=str(meeting), link=minutes))
+                         description=gettext("Agreed in a meeting: [see its minutes](%(link)s).", link=minutes))
         ActionItem.update(task_id=task.id).where(ActionItem.id == self.id).execute()
         self.task_id = task.id
         return task
@@ -837,7 +843,7 @@ class MinutesVersion(BaseModel):
         attendance = meeting.attendance()
         names = {u.id: u.name for u in User.select().where(User.id.in_(list(attendance)))}
         content = {
-            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes} for i in items]}
+            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes, "ref": i.ref} for i in items]}
                        for key, _title, items in meeting.agenda_sections() if items],
             "decisions": [d.text for d in meeting.decisions_in_order()],
             "attendance": sorted([names[uid], status] for uid, status in attendance.items()),
@@ -850,3 +856,13 @@ class MinutesVersion(BaseModel):
     @property
     def content(self):
         return json.loads(self.snapshot)
+
+    def content_for(self, reader):
+        """The version as `reader` may read it: agenda items naming what they may not see left out."""
+        content = self.content
+        refs = [item.get("ref") for section in content["agenda"] for item in section["items"]]
+        hidden = agenda.hidden_refs(refs, reader)
+        for section in content["agenda"]:
+            section["items"] = [item for item in section["items"] if item.get("ref") not in hidden]
+        content["agenda"] = [section for section in content["agenda"] if section["items"]]
+        return content

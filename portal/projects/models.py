@@ -21,6 +21,8 @@ STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", 
             "done": _l("Done"), "archived": _l("Archived")}
 LIVE = ("planned", "active", "on_hold")
 VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
+# Where something visible mentions a project its reader may not see: that it is one, not its name.
+RESTRICTED_IN_TEXT = _l("a restricted project")
 DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
 
 # The status rule, stated on every target page: progress is compared with the straight line
@@ -149,6 +151,17 @@ class Project(BaseModel):
     def open_to_everyone(cls):
         """The SQL twin of the view rule for someone who takes no part: what any employee sees."""
         return cls.visibility == "company"
+
+    @classmethod
+    def hidden_names(cls, user, names):
+        """Of these names (as a history recorded them), those of projects `user` may not see only."""
+        if not names:
+            return set()
+        rows = cls.select(cls.name, cls.visibility_for(user).alias("seen")).where(cls.name.in_(list(names))).tuples()
+        seen, hidden = set(), set()
+        for name, visible in rows:
+            (seen if visible else hidden).add(name)
+        return hidden - seen
 
     def audience(self):
         """Active people who may see this project, by name."""

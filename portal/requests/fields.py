@@ -94,7 +94,10 @@ class FieldSpec:
             field_class = StringField if self.kind == "text" else TextAreaField
             return field_class(label, checks, description=self.help)
         if self.kind in ("number", "money"):
-            return DecimalText(label, checks + [_within(self.min_value, self.max_value)],
+            low = self.min_value
+            if low is None and self.kind == "money":
+                low = decimal.Decimal(0)  # a refund or credit needs a type that sets a negative minimum
+            return DecimalText(label, checks + [_within(low, self.max_value)],
                                description=self.help, money=self.kind == "money",
                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
         if self.kind == "date":

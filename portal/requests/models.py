@@ -322,6 +322,9 @@ class ResourceRequest(BaseModel):
                           ends_on=None):
         if starts_on and ends_on and ends_on < starts_on:
             raise Invalid(_l("The last day cannot be before the first."), "ends_on")
+        for field, value in (("people_days", people_days), ("amount", amount)):
+            if value is not None and value < 0:
+                raise Invalid(_l("What is committed cannot be less than zero."), field)
         with db.atomic():
             request, step, seat = self._seat_for(user, step_id)
             if step.kind != "allocation":

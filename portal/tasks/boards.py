@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.accounts.models import Department
 from portal.db import Invalid
+from portal.params import query_int, whole_number
 from portal.permissions import authorized, can
 from portal.render import render, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
@@ -107,9 +108,10 @@ class Board:
             return key
         if key == "none":
             return None
-        if not key.isdigit():
-            raise LookupError(key)
-        return int(key)
+        try:
+            return whole_number(key)
+        except ValueError:
+            raise LookupError(key) from None
 
     def column_key(self, task):
         return task.status if self.layout == "status" else self.column_key_for(task.department_id)
@@ -169,7 +171,7 @@ def column(scope, key):
         abort(404)
     if board.query is None:
         abort(404)
-    offset = max(request.args.get("offset", FIRST[board.layout], type=int) or 0, 0)
+    offset = query_int("offset", FIRST[board.layout], low=0)
     cards = Task.more_cards(board.query, board.key, value, offset, PAGE + 1)
     label = STATUSES.get(key) or (Department.get_or_none(Department.id == value) or _("No department"))
     return render("tasks/column.html", "tasks/_more.html",

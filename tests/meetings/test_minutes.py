@@ -221,6 +221,8 @@ def test_closing_turns_each_action_item_into_a_task_on_its_owners_board(weekly, 
     task = Task.get_by_id(ActionItem.get_by_id(item.id).task_id)
     assert (task.title, task.owner, task.due_date) == ("Send the quote", attendee, TOMORROW)
     assert "/meetings/%d" % first.id in task.description, "the task links back to the minutes"
+    # The task is open to the company, the meeting to its participants only.
+    assert "Weekly alignment" not in task.description
     assert Notification.select().where((Notification.user == attendee) & (Notification.event == "task.assigned")
                                        ).exists()
     with pytest.raises(Invalid):

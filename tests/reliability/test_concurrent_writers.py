@@ -5,6 +5,7 @@ import http.client
 import sqlite3
 import threading
 import time
+import urllib.parse
 
 import pytest
 from playhouse.db_url import parse
@@ -15,6 +16,11 @@ from tests.conftest import PASSWORD
 from tests.reliability.conftest import WRITERS
 
 SECONDS = 4
+
+
+def local_path(location):
+    parts = urllib.parse.urlsplit(location)
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 class Run:
@@ -37,6 +43,8 @@ class Run:
             value, path, form = writer.change(number, n)
             try:
                 response = session.post(path, form, writer.headers)
+                if response.status == 303 and writer.follows:  # as htmx does, inside the same request
+                    response = session.request("GET", local_path(response.headers["Location"]), None, writer.headers)
             except (OSError, http.client.HTTPException):  # The server died: this write may have landed.
                 result["in_flight"].append(value)
                 return
