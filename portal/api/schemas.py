@@ -2,12 +2,16 @@
 through spectree, are the OpenAPI document; so the document cannot drift from the code."""
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from portal.api.cursor import DEFAULT_LIMIT, MAX_LIMIT
+from portal.params import LARGEST
 
+# An id or version read from a request: what a database integer holds, so a larger number is
+# refused as invalid (422) before it can reach SQL as an overflow.
+Id = Annotated[int, Field(ge=1, le=LARGEST)]
 Priority = Literal["P0", "P1", "P2", "P3"]
 TaskStatus = Literal["todo", "doing", "blocked", "review", "done"]
 # Decimals travel as strings, so that money and measures arrive exactly as stored.
@@ -160,10 +164,10 @@ class NewCheckIn(Input):
 # -- tasks -------------------------------------------------------------------------------------
 
 class TaskQuery(ListQuery):
-    owner: Literal["me"] | int | None = Field(None, description="`me`, or a person's id.")
-    department: int | None = Field(None, description="The owning department's id.")
-    requesting_department: int | None = None
-    project: int | None = None
+    owner: Literal["me"] | Id | None = Field(None, description="`me`, or a person's id.")
+    department: Id | None = Field(None, description="The owning department's id.")
+    requesting_department: Id | None = None
+    project: Id | None = None
     status: TaskStatus | None = None
     priority: Priority | None = None
     tag: str | None = Field(None, max_length=30)
@@ -197,22 +201,22 @@ class TaskPage(Output):
 
 class NewTask(Input):
     title: str = Field(min_length=1, max_length=200)
-    owner_id: int
+    owner_id: Id
     description: str = Field("", max_length=20000)
     priority: Priority = "P2"
     status: TaskStatus = "todo"
     due_date: datetime.date | None = None
-    project_id: int | None = None
-    requesting_department_id: int | None = None
+    project_id: Id | None = None
+    requesting_department_id: Id | None = None
     tags: list[str] = Field(default_factory=list, max_length=10)
     reason: str = Field("", max_length=300, description="Needed to give another department's work P0/P1.")
 
 
 class TaskChange(Input):
-    version: int = Field(description="The version the change was made on.")
+    version: Id = Field(description="The version the change was made on.")
     status: TaskStatus | None = None
     priority: Priority | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
     due_date: datetime.date | None = None
     reason: str = Field("", max_length=300,
                         description="Needed to raise another department's task to P0/P1 or move its due date.")
@@ -228,7 +232,7 @@ class RequestQuery(ListQuery):
     scope: Literal["visible", "mine", "waiting"] = Field(
         "visible", description="`mine`: filed by me; `waiting`: waiting for my decision; `visible`: all I may see.")
     state: Literal["in_review", "returned", "allocating", "approved", "rejected", "withdrawn"] | None = None
-    type: int | None = Field(None, description="A request type's id.")
+    type: Id | None = Field(None, description="A request type's id.")
     submitted_from: datetime.date | None = None
     submitted_to: datetime.date | None = None
 
@@ -277,7 +281,7 @@ class RequestDetail(Request):
 
 
 class Decision(Input):
-    step_id: int = Field(description="The step you decide, as read: a step decided since is not decided twice.")
+    step_id: Id = Field(description="The step you decide, as read: a step decided since is not decided twice.")
     comment: str = Field("", max_length=2000)
 
 
