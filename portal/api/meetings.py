@@ -38,7 +38,7 @@ def minutes(meeting_id):
     return answer(schemas.Minutes(
         meeting_id=found.id, closed=found.closed,
         agenda=[schemas.AgendaEntry(section=key, title=item.title, notes=item.notes)
-                for key, _title, items in found.agenda_sections() for item in items],
+                for key, _title, items in found.agenda_sections(current_user) for item in items],
         decisions=[d.text for d in found.decisions_in_order()],
         attendance=[schemas.Attendance(person=ref(people[uid], people[uid].name), status=status)
                     for uid, status in sorted(attendance.items()) if uid in people],
