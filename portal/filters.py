@@ -2,7 +2,7 @@
 import datetime
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, format_time
 from flask_babel import format_timedelta
 
 
@@ -36,10 +36,15 @@ def date_time(value, fmt="medium"):
     return format_datetime(value, fmt) if value else ""
 
 
+def clock(value, fmt="short"):
+    """The time of day of a moment, in the reader's time zone."""
+    return format_time(value, fmt) if value else ""
+
+
 def date(value, fmt="medium"):
     return format_date(value, fmt) if value else ""
 
 
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
-                                 datetime=date_time, date=date)
+                                 datetime=date_time, date=date, time=clock)
