@@ -11,10 +11,12 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 # Where the engines can differ, the suite runs a second time on PostgreSQL and Redis (tests/engines.py):
-# every area's models, services and views, the authorization matrix and route walk, the reliability
+# every area's models, services and views, the API (cursors, the rate limit's conditional UPDATE,
+# decisions sent at once) and calendar feeds, the authorization matrix and route walk, the reliability
 # suite, migrations, the large demo. It runs beside the whole suite on SQLite, one on each core.
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
-	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
+	tests/search tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds \
+	tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
