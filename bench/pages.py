@@ -143,4 +143,4 @@ KEY_PAGES = [
             user="rnd.head@example.com"),
 ]
 # The floor: a trivial route of the same app under the same server and load.
-FLOOR = Page("floor (/healthz)", "home.healthz")
+FLOOR = Page("floor (/healthz)", "monitoring.healthz")

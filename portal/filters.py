@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, format_time
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, ngettext
 
 
 def number(value):
@@ -32,6 +32,16 @@ def duration(value):
     return format_timedelta(value, granularity="minute", threshold=2)
 
 
+def working_hours(value):
+    """A span of working time (office hours of working days) in hours: "1.5 working hours"."""
+    if value is None:
+        return ""
+    hours = round(value.total_seconds() / 3600, 1)
+    # Plural rules take whole numbers; a fraction reads as plural ("1.5 hours"), as 0 does.
+    count = int(hours) if hours.is_integer() else 0
+    return ngettext("%(hours)s working hour", "%(hours)s working hours", count, hours=format_decimal(hours))
+
+
 def date_time(value, fmt="medium"):
     return format_datetime(value, fmt) if value else ""
 
@@ -47,4 +57,4 @@ def date(value, fmt="medium"):
 
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
-                                 datetime=date_time, date=date, time=clock)
+                                 working_hours=working_hours, datetime=date_time, date=date, time=clock)

@@ -1,10 +1,7 @@
-"""The start page (what needs attention across the shared goals) and the health check."""
-from flask import Blueprint, jsonify
+"""The start page: what needs attention across the shared goals."""
+from flask import Blueprint
 from flask_login import current_user
-from peewee import PeeweeException
 
-from portal.accounts import auth
-from portal.db import db
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
 from portal.render import render
@@ -28,12 +25,3 @@ def index():
                   updates=list(ProjectUpdate.latest_for(current_user)),
                   activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))
 
-
-@home.route("/healthz")
-@auth.public
-def healthz():
-    try:
-        db.execute_sql("SELECT 1").fetchone()
-    except PeeweeException:
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")

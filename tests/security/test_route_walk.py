@@ -4,8 +4,8 @@ import pytest
 from flask import url_for
 from werkzeug.routing import IntegerConverter, PathConverter
 
-PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "home.healthz",
-          "api.openapi"}
+PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.healthz",
+          "monitoring.metrics", "api.openapi"}
 # Views that check a credential of their own instead of the session: the API (a bearer token) and the
 # calendar feeds (the secret in the address). Without it they refuse: 401 for the API, 404 for a feed.
 OWN_CREDENTIALS = {"api": 401, "feeds": 404}
