@@ -94,7 +94,7 @@ def change_password():
 
 @accounts.route("/settings/calendar", methods=["POST"])
 def new_calendar_address():
-    new_feed_key(current_user)
+    new_feed_key(current_user._get_current_object())
     flash(_("Your calendar has a new address. Subscribe to it again; the old one no longer works."), "success")
     return redirect(url_for("accounts.settings", _anchor="calendar"), 303)
 
