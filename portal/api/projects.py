@@ -85,10 +85,11 @@ def _project(p):
 
 def _target(t):
     progress = t.progress
+    department = ref(t.department, t.department.display_name) if t.department_id else None
     return schemas.Target(
         id=t.id, project_id=t.project_id, title=t.title, unit=t.unit, baseline=_exact(t.baseline),
         target_value=_exact(t.target_value), direction=t.direction, start_date=t.start_date, due_date=t.due_date,
-        department=ref(t.department, t.department.display_name), owner=ref(t.owner, t.owner.name), weight=t.weight,
+        department=department, owner=ref(t.owner, t.owner.name), weight=t.weight,
         current_value=_exact(t.current_value), checked_in_at=t.checked_in_at,
         progress=None if progress is None else float(progress), status=t.status_on(today()),
         url=link("targets.show", target_id=t.id))

@@ -119,7 +119,7 @@ class ProjectDetail(Project):
 
 class Target(Output):
     id: int
-    project_id: int
+    project_id: int | None = Field(description="None for a company goal.")
     title: str
     unit: str
     baseline: Exact
@@ -127,7 +127,7 @@ class Target(Output):
     direction: Literal["raise", "lower"]
     start_date: datetime.date
     due_date: datetime.date
-    department: Ref
+    department: Ref | None = Field(description="None for a company goal.")
     owner: Ref
     weight: int
     current_value: Exact | None
