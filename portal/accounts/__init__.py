@@ -6,3 +6,11 @@ def schema():
     from portal.accounts.models import Department, LoginAttempt, LoginSession, User
     from portal.accounts.tokens import AccessToken
     return [Department, User, LoginSession, LoginAttempt, AccessToken]
+
+
+def search_documents():
+    """Every document this area's things are found by, for rebuilding the search index."""
+    from portal.accounts.models import Department, User
+    departments = {department.id: department for department in Department.select()}
+    return [user.search_document(departments.get(user.department_id))
+            for user in User.select().where(User.active == True)]  # noqa: E712

@@ -4,9 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import auth
-from portal.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm, TokenForm
+from portal.accounts.forms import (ChangePasswordForm, LoginForm, MobileForm, PreferencesForm, SetPasswordForm,
+                                   TokenForm)
 from portal.accounts.models import User
 from portal.accounts.tokens import AccessToken, feed_key, new_feed_key
+from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.links import safe_next
 from portal.mail import absolute_url
@@ -79,6 +81,21 @@ def settings():
     return settings_page(form=form)
 
 
+@accounts.route("/settings/mobile", methods=["POST"])
+def update_mobile():
+    form = MobileForm()
+    if form.validate_on_submit():
+        try:
+            current_user.set_mobile(current_user, form.mobile.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your mobile number is saved.") if current_user.mobile else _("Your mobile number is removed."),
+                  "success")
+            return redirect(url_for("accounts.settings"), 303)
+    return settings_page(mobile_form=form)
+
+
 @accounts.route("/settings/password", methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
@@ -99,11 +116,13 @@ def new_calendar_address():
     return redirect(url_for("accounts.settings", _anchor="calendar"), 303)
 
 
-def settings_page(form=None, password_form=None, token_form=None):
+def settings_page(form=None, password_form=None, mobile_form=None, token_form=None):
     """The settings page; a view passes the form it re-renders with its errors."""
     address = absolute_url("feeds.personal", key=feed_key(current_user))
-    return render("accounts/settings.html", form=PreferencesForm(obj=current_user) if form is None else form,
+    return render("accounts/settings.html",
+                  form=PreferencesForm(formdata=None, obj=current_user) if form is None else form,
                   password_form=ChangePasswordForm(formdata=None) if password_form is None else password_form,
+                  mobile_form=MobileForm(formdata=None, obj=current_user) if mobile_form is None else mobile_form,
                   token_form=TokenForm(formdata=None) if token_form is None else token_form,
                   tokens=list(AccessToken.live_of(current_user)),
                   calendar_address=address, webcal_address="webcal://" + address.split("://", 1)[1])

@@ -1,10 +1,11 @@
 """The canary crawl: with every kind of restricted thing planted (canaries.py), each role reads
 everything it can reach (every page and its htmx fragment, found from the URL map and by
-following every link, every download, its mail in the outbox, its notifications and its weekly
-digest) and no canary turns up where the permissions module hides what holds it.
+following every link, every download, its mail in the outbox, its notifications, its weekly
+digest and what its groups' robots were told) and no canary turns up where the permissions
+module hides what holds it.
 
 A new kind of page needs nothing: the crawl starts from every GET route and follows every link.
-A new kind of output (group messages, an export) is one line in OUTPUTS: a function
+A new kind of output (an export) is one line in OUTPUTS: a function
 (client, user, start) → [(where, text)] returning what that role receives; `start` is the crawl's
 start URLs, one for every GET route and canary. The JSON API is read with the role's own
 read-only token (every list to its last page), the calendar feeds at the role's own address.
@@ -21,10 +22,13 @@ from flask import url_for
 from flask_babel import force_locale
 
 from portal.accounts.tokens import AccessToken, feed_key
-from portal.mail import OutboxMessage
 from portal import digest
+from portal.mail import OutboxMessage
+from portal.meetings.models import MeetingSeries
 from portal.notifications.models import Notification
 from portal.permissions import can
+from portal.projects.models import Project
+from portal.robots import RobotMessage
 from tests.security.canaries import plant
 from tests.security.samples import ROLES, samples_for
 
@@ -113,6 +117,25 @@ def feeds(client, user, start):
             yield "feed %s" % url, answer.get_data(as_text=True).replace("\r\n ", "").replace("\r\n\t", "")
 
 
+def search_results(client, user):
+    """What searching for every canary at once finds (they share a prefix): each kind, each page,
+    as a page and as typed."""
+    queue = ["/search?q=cnry"]
+    seen = set(queue)
+    while queue:
+        url = queue.pop(0)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, "%s answered %d" % (url, response.status_code)
+            body = response.get_data().decode("utf-8")
+            # The matched part is highlighted: <mark>cnry</mark>-task-title-3 still shows the canary.
+            yield "%s%s" % (url, " (htmx)" if headers else ""), re.sub(r"</?mark>", "", body)
+            for found in _pointers(body):
+                if found.startswith("/search?") and found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+
+
 def mail(client, user):
     """Every mail queued to the role: subject, both bodies and attachments (calendar invitations)."""
     for message in OutboxMessage.select().where(OutboxMessage.recipient_id == user.id):
@@ -132,10 +155,21 @@ def weekly_digest(client, user):
         yield "digest section %s" % title, " ".join("%(text)s %(link)s %(note)s" % item for item in items)
 
 
+def group_messages(client, user):
+    """What the group robots told the groups the role is in: a channel speaks to everyone of its scope."""
+    scopes = {"project": Project, "series": MeetingSeries}
+    for message in RobotMessage.select():
+        channel = message.channel
+        kind = channel.scope_kind
+        if (kind == "company" or (kind == "department" and user.department_id == channel.scope_id)
+                or (kind in scopes and can(user, "view", scopes[kind].get_by_id(channel.scope_id)))):
+            yield "group message %s to %s" % (message.event, channel.scope_label()), message.body
+
+
 # What a role receives, by kind. Pages, the API and feeds take the crawl's start URLs; the others
 # need only the user.
-OUTPUTS = {"pages": pages, "api": api, "feeds": feeds, "mail": mail, "notifications": notifications,
-           "digest": weekly_digest}
+OUTPUTS = {"pages": pages, "api": api, "feeds": feeds, "search": search_results, "mail": mail,
+           "notifications": notifications, "digest": weekly_digest, "group messages": group_messages}
 _CRAWLED = {"pages", "api", "feeds"}
 
 
@@ -150,9 +184,10 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
         canaries.ids["key"] = [feed_key(user)]
     app.config["API_RATE_PER_MINUTE"] = 10 ** 6  # reading everything once is no abuse of a token
     hidden = {canary: holders for canary, holders in canaries.holders.items()
-              if not any(user is not None and can(user, "view", model.get_by_id(pk)) for model, pk in holders)}
+              if not any(user is not None and can(user, canaries.actions.get(canary, "view"), model.get_by_id(pk))
+                         for model, pk in holders)}
     start = list(_start(app, world, canaries, user))
-    found, read = collections.defaultdict(list), collections.Counter()
+    found, read, searched = collections.defaultdict(list), collections.Counter(), set()
     for kind, output in OUTPUTS.items():
         if user is None and kind != "pages":
             continue
@@ -160,6 +195,8 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
         for where, text in received:
             read[kind] += 1
             text = text.lower()
+            if kind == "search":
+                searched.update(canary for canary in canaries.holders if canary in text)
             for canary in hidden:
                 if canary in text:
                     found[canary].append(where)
@@ -171,6 +208,9 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     assert len(canaries.holders) >= 30 and read["pages"] >= 100, "the crawl planted or read suspiciously little"
     if user is not None:
         assert read["api"] >= 20 and read["feeds"] >= 2, "the crawl read suspiciously little of the API or feeds"
+    assert RobotMessage.select().count() >= 5, "the canary world's groups were told suspiciously little"
+    # The outsider planted everything: their search must reach the canaries, or it proves nothing.
+    assert role != "outsider" or len(searched) >= 10, "searching for the canaries found %d" % len(searched)
     assert not found, "\n".join("%s reached the %s in %d places (held by %s), e.g. %s" % (
         canary, role, len(places), ", ".join("%s %d" % (model.__name__, pk) for model, pk in hidden[canary]),
         "; ".join(places[:4])) for canary, places in sorted(found.items()))
