@@ -11,12 +11,13 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 # Where the engines can differ, the suite runs a second time on PostgreSQL and Redis (tests/engines.py):
-# every area's models, services and views, search, the authorization matrix, route walk and canary
+# every area's models, services and views, search, the API (cursors, the rate limit's conditional
+# UPDATE, decisions sent at once) and calendar feeds, the authorization matrix, route walk and canary
 # crawl, the reliability suite, migrations, the large demo, health and metrics. It runs beside the
 # whole suite on SQLite, one on each core. (`db copy` and the nginx run with two app servers are
 # in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
-	tests/notifications tests/finder tests/files \
+	tests/notifications tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds tests/finder tests/files \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \

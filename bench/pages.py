@@ -39,6 +39,10 @@ class Page:
         return (self.method, url_for(self.endpoint, **self.arguments(user)),
                 self.form(user) if self.form else None)
 
+    def request_headers(self):
+        """The headers to send, once `resolve()` has run for the company measured."""
+        return self.headers
+
 
 def busiest_project(user):
     """The live project with the most tasks that `user` may see."""
@@ -99,6 +103,21 @@ class CardMove(Page):
             "version": task.version, "status": self.next_status(task.status), "column": task.status}
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class ApiPage(Page):
+    """An API call, as a script makes it: with a read-only token of its user (made by `resolve()` in
+    the company measured) instead of a session."""
+
+    def resolve(self):
+        from portal.accounts.tokens import AccessToken
+        _, secret = AccessToken.issue(None, User.by_email(self.user), "bench")
+        object.__setattr__(self, "secret", secret)
+        return super().resolve()
+
+    def request_headers(self):
+        return {**self.headers, "Authorization": "Bearer " + self.secret}
+
+
 KEY_PAGES = [
     Page("home", "home.index", user="sales.staff@example.com"),
     Page("project page", "projects.show", lambda user: {"project_id": busiest_project(user)},
@@ -123,6 +142,8 @@ KEY_PAGES = [
     Page("people", "users.index"),
     Page("departments", "departments.index"),
     Page("outbox", "outbox.index"),
+    ApiPage("API: open tasks (JSON)", "api.tasks", lambda user: {"open": "true", "limit": 50},
+            user="rnd.head@example.com"),
 ]
 # The floor: a trivial route of the same app under the same server and load.
 FLOOR = Page("floor (/healthz)", "monitoring.healthz")

@@ -107,7 +107,8 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
     threads = min(users, 2)
     body = "&".join("%s=%s" % item for item in (form or {}).items())
     script = folder / "page.lua"
-    headers = "\n".join("wrk.headers[%s] = %s" % (lua_string(k), lua_string(v)) for k, v in page.headers.items())
+    headers = "\n".join("wrk.headers[%s] = %s" % (lua_string(k), lua_string(v))
+                        for k, v in page.request_headers().items())
     lua = LUA % {"method": lua_string(method), "body": lua_string(body), "agent": lua_string(USER_AGENT),
                  "cookie": lua_string(session.cookie_header()), "token": lua_string(session.csrf_token),
                  "headers": headers}
@@ -136,7 +137,7 @@ def measure(size, seconds, concurrency, engine):
             for page, request in requests.items():
                 if page.user not in sessions:
                     sessions[page.user] = Session(server.url).log_in(page.user, PASSWORD)
-                answer = sessions[page.user].request(*request, headers=page.headers)
+                answer = sessions[page.user].request(*request, headers=page.request_headers())
                 if answer.status not in (200, 303):
                     raise SystemExit("%s answered %d on the %s company" % (page.name, answer.status, size))
             # Each worker compiles a page's templates the first time it renders it (100-250 ms): a

@@ -81,12 +81,14 @@ def all_models():
 
 def _blueprints():
     """Each floor's pages, with the modules whose periodic jobs must be registered for the worker."""
-    from portal import digest  # noqa: F401  (its periodic job)
+    from portal import api, digest  # noqa: F401  (digest: its periodic job)
     from portal.accounts.departments import departments
+    from portal.accounts.token_views import tokens
     from portal.accounts.users import people_imports_bp, users
     from portal.accounts.views import accounts
     from portal.channels import digest as channel_digest  # noqa: F401  (its periodic job)
     from portal.channels.views import channels
+    from portal.feeds.views import feeds
     from portal.files.views import admin_files, files
     from portal.finder.views import finder
     from portal.home.views import home
@@ -112,10 +114,10 @@ def _blueprints():
     from portal.tasks.import_views import task_imports_bp
     from portal.tasks.views import tasks
 
-    return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
+    return (accounts, users, departments, tokens, home, notifications, outbox, calendar, projects, targets, updates,
             alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports, scorecard, monitoring,
             files, admin_files, finder, task_imports_bp, target_imports_bp, people_imports_bp,
-            channels)
+            channels, api.blueprint(), feeds)
 
 
 def _security_headers(response):

@@ -15,6 +15,8 @@ BEIJING_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harb
 def select_locale():
     if not has_request_context():
         return current_app.config["DEFAULT_LOCALE"]
+    if g.get("locale") in LANGUAGES:  # the request settled it itself (the API does)
+        return g.locale
     if current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     chosen = session.get("language")

@@ -83,6 +83,12 @@ def _deactivate_user(user, other):
     return user.is_admin and other.id != user.id
 
 
+@rule("view", "AccessToken")
+@rule("revoke", "AccessToken")
+def _own_token(user, token):
+    return user.is_admin or token.user_id == user.id
+
+
 @rule("view", "Department")
 def _see_department(user, department):
     return True

@@ -68,7 +68,7 @@ def _flashes_to_trigger(response):
     return response
 
 
-def _error(exc):
+def error_page(exc):
     code = exc.code if isinstance(exc, HTTPException) and exc.code in ERROR_TEXT else 500
     if isinstance(exc, CSRFError):
         title, text = _l("Form expired"), _l(
@@ -104,8 +104,8 @@ def static_url(filename):
 
 def init_app(app):
     app.after_request(_flashes_to_trigger)
-    app.register_error_handler(HTTPException, _error)
-    app.register_error_handler(InternalServerError, _error)
+    app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(InternalServerError, error_page)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["can"] = _can
 

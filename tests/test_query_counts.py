@@ -52,7 +52,7 @@ def _queries_per_page(app):
 
 def _resolve(app, page):
     with app.test_request_context():
-        return (*page.resolve(), page.headers)
+        return (*page.resolve(), page.request_headers())
 
 
 def _visit(client, method, path, form, headers):

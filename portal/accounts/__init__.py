@@ -4,7 +4,8 @@
 def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.accounts.models import Department, LoginAttempt, LoginSession, User
-    return [Department, User, LoginSession, LoginAttempt]
+    from portal.accounts.tokens import AccessToken
+    return [Department, User, LoginSession, LoginAttempt, AccessToken]
 
 
 def search_documents():

@@ -22,6 +22,19 @@ def public(view):
     return view
 
 
+def own_credentials(view):
+    """Mark a view that checks a credential of its own (an API token, a calendar address) instead
+    of the session: the login wall lets it through, and it never reads the session cookie."""
+    view.own_credentials = True
+    return view
+
+
+def act_as(user):
+    """This request acts as `user` (the holder of the credential it carried), whatever session
+    cookie came with it: the session is not even read."""
+    login_manager._update_request_context_with_user(user)
+
+
 def init_app(app):
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
@@ -33,7 +46,9 @@ def init_app(app):
 
 def _login_wall():
     view = current_app.view_functions.get(request.endpoint)
-    if view is None or getattr(view, "public", False) or current_user.is_authenticated:
+    if view is None or getattr(view, "public", False) or getattr(view, "own_credentials", False):
+        return None
+    if current_user.is_authenticated:
         return None
     return login_manager.unauthorized()
 

@@ -99,3 +99,12 @@ class DepartmentForm(Form):
     @property
     def chosen_head(self):
         return self.members.get(self.head.data)
+
+
+class TokenForm(Form):
+    name = StringField(_l("What will use it"), validators=[DataRequired(), Length(max=100)])
+    access = SelectField(_l("Access"), choices=[SelectChoice("read", _l("Read only")),
+                                                SelectChoice("write", _l("Read and write"))], default="read")
+    days = SelectField(_l("Lasts"), coerce=int, default=90, choices=[
+        SelectChoice(30, _l("30 days")), SelectChoice(90, _l("90 days")), SelectChoice(365, _l("One year")),
+        SelectChoice(0, _l("Until revoked"))])

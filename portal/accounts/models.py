@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, DeferredForeignKey, ForeignKeyField,
-                    IntegrityError, fn)
+                    IntegerField, IntegrityError, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import mail, search
@@ -112,6 +112,8 @@ class User(BaseModel):
     mobile = CharField(max_length=11, default="")
     # The direct supervisor (直属主管): approvals can climb this chain, escalations follow it.
     supervisor = ForeignKeyField("self", null=True, backref="direct_reports", on_delete="SET NULL")
+    # Raised to replace the person's secret calendar address (portal.accounts.tokens.feed_key).
+    feed_generation = IntegerField(default=0)
 
     def __str__(self):
         return self.name
@@ -267,6 +269,7 @@ class User(BaseModel):
         return changes
 
     def deactivate(self, by):
+        from portal.accounts.tokens import AccessToken  # the tokens' module imports this one
         if by.id == self.id:
             raise Invalid(_l("You cannot deactivate your own account."))
         with db.atomic():
@@ -277,6 +280,8 @@ class User(BaseModel):
                 # Whoever this user headed is left without a head rather than with an inactive one.
                 Department.update(head=None).where(Department.head == self).execute()
                 LoginSession.end_all(self)
+                # Dead for good: reactivating the account does not wake a forgotten script.
+                AccessToken.revoke_all(self)
                 AuditEntry.record(by, "user.deactivate", self, changes)
                 search.remove("person", self.id)
 

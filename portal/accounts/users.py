@@ -10,6 +10,7 @@ from portal import mail, sheets
 from portal.accounts import imports as people_imports
 from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import ROLES, Department, User
+from portal.accounts.tokens import AccessToken
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
@@ -73,8 +74,7 @@ def create():
 @users.route("/<int:user_id>")
 def edit(user_id):
     user = authorized(User, user_id, "edit")
-    form = UserForm(obj=user)
-    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+    return _page(UserForm(obj=user), user)
 
 
 @users.route("/<int:user_id>", methods=["POST"])
@@ -89,7 +89,12 @@ def update(user_id):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("users.edit", user_id=user.id), 303)
-    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20))
+    return _page(form, user)
+
+
+def _page(form, user):
+    return render("users/form.html", form=form, user=user, history=AuditEntry.for_object(user).limit(20),
+                  tokens=list(AccessToken.live_of(user)))
 
 
 @users.route("/<int:user_id>/deactivate", methods=["POST"])

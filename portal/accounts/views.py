@@ -4,11 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts import auth
-from portal.accounts.forms import ChangePasswordForm, LoginForm, MobileForm, PreferencesForm, SetPasswordForm
+from portal.accounts.forms import (ChangePasswordForm, LoginForm, MobileForm, PreferencesForm, SetPasswordForm,
+                                   TokenForm)
 from portal.accounts.models import User
+from portal.accounts.tokens import AccessToken, feed_key, new_feed_key
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.links import safe_next
+from portal.mail import absolute_url
 from portal.render import render
 
 accounts = Blueprint("accounts", __name__)
@@ -75,7 +78,7 @@ def settings():
         current_user.update_preferences(form.language.data, form.timezone.data)
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.settings"), 303)
-    return _settings(form=form)
+    return settings_page(form=form)
 
 
 @accounts.route("/settings/mobile", methods=["POST"])
@@ -90,7 +93,7 @@ def update_mobile():
             flash(_("Your mobile number is saved.") if current_user.mobile else _("Your mobile number is removed."),
                   "success")
             return redirect(url_for("accounts.settings"), 303)
-    return _settings(mobile_form=form)
+    return settings_page(mobile_form=form)
 
 
 @accounts.route("/settings/password", methods=["POST"])
@@ -103,10 +106,23 @@ def change_password():
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.settings"), 303)
         form.current.errors = [refusal]
-    return _settings(password_form=form)
+    return settings_page(password_form=form)
 
 
-def _settings(form=None, password_form=None, mobile_form=None):
-    return render("accounts/settings.html", form=form or PreferencesForm(formdata=None, obj=current_user),
-                  password_form=password_form or ChangePasswordForm(formdata=None),
-                  mobile_form=mobile_form or MobileForm(formdata=None, obj=current_user))
+@accounts.route("/settings/calendar", methods=["POST"])
+def new_calendar_address():
+    new_feed_key(current_user._get_current_object())
+    flash(_("Your calendar has a new address. Subscribe to it again; the old one no longer works."), "success")
+    return redirect(url_for("accounts.settings", _anchor="calendar"), 303)
+
+
+def settings_page(form=None, password_form=None, mobile_form=None, token_form=None):
+    """The settings page; a view passes the form it re-renders with its errors."""
+    address = absolute_url("feeds.personal", key=feed_key(current_user))
+    return render("accounts/settings.html",
+                  form=PreferencesForm(formdata=None, obj=current_user) if form is None else form,
+                  password_form=ChangePasswordForm(formdata=None) if password_form is None else password_form,
+                  mobile_form=MobileForm(formdata=None, obj=current_user) if mobile_form is None else mobile_form,
+                  token_form=TokenForm(formdata=None) if token_form is None else token_form,
+                  tokens=list(AccessToken.live_of(current_user)),
+                  calendar_address=address, webcal_address="webcal://" + address.split("://", 1)[1])

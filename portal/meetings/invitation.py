@@ -1,4 +1,5 @@
-"""The iCalendar (RFC 5545) invitation to a meeting, attached to the minutes mail."""
+"""The iCalendar (RFC 5545) form of a meeting: the invitation attached to the minutes mail, and the
+event the calendar feeds (portal.feeds) publish under the same UID."""
 import datetime
 import zoneinfo
 from urllib.parse import urlsplit
@@ -9,16 +10,19 @@ from icalendar import Calendar, Event, vCalAddress
 from portal import mail
 
 
-def invitation(meeting, attendee, now):
-    """A METHOD:REQUEST calendar inviting `attendee`; its UID stays the same for the meeting, so a
-    later invitation (with a higher SEQUENCE) updates the entry instead of adding one."""
+def meeting_uid(meeting):
+    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return "duiqi-meeting-%d@%s" % (meeting.id, host)
+
+
+def meeting_event(meeting, now):
+    """The meeting as a VEVENT in its series' time zone. Its UID stays the same for the meeting and
+    its SEQUENCE rises when it moves or is cancelled, so a calendar updates the entry it has."""
     series = meeting.series
     zone = zoneinfo.ZoneInfo(series.timezone)
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     link = mail.absolute_url("meetings.show", meeting_id=meeting.id)
-
     event = Event()
-    event.add("uid", "duiqi-meeting-%d@%s" % (meeting.id, host))
+    event.add("uid", meeting_uid(meeting))
     event.add("dtstamp", now.replace(tzinfo=datetime.UTC))
     event.add("dtstart", meeting.starts_at.replace(tzinfo=datetime.UTC).astimezone(zone))
     event.add("dtend", meeting.ends_at.replace(tzinfo=datetime.UTC).astimezone(zone))
@@ -28,6 +32,14 @@ def invitation(meeting, attendee, now):
     event.add("url", series.video_link or link)
     event.add("description", link)
     event.add("organizer", _address(series.coordinator))
+    event.add("status", "CANCELLED" if meeting.state == "cancelled" else "CONFIRMED")
+    return event
+
+
+def invitation(meeting, attendee, now):
+    """A METHOD:REQUEST calendar inviting `attendee`; a later invitation (with a higher SEQUENCE)
+    updates the entry instead of adding one."""
+    event = meeting_event(meeting, now)
     attendee_address = _address(attendee)
     attendee_address.params.update({"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
     event.add("attendee", attendee_address)

@@ -194,14 +194,18 @@ class MeetingSeries(BaseModel):
             self.ensure_next_meeting(now=now)
         return changes
 
-    def end(self, by):
-        """Stop the series: no further meetings are created; the past stays readable."""
+    def end(self, by, now=None):
+        """Stop the series: no further meetings are created, those planned are cancelled (calendars
+        that show them hear so); the past stays readable."""
+        now = now or utcnow()
         with db.atomic():
             self.refresh()
             changes = apply_changes(self, active=False)
             if changes:
                 self.save()
-                AuditEntry.record(by, "meeting_series.end", self, changes)
+                cancelled = Meeting.cancel_planned(self, now)
+                AuditEntry.record(by, "meeting_series.end", self, changes,
+                                  summary="%d planned meetings cancelled" % cancelled if cancelled else "")
         return changes
 
     def _link(self, departments, people):
@@ -333,6 +337,28 @@ class Meeting(BaseModel):
                 .order_by(Meeting.starts_at).first())
 
     @classmethod
+    def seen_by(cls, user, state=None, starts_from=None, starts_to=None):
+        """Meetings of the series `user` may see, with their series, narrowed by state and by the
+        days they start on (in UTC)."""
+        series = MeetingSeries.visible_to(user).select(MeetingSeries.id)
+        query = cls.select(cls, MeetingSeries).join(MeetingSeries).where(cls.series.in_(series))
+        if state is not None:
+            query = query.where(cls.state == state)
+        if starts_from is not None:
+            query = query.where(cls.starts_at >= datetime.datetime.combine(starts_from, datetime.time()))
+        if starts_to is not None:
+            query = query.where(cls.starts_at < datetime.datetime.combine(starts_to + datetime.timedelta(days=1),
+                                                                          datetime.time()))
+        return query
+
+    @classmethod
+    def attended_by(cls, user, since):
+        """Meetings since `since` of the series `user` runs or takes part in (not merely may see, as
+        an admin may all): what their calendar shows."""
+        return (cls.select(cls, MeetingSeries, User).join(MeetingSeries).join(User, on=MeetingSeries.coordinator)
+                .where(MeetingSeries.attended_by(user) & (cls.starts_at >= since)).order_by(cls.starts_at, cls.id))
+
+    @classmethod
     def next_shared(cls, user, other=None, department=None, now=None):
         """The next open meeting of a series that `user` takes part in together with `other` (a
         person) or `department`, soonest first; None when no series holds both."""
@@ -362,6 +388,13 @@ class Meeting(BaseModel):
                                  ends_at=starts_at + datetime.timedelta(minutes=series.duration_minutes))
             meeting.build_agenda(now)
         return meeting
+
+    @classmethod
+    def cancel_planned(cls, series, now):
+        """Cancel the series' meetings that have not started; each keeps its calendar UID and
+        raises its SEQUENCE, so a calendar replaces the entry with a cancelled one."""
+        return (cls.update(state="cancelled", sequence=cls.sequence + 1)
+                .where((cls.series == series) & (cls.state == "open") & (cls.starts_at > now)).execute())
 
     def reschedule(self, starts_at, duration_minutes):
         ends_at = starts_at + datetime.timedelta(minutes=duration_minutes)
@@ -496,8 +529,11 @@ class Meeting(BaseModel):
     def _refuse_if_closed(self):
         # Read under the write lock: a close in another tab is seen here, and the agenda's and the
         # minutes' numbering is this transaction's alone until it ends.
-        if Meeting.locked(self.id).state == "closed":
+        state = Meeting.locked(self.id).state
+        if state == "closed":
             raise Invalid(CLOSED_MESSAGE)
+        if state == "cancelled":
+            raise Invalid(_l("This meeting was cancelled; its minutes cannot be written."))
 
     # -- closing and sending ----------------------------------------------------------------------
 
@@ -512,8 +548,11 @@ class Meeting(BaseModel):
             # The series first: closing plans the next meeting, and planning locks series before meeting.
             MeetingSeries.locked(self.series_id)
             # Under the write lock from here, so this read sees any other close.
-            if Meeting.locked(self.id).state == "closed":
+            state = Meeting.locked(self.id).state
+            if state == "closed":
                 raise Invalid(_l("These minutes were already closed and sent."))
+            if state == "cancelled":
+                raise Invalid(_l("This meeting was cancelled; its minutes cannot be written."))
             allowed = {u.id: u for u in self.recipient_candidates()}
             chosen = [allowed[u.id] for u in recipients if u.id in allowed]
             if not chosen:

@@ -207,12 +207,13 @@ class Project(BaseModel):
                 .where(mine & cls.status.in_(LIVE)).order_by(cls.end_date, cls.name))
 
     @staticmethod
-    def with_details(query, departments=True):
-        """Attach targets (and departments) to each project of `query`: a query each, not one per project."""
-        if not departments:
-            return query.with_related(Load(Project.targets))
-        participants = ProjectDepartment.select(ProjectDepartment, Department).join(Department)
-        return query.with_related(Load(Project.participants, participants), Load(Project.targets))
+    def with_details(query, departments=True, targets=True):
+        """Attach targets and departments to each project of `query`: a query each, not one per project."""
+        loads = [Load(Project.targets)] if targets else []
+        if departments:
+            participants = ProjectDepartment.select(ProjectDepartment, Department).join(Department)
+            loads.insert(0, Load(Project.participants, participants))
+        return query.with_related(*loads)
 
     @property
     def departments(self):

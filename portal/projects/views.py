@@ -3,7 +3,9 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts.tokens import feed_key
 from portal.db import Invalid
+from portal.mail import absolute_url
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.projects.feed import ProjectUpdate
@@ -64,7 +66,9 @@ def project_page(project, fragment=None, update_form=None, milestone_form=None, 
     milestones = list(project.milestones.order_by(Milestone.due_date, Milestone.id))
     for milestone in milestones:
         milestone.project = project  # whether one may close it is asked of its project: not a query each
-    return render("projects/show.html", fragment, project=project, targets=targets,
+    # The address carries the reader's own feed key: it stops showing the project once they lose access.
+    milestone_feed = absolute_url("feeds.project", key=feed_key(current_user), project_id=project.id)
+    return render("projects/show.html", fragment, project=project, targets=targets, milestone_feed=milestone_feed,
                   progress=overall_progress(targets), milestones=milestones,
                   updates=updates, more=more, today=today(), posted=posted,
                   update_form=update_form or UpdateForm(formdata=None),

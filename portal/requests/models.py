@@ -8,6 +8,7 @@ the request first, always in that order: two of them on one request take turns i
 import datetime
 import decimal
 import json
+import zoneinfo
 
 from flask import current_app
 from flask_babel import gettext, lazy_pgettext
@@ -218,6 +219,33 @@ class ResourceRequest(BaseModel):
         if user.department_id is not None:
             seen |= (cls.department == user.department_id) | (cls.provider == user.department_id)
         return seen
+
+    @classmethod
+    def waiting_for(cls, user):
+        """The requests with a step waiting for the user's decision."""
+        seats = (StepApprover.select(RequestStep.request).join(RequestStep)
+                 .where((StepApprover.user == user) & (StepApprover.state == "pending")))
+        return cls.listing().where(cls.id.in_(seats))
+
+    @classmethod
+    def find(cls, user, scope="visible", state=None, type_id=None, submitted_from=None, submitted_to=None):
+        """Requests for a script: those `user` may see (or filed, or must decide), narrowed by state,
+        type and the days (in the company's time zone) they were filed, with both departments."""
+        query = {"mine": cls.filed_by, "waiting": cls.waiting_for}.get(scope, cls.visible_to)(user)
+        Requesting, Provider = Department.alias(), Department.alias()
+        query = (query.select_extend(Requesting, Provider)
+                 .join_from(cls, Requesting, JOIN.LEFT_OUTER, on=(cls.department == Requesting.id), attr="department")
+                 .join_from(cls, Provider, on=(cls.provider == Provider.id), attr="provider"))
+        if state is not None:
+            query = query.where(cls.state == state)
+        if type_id is not None:
+            query = query.where(cls.type == type_id)
+        zone = current_app.config["DEFAULT_TIMEZONE"]
+        if submitted_from is not None:
+            query = query.where(cls.submitted_at >= _day_start(submitted_from, zone))
+        if submitted_to is not None:
+            query = query.where(cls.submitted_at < _day_start(submitted_to + datetime.timedelta(days=1), zone))
+        return query
 
     @classmethod
     def waiting_longest(cls, limit=10, viewer=None):
@@ -784,3 +812,9 @@ class Allocation(BaseModel):
 
 def _plain(value):
     return None if value is None else str(value)
+
+
+def _day_start(day, zone):
+    """Naive UTC of midnight starting `day` in `zone`."""
+    return (datetime.datetime.combine(day, datetime.time(), tzinfo=zoneinfo.ZoneInfo(zone))
+            .astimezone(datetime.UTC).replace(tzinfo=None))

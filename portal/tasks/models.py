@@ -429,7 +429,7 @@ class Task(BaseModel):
 
     @classmethod
     def board(cls, viewer, department=None, requesting_department=None, cross=False, owner=None, priority=None,
-              tag=None, overdue=False, blocked=False, open_only=False, project=None):
+              tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None):
         """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
         each argument narrows it. `cross`: only work one department asks of another."""
         Requesting = Department.alias()
@@ -465,6 +465,8 @@ class Task(BaseModel):
             query = query.where((cls.status == "blocked") | (cls.blocker_count(open_only=True) > 0))
         if open_only:
             query = query.where(cls.status.in_(OPEN))
+        if status is not None:
+            query = query.where(cls.status == status)
         return query
 
     @classmethod

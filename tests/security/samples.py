@@ -35,6 +35,15 @@ SELF_SERVICE = {
     "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
     "boards.export": "downloads only the board's tasks the view rule lets the user see (Task.board, in SQL)",
     "boards.column": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
+    "accounts.new_calendar_address": "replaces the signed-in user's own calendar address",
+    "tokens.create": "makes an access token for the signed-in user only",
+    "api.me": "tells the token's owner about themselves and their token",
+    "api.projects": "lists only the projects the view rule lets the owner see (Project.visible_to, in SQL)",
+    "api.tasks": "lists only the tasks the view rule lets the owner see (Task.board, in SQL)",
+    "api.requests": "lists only the requests the view rule lets the owner see (ResourceRequest.visible_to, in SQL)",
+    "api.meetings": "lists only meetings of series the owner may see (MeetingSeries.visible_to, in SQL)",
+    "api.notifications": "lists the token owner's own notifications",
+    "feeds.personal": "the address's owner's own calendar; each item is checked with can() as it is written",
     "reports.index": "the signed-in user's own reports and the report due from them",
     "reports.start": "starts the signed-in user's own report of their department's plan",
 }
@@ -585,6 +594,53 @@ def _task_of_a_restricted_project(world):
     return Sample("a task of another department's restricted project", {"task_id": task.id}, [task], (title, name))
 
 
+# -- access tokens and calendar feeds -------------------------------------------------------------
+
+def _token_of(world, role):
+    from portal.accounts.tokens import AccessToken
+    name = world.unique("Secret token")
+    token, _ = AccessToken.issue(None, world.user(role), name)
+    return Sample("an access token of the %s" % role, {"token_id": token.id}, [token], (name,))
+
+
+@sample("token_id")
+def _members_token(world):
+    return _token_of(world, "member")
+
+
+@sample("token_id")
+def _admins_token(world):
+    return _token_of(world, "admin")
+
+
+def _calendar_address(user):
+    """Each role fetches its own feed (the address is the credential); a stranger has a forged one."""
+    from portal.accounts.tokens import feed_key
+    return feed_key(user) if user is not None else "1.forged"
+
+
+@sample("key")
+def _own_calendar(world):
+    return Sample("one's own calendar feed", {"key": _calendar_address}, [], ())
+
+
+@sample("key", "project_id")
+def _open_project_feed(world):
+    project, _, _, _ = _project(world, "company")
+    return Sample("the milestones of a company-wide project", {"key": _calendar_address, "project_id": project.id},
+                  [project], ())
+
+
+@sample("key", "project_id")
+def _restricted_project_feed(world):
+    import datetime
+
+    from portal.projects.models import Milestone
+    project, name = _theirs_only_project(world)
+    title = world.unique("Secret milestone")
+    Milestone.plan(None, project, title, datetime.date(2026, 6, 30))
+    return Sample("the milestones of another department's restricted project",
+                  {"key": _calendar_address, "project_id": project.id}, [project], (name, title))
 # -- group robots and webhooks ------------------------------------------------------------------------
 # A channel's pages are guarded by its scope: the project, series or department (none: the company).
 

@@ -1,7 +1,10 @@
 """The authorization matrix, generated from the URL map: every route, every method (pages also
 as htmx fragments), as each role, against sample objects (see samples.py). The expected answer
 comes from the permissions module: an object one may not see answers 404, one seen but not
-changeable 403, and no page carries the data of an object hidden from its reader."""
+changeable 403, and no page carries the data of an object hidden from its reader.
+
+Routes that check a credential of their own (the API's bearer token, a calendar feed's address)
+get each role's own credential instead of the session; a stranger has none and is refused."""
 import contextlib
 import itertools
 
@@ -9,6 +12,7 @@ import pytest
 from flask import g, request_finished, url_for
 from werkzeug.routing import IntegerConverter
 
+from portal.accounts.tokens import AccessToken
 from portal.audit import AuditEntry
 from portal.params import LARGEST
 from portal.permissions import can
@@ -66,9 +70,17 @@ def _visible(user, obj, fresh=False):
     return user is not None and can(user, "view", obj)
 
 
-def _judge(response, checks, endpoint, user, sample, wrote):
+def _own_credentials(app, endpoint):
+    return getattr(app.view_functions[endpoint], "own_credentials", False)
+
+
+def _judge(response, checks, endpoint, user, sample, wrote, own_credentials=False):
     """What is wrong with this answer, as (kind, text) pairs; kind names the report counter."""
     status = response.status_code
+    if user is None and own_credentials:
+        if status not in (401, 404):
+            yield "unexpected successes", "a stranger without a credential was answered %d" % status
+        return
     if user is None:
         to = response.headers.get("HX-Redirect" if status == 401 else "Location", "")
         if status not in (302, 303, 401) or not to.startswith("/login"):
@@ -99,8 +111,11 @@ def _judge(response, checks, endpoint, user, sample, wrote):
 def test_every_route_answers_each_role_as_the_permissions_module_decides(app, world, role, security_report):
     user = world.user(role)
     client = app.test_client()
+    bearer = {}
     if user is not None:
         client.login(user)
+        bearer = {"Authorization": "Bearer " + AccessToken.issue(None, user, "matrix", can_write=True)[1]}
+    app.config["API_RATE_PER_MINUTE"] = 10 ** 6  # the matrix is no abuse of a token
     pool, findings, tried = Pool(user), [], 0
     for factories in SAMPLES.values():  # One of each up front, so list pages are checked against all.
         for factory in factories:
@@ -112,10 +127,14 @@ def test_every_route_answers_each_role_as_the_permissions_module_decides(app, wo
         for factory in factories:
             sample = factory(world) if factory else None
             pool.add(sample)
+            own = _own_credentials(app, rule.endpoint)
+            values = {name: value(user) if callable(value) else value
+                      for name, value in (sample.values if sample else {}).items()}
             with app.test_request_context():
-                url = url_for(rule.endpoint, **(sample.values if sample else {}))
+                url = url_for(rule.endpoint, **values)
             # Pages are also fetched as htmx does: a fragment must hide what its page hides.
             for headers in ({}, {"HX-Request": "true"}) if method == "GET" else ({},):
+                headers = {**headers, **(bearer if own else {})}
                 audit_rows = AuditEntry.select().count()
                 with _recorded_checks(app) as checks:
                     response = client.open(url, method=method, headers=headers)
@@ -123,7 +142,7 @@ def test_every_route_answers_each_role_as_the_permissions_module_decides(app, wo
                 wrote = AuditEntry.select().count() != audit_rows
                 where = "%s %s%s as %s%s" % (method, url, " (htmx)" if headers else "", role,
                                              " on %s" % sample.label if sample else "")
-                for kind, text in _judge(response, checks, rule.endpoint, user, sample, wrote):
+                for kind, text in _judge(response, checks, rule.endpoint, user, sample, wrote, own):
                     security_report["authorization matrix: " + kind] += 1
                     findings.append("%s: %s" % (where, text))
                 # Photos and other downloads are bytes: look for the secrets in them all the same.

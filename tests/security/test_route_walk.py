@@ -5,7 +5,10 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter, PathConverter
 
 PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.healthz",
-          "monitoring.metrics"}
+          "monitoring.metrics", "api.openapi"}
+# Views that check a credential of their own instead of the session: the API (a bearer token) and the
+# calendar feeds (the secret in the address). Without it they refuse: 401 for the API, 404 for a feed.
+OWN_CREDENTIALS = {"api": 401, "feeds": 404}
 
 
 def _sample(converter):
@@ -29,7 +32,7 @@ def test_exactly_the_intended_views_are_public(app):
 def test_every_other_route_sends_anonymous_users_to_sign_in(app, client):
     tried = 0
     for rule, method, arguments in _routes(app):
-        if rule.endpoint in PUBLIC:
+        if rule.endpoint in PUBLIC or getattr(app.view_functions[rule.endpoint], "own_credentials", False):
             continue
         with app.test_request_context():
             url = url_for(rule.endpoint, **arguments)
@@ -42,6 +45,23 @@ def test_every_other_route_sends_anonymous_users_to_sign_in(app, client):
     assert tried >= 15, "the walk found suspiciously few routes"
 
 
-@pytest.mark.parametrize("path", ["/login", "/healthz"])
+def test_every_route_with_a_credential_of_its_own_refuses_a_stranger_and_a_session(app, client, member):
+    marked = {rule.endpoint for rule in app.url_map.iter_rules()
+              if getattr(app.view_functions[rule.endpoint], "own_credentials", False)}
+    assert {endpoint.split(".")[0] for endpoint in marked} == set(OWN_CREDENTIALS)
+    client.login(member)  # a session cookie counts for nothing here
+    tried = 0
+    for rule, method, arguments in _routes(app):
+        if rule.endpoint not in marked:
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **arguments)
+        answer = client.open(url, method=method)
+        assert answer.status_code == OWN_CREDENTIALS[rule.endpoint.split(".")[0]], (method, url, answer.status_code)
+        tried += 1
+    assert tried >= 20
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/api/v1/openapi.json"])
 def test_public_pages_answer_anonymous_users(client, path):
     assert client.get(path).status_code == 200

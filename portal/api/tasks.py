@@ -1,0 +1,110 @@
+"""Tasks: the filtered list every board is built from, one task, a new task, and changes of status,
+priority, owner or due date made on the version read (a stale one answers 409 with the task now)."""
+from flask_babel import gettext
+from flask_login import current_user
+
+from portal.accounts.models import Department, User
+from portal.api import schemas
+from portal.api.protocol import answer, api, body, link, operation, query, ref, refused
+from portal.api.cursor import page
+from portal.api.problems import STALE, Problem
+from portal.db import Invalid, Stale
+from portal.permissions import authorize, authorized, can
+from portal.projects.models import Project
+from portal.tasks.models import Task
+
+TAGS = ["tasks"]
+
+
+@api.route("/tasks")
+@operation(query=schemas.TaskQuery, model=schemas.TaskPage, tags=TAGS)
+def tasks():
+    """Tasks the token's owner may see, narrowed by the filters; oldest first."""
+    asked = query(schemas.TaskQuery)
+    owner = current_user.id if asked.owner == "me" else asked.owner
+    found = Task.board(current_user, department=asked.department, requesting_department=asked.requesting_department,
+                       owner=owner, priority=asked.priority, tag=asked.tag, overdue=asked.overdue,
+                       open_only=asked.open, project=asked.project, status=asked.status)
+    found = found.select_extend(Task.description, Task.estimate_hours, Task.created_at, Task.updated_at, Task.done_at)
+    rows, cursor = page(found, [Task.id], asked.cursor, asked.limit)
+    return answer(schemas.TaskPage(items=[_task(t) for t in rows], next_cursor=cursor))
+
+
+@api.route("/tasks/<int:task_id>")
+@operation(model=schemas.Task, answers=(404,), tags=TAGS)
+def task(task_id):
+    return answer(_task(authorized(Task, task_id)))
+
+
+@api.route("/tasks", methods=["POST"])
+@operation(body=schemas.NewTask, model=schemas.Task, status=201, tags=TAGS)
+def create():
+    """Ask someone for something: the task lands on its owner's board."""
+    authorize("create_task")
+    sent = body(schemas.NewTask)
+    try:
+        made = Task.open(current_user, title=sent.title, owner=_person(sent.owner_id, "owner_id"),
+                         description=sent.description, priority=sent.priority, status=sent.status,
+                         due_date=sent.due_date, project=_project(sent.project_id),
+                         requesting_department=_department(sent.requesting_department_id), tags=sent.tags,
+                         reason=sent.reason)
+    except Invalid as invalid:
+        raise refused(invalid) from None
+    response = answer(_task(made), 201)
+    response.headers["Location"] = link("api.task", task_id=made.id)
+    return response
+
+
+@api.route("/tasks/<int:task_id>", methods=["PATCH"])
+@operation(body=schemas.TaskChange, model=schemas.Task, answers=(404, 409), tags=TAGS)
+def change(task_id):
+    """Change the status, priority, owner or due date of the version read. A change made on an older
+    version changes nothing and answers 409 with the task as it is now."""
+    found = authorized(Task, task_id, "edit")
+    sent = body(schemas.TaskChange)
+    values = {name: getattr(sent, name) for name in ("status", "priority", "due_date") if name in sent.model_fields_set}
+    if "owner_id" in sent.model_fields_set:
+        values["owner"] = _person(sent.owner_id, "owner_id")
+    try:
+        changed = found.revise(current_user, sent.version, reason=sent.reason, **values)
+    except Stale as stale:
+        raise Problem(409, stale.message, STALE, current=_task(stale.current).model_dump(mode="json")) from None
+    except Invalid as invalid:
+        raise refused(invalid) from None
+    return answer(_task(changed))
+
+
+def _person(user_id, field):
+    person = User.get_or_none(User.id == user_id) if user_id is not None else None
+    if person is None:
+        raise refused(Invalid(gettext("There is nobody with the id %(id)s.", id=user_id), field))
+    return person
+
+
+def _project(project_id):
+    found = Project.get_or_none(Project.id == project_id) if project_id is not None else None
+    if project_id is not None and (found is None or not can(current_user, "view", found)):
+        raise refused(Invalid(gettext("There is no project with the id %(id)s.", id=project_id), "project_id"))
+    return found
+
+
+def _department(department_id):
+    found = Department.get_or_none(Department.id == department_id) if department_id is not None else None
+    if department_id is not None and found is None:
+        raise refused(Invalid(gettext("There is no department with the id %(id)s.", id=department_id),
+                              "requesting_department_id"))
+    return found
+
+
+def _task(t):
+    return schemas.Task(
+        id=t.id, title=t.title, description=t.description, owner=ref(t.owner, t.owner.name),
+        department=_named(t.department), requesting_department=_named(t.requesting_department),
+        project_id=t.project_id, priority=t.priority, status=t.status, due_date=t.due_date,
+        estimate_hours=t.estimate_hours, version=t.version, created_at=t.created_at, updated_at=t.updated_at,
+        done_at=t.done_at, url=link("tasks.show", task_id=t.id))
+
+
+def _named(department):
+    return None if department is None else ref(department, department.display_name)
+
