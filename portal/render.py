@@ -42,20 +42,31 @@ def toast(response, text, level="info"):
     return response
 
 
-def trigger(response, event):
-    """Have htmx fire `event` on the page once this response arrives."""
-    _add_trigger(response, event, [])
+def trigger(response, event, detail=None):
+    """Have htmx fire `event` on the page once this response arrives, with `detail` (a dict) if any."""
+    if detail is None:
+        _add_trigger(response, event, [])
+    else:
+        _set_trigger(response, event, detail)
     return response
 
 
-def _add_trigger(response, event, messages):
+def _triggers(response):
     try:
-        triggers = json.loads(response.headers.get("HX-Trigger", "{}"))
+        return json.loads(response.headers.get("HX-Trigger", "{}"))
     except ValueError:
-        triggers = {}
-    triggers.setdefault(event, []).extend(messages)
+        return {}
+
+
+def _set_trigger(response, event, value):
+    triggers = _triggers(response)
+    triggers[event] = value
     # ASCII escapes keep Chinese text legal in a header.
     response.headers["HX-Trigger"] = json.dumps(triggers, ensure_ascii=True)
+
+
+def _add_trigger(response, event, messages):
+    _set_trigger(response, event, _triggers(response).get(event, []) + messages)
 
 
 def _flashes_to_trigger(response):
