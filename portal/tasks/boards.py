@@ -1,4 +1,5 @@
 """The boards: my tasks, my department, company priorities; moving a card; a column's next cards."""
+import datetime
 import functools
 from dataclasses import dataclass
 
@@ -16,6 +17,15 @@ from portal.tasks.forms import BoardFilterForm, MoveForm
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
+
+
+@boards.app_template_global()
+def overdue_tasks():
+    """For the badge of the tasks tab: one count of the signed-in person's overdue tasks."""
+    if not current_user.is_authenticated:
+        return 0
+    yesterday = local_today(current_user) - datetime.timedelta(days=1)
+    return Task.waiting_on(current_user, yesterday).count()
 PAGE = 30
 # Cards a column shows before "Show more": a board that opened with thirty in every column spent
 # most of its time rendering cards nobody scrolled to (390 on the company's priorities).
@@ -183,12 +193,13 @@ def move(scope, task_id):
     task = authorized(Task, task_id, "edit")
     form = MoveForm()
     shown_in = request.form.get("column", "")
-    before = board.column_key(task)
-    code, problem = 200, None
+    before, status_before = board.column_key(task), task.status
+    code, problem, note = 200, None, None
     try:
         if not form.validate():
             raise Invalid(next(iter(form.errors.values()))[0])
         task = task.move(current_user, form.version.data, form.status.data)
+        note = task.done_note(status_before)
     except Stale as stale:
         task, code, problem = stale.current, 409, stale.message
     except Invalid as invalid:
@@ -197,6 +208,8 @@ def move(scope, task_id):
         # A plain form post (no JavaScript): back to the board, which shows the outcome.
         flash(problem or _("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label),
               "error" if problem else "success")
+        if note:
+            flash(note, "info")
         return redirect(board.url(), 303)
     # Only what changed: the card, and the counts of the columns it left and entered.
     counts = Task.counts(board.query, board.key) if board.query is not None else {}
@@ -208,4 +221,6 @@ def move(scope, task_id):
             continue
     response = render("tasks/_moved.html", "tasks/_moved.html", status=code,
                       **_context(board, card=board.card(task.id), counts=changed))
+    if note:
+        toast(response, note, "info")
     return toast(response, problem, "error") if problem else response
