@@ -7,6 +7,7 @@ from flask import current_app, make_response, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.config import PROJECT_ROOT
@@ -113,8 +114,24 @@ def static_url(filename):
     return "/static/%s?v=%s" % (filename, _fingerprint(filename))
 
 
+ICONS = "vendor/lucide-1.62.0.svg"
+
+
+def icon(name, label=None):
+    """An icon of the vendored sprite; with `label` it is announced, else hidden from screen readers."""
+    spoken = Markup(' role="img" aria-label="%s"') % label if label else Markup(' aria-hidden="true"')
+    return Markup('<svg class="icon icon-%s"%s focusable="false"><use href="%s#i-%s"></use></svg>') % (
+        name, spoken, static_url(ICONS), name)
+
+
+def page_exists(endpoint):
+    """Whether a page is part of this portal (a link to an area another branch adds shows once it is)."""
+    return endpoint in current_app.view_functions
+
+
 def init_app(app):
     app.after_request(_flashes_to_trigger)
+    app.jinja_env.globals.update(icon=icon, page_exists=page_exists)
     app.register_error_handler(HTTPException, _error)
     app.register_error_handler(InternalServerError, _error)
     app.jinja_env.globals["static_url"] = static_url

@@ -72,6 +72,12 @@ def set_language():
 
 # -- one's own settings ---------------------------------------------------------------------
 
+@accounts.route("/me")
+def me():
+    """The phone's "Me" tab: every place not on the tab bar, one's settings, signing out."""
+    return render("accounts/me.html")
+
+
 @accounts.route("/settings", methods=["GET", "POST"])
 def settings():
     form = PreferencesForm(obj=current_user)
