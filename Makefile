@@ -63,7 +63,7 @@ static-compressed: $(VENV)/.runtime
 
 # After adding or changing user-facing strings: refresh the catalogues, then translate.
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k pgettext:1c,2 -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 clean:

@@ -19,8 +19,10 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, i18n, jobs, markdown, render
+    from portal import db, filters, i18n, jobs, markdown, params, render
     from portal.accounts import auth
+    # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
+    app.url_map.converters["int"] = params.BoundedInteger
     from portal.extensions import csrf, htmx, mail
 
     db.init_app(app, all_models())
@@ -59,8 +61,10 @@ def all_models():
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
+    from portal.search import SearchDocument, SearchToken
 
-    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay]
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
+            SearchToken]
     areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:

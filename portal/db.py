@@ -62,6 +62,11 @@ class Stale(Invalid):
         self.current = current
 
 
+def model_named(name):
+    """The model of the schema called `name`, for rows that name another row by its type, or None."""
+    return next((model for model in current_app.extensions["models"] if model.__name__ == name), None)
+
+
 def utcnow():
     """Naive UTC, as every timestamp is stored; shown in the reader's time zone."""
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)

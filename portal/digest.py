@@ -109,7 +109,7 @@ def _news(user, since):
             .where((Notification.user == user) & (Notification.channel == "digest")
                    & Notification.digested_at.is_null())
             .order_by(Notification.id))
-    return [{"text": row.text, "link": row.link, "note": ""} for row in rows]
+    return [{"text": row.text, "link": row.link, "note": ""} for row in Notification.shown_to(user, rows)]
 
 
 def compose(user, since):

@@ -12,9 +12,9 @@ from portal.db import Ask
 from wtforms import PasswordField, SelectField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
 
+from portal.params import LARGEST
+
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# What a database integer column holds; a larger number typed into any field is refused here.
-LARGEST_INTEGER = 2 ** 63 - 1
 
 
 class TimeZoneField(SelectField):
@@ -65,7 +65,7 @@ class Form(FlaskForm):
             if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
                 field.errors = [*field.errors, _l("Remove the invisible control characters from this field.")]
                 valid = False
-            elif type(field.data) is int and abs(field.data) > LARGEST_INTEGER:
+            elif type(field.data) is int and abs(field.data) > LARGEST:  # more than a database integer holds
                 field.errors = [*field.errors, _l("This number is too large.")]
                 valid = False
             if field.errors and getattr(field.widget, "input_type", None) == "hidden":

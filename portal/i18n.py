@@ -1,10 +1,15 @@
 """Language and time zone per request: the user's setting, else the browser's, else the default."""
+from babel.core import get_global
+from babel.dates import get_timezone_location
 from flask import current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Domain, get_locale
+from flask_babel import Domain, get_locale, gettext
 from flask_login import current_user
 
 # Each language by its own name, as a language menu shows it.
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+# China's zone and the names it went by; people say 北京时间, not "Asia/Shanghai".
+BEIJING_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
 
 
 def select_locale():
@@ -45,6 +50,7 @@ def init_app(app):
     from portal.extensions import babel
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     babel.domain_instance = Catalogues(domain=app.extensions["babel"].default_domain)
+    app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = current_language
 
@@ -53,3 +59,13 @@ def current_language():
     """The LANGUAGES key in use (Babel spells zh_CN as zh_Hans_CN)."""
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def zone_name(zone):
+    """A time zone as people call it: 北京时间 for China's, others by their place ("Germany (Berlin)
+    Time"); a zone of no place (UTC, Etc/GMT+8) keeps its id."""
+    if zone in BEIJING_ZONES:
+        return gettext("Beijing time")
+    if get_global("zone_territories").get(zone, "ZZ") == "ZZ":
+        return zone
+    return get_timezone_location(zone, locale=get_locale())

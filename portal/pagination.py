@@ -1,8 +1,5 @@
 """One page of a long list: its rows, and whether another page follows (read one row ahead)."""
-from flask import abort, request
-
-# The largest page number anyone could reach by clicking; a bigger one is a typo or a probe.
-LAST_PAGE = 100_000
+from portal.params import page_number
 
 
 class Page:
@@ -21,14 +18,6 @@ class Page:
         return len(self.items)
 
 
-def page_number():
-    """`?page=` of the current request: 1 when absent, 404 when it is not a page anyone could reach."""
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= LAST_PAGE:
-        abort(404)
-    return int(raw)
-
-
 def paginate(query, size):
-    """The page of `query` that the current request asks for."""
-    return Page(query, page_number(), size)
+    """The page of `query` that the current request's `?page=` asks for."""
+    return Page(query, page_number(size), size)

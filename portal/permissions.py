@@ -96,7 +96,9 @@ def _resend_mail(user, message):
 
 @rule("view", "Notification")
 def _see_notification(user, notification):
-    return notification.user_id == user.id
+    # Its text names what it is about: shown only while the reader may still see that.
+    subject = notification.subject
+    return notification.user_id == user.id and subject is not False and (subject is None or can(user, "view", subject))
 
 
 @rule("read", "Notification")

@@ -73,7 +73,7 @@ def test_healthz_answers_once_the_database_does(client):
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
-@pytest.mark.parametrize("language, title", [("en", "Not found"), ("zh-CN", "未找到")])
+@pytest.mark.parametrize("language, title", [("en", "Not found"), ("zh-CN", "页面不存在")])
 def test_the_404_page_is_styled_and_translated(client, member, language, title):
     client.login(member)
     response = client.get("/no/such/page", headers={"Accept-Language": language})

@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
-        "forms", "markdown", "i18n", "jobs", "links", "pagination"}
+        "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
 AREAS = ["accounts", "projects", "tasks", "requests", "meetings"]
 TOP = {"__init__", "digest", "home"}
 

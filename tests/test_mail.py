@@ -38,7 +38,7 @@ def test_mail_is_rendered_in_the_recipients_language(app, make_user):
     for user in (chinese, english):
         mail.queue("set_password", user, link="https://x", user=user, invited_by=None)
     subjects = {m.to_address: m.subject for m in OutboxMessage.select()}
-    assert subjects[chinese.email] == "设置您的对齐密码的链接"
+    assert subjects[chinese.email] == "设置对齐密码的链接"
     assert subjects[english.email] == "A link to set your Duiqi password"
 
 

@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.forms import LoginForm
+from portal import jobs
 from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
 from portal.extensions import login_manager
 from portal.links import safe_next
@@ -79,22 +80,40 @@ def authenticate(email, password):
 
     Unknown and known emails get the same answer and take the same time.
     """
-    email = normalize_email(email)
-    keys = ["email:" + email, "ip:" + (request.remote_addr or "unknown")]
+    user = User.by_email(normalize_email(email))
+
+    def matches():
+        if user is None or not user.password_hash:
+            check_password_hash(_dummy_hash(), password)
+            return False
+        return user.check_password(password)
+
+    refusal = _limited(email, matches, _l("The email or password is not correct."))
+    if refusal is not None:
+        return None, refusal
+    if not user.active:
+        return None, _l("This account has been deactivated. Ask an administrator.")
+    return user, None
+
+
+def confirm_password(user, password):
+    """None when `password` is the signed-in user's own, else the translated refusal. Guesses
+    count against the same limit as signing in: a session left open must not be a way round it."""
+    return _limited(user.email, lambda: user.check_password(password), _l("This is not your current password."))
+
+
+def _limited(email, matches, wrong):
+    """Run the password check `matches()` under the rate limit of the account and the address."""
+    keys = ["email:" + normalize_email(email), "ip:" + (request.remote_addr or "unknown")]
     wait = LoginAttempt.wait(keys)
     if wait:
-        return None, _locked_message(wait)
-    user = User.by_email(email)
-    if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
-    elif user.check_password(password):
-        if not user.active:
-            return None, _l("This account has been deactivated. Ask an administrator.")
+        return _locked_message(wait)
+    if matches():
         LoginAttempt.forget(keys[0])
-        return user, None
+        return None
     LoginAttempt.fail(keys)
     wait = LoginAttempt.wait(keys)
-    return None, _locked_message(wait) if wait else _l("The email or password is not correct.")
+    return _locked_message(wait) if wait else wrong
 
 
 def log_in(user, remember=False):
@@ -126,3 +145,9 @@ def _locked_message(seconds):
 @functools.cache
 def _dummy_hash():
     return generate_password_hash("not a password", method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@jobs.periodic_task(jobs.crontab(minute="23", hour="4"))
+def purge_sign_in_records():
+    """Failed sign-ins older than the rate limit's window and sessions idle past their limit."""
+    return LoginAttempt.purge(), LoginSession.purge()

@@ -1,4 +1,5 @@
 """Sign-in, password and account forms."""
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -38,7 +39,7 @@ class PreferencesForm(Form):
 
 
 class UserForm(Form):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     department = SelectField(_l("Department"), coerce=object_id)
     role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLES.items()])
 

@@ -319,6 +319,11 @@ class LoginSession(BaseModel):
             cls.delete().where(cls.token_hash == _digest(token)).execute()
 
     @classmethod
+    def purge(cls, now=None):
+        """Forget sessions idle past the limit; a returning cookie would be refused anyway."""
+        return cls.delete().where(cls.last_seen < (now or utcnow()) - cls.IDLE_LIMIT).execute()
+
+    @classmethod
     def end_all(cls, user, keep=None):
         query = cls.delete().where(cls.user == user)
         if keep:

@@ -92,9 +92,10 @@ def settings():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if current_user.check_password(form.current.data):
+        refusal = auth.confirm_password(current_user, form.current.data)
+        if refusal is None:
             current_user.set_password(form.password.data, keep_session=current_user.session_token)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.settings"), 303)
-        form.current.errors = [_("This is not your current password.")]
+        form.current.errors = [refusal]
     return render("accounts/settings.html", form=PreferencesForm(obj=current_user), password_form=form)

@@ -10,6 +10,7 @@ targets' status as it stood in the meeting. An agenda is read by everyone taking
 sources report only work of projects open to the whole company: a participants-only project is
 discussed among its participants, not in front of a named guest from elsewhere.
 """
+import collections
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN
 
 from portal import mail
+from portal.db import model_named
+from portal.permissions import can
 from portal.accounts.models import User
 from portal.projects.models import LIVE, OFF_TRACK, Project, ProjectDepartment, Target, today
 from portal.requests.models import ResourceRequest
@@ -128,6 +131,34 @@ AGENDA_SOURCES = [
     AgendaSource("requests", _l("Resource requests waiting too long"), waiting_requests),
     AgendaSource("actions", _l("Action items from the last meeting"), previous_action_items),
 ]
+
+
+# What a live item's ref names, by the model that holds it (named, not imported: action items live
+# in portal.meetings.models, which imports this module).
+REF_MODELS = {"task": "Task", "raised": "Task", "request": "ResourceRequest", "target": "Target",
+              "action": "ActionItem"}
+
+
+def hidden_refs(refs, reader):
+    """Of these refs ("request:12"), those naming something `reader` may not see: a participant from
+    another department reads the agenda without the other departments' requests. Topics added by hand
+    (no ref) are everyone's."""
+    wanted = collections.defaultdict(set)
+    for ref in refs:
+        kind, _, number = (ref or "").partition(":")
+        if kind in REF_MODELS and number.isdigit():
+            wanted[REF_MODELS[kind]].add(int(number))
+    seen = set()
+    for name, ids in wanted.items():
+        model = model_named(name)
+        seen.update((name, row.id) for row in model.select().where(model.id.in_(list(ids)))
+                    if can(reader, "view", row))
+    hidden = set()
+    for ref in refs:
+        kind, _, number = (ref or "").partition(":")
+        if kind in REF_MODELS and (not number.isdigit() or (REF_MODELS[kind], int(number)) not in seen):
+            hidden.add(ref)
+    return hidden
 
 
 def sections():

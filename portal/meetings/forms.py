@@ -2,12 +2,14 @@
 import datetime
 import re
 
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, TextAreaField, URLField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal import links
 from portal.accounts.forms import NONE
 from portal.accounts.models import Department, User
 from portal.forms import Form, TimeZoneField
@@ -24,9 +26,9 @@ class CheckboxListField(SelectMultipleField):
 
 
 class SeriesForm(Form):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(lazy_pgettext("meeting", "Title"), validators=[DataRequired(), Length(max=200)])
     coordinator = SelectField(_l("Coordinator"), coerce=int)
-    departments = CheckboxListField(_l("Participating departments"), coerce=int)
+    departments = CheckboxListField(lazy_pgettext("meeting", "Participating departments"), coerce=int)
     people = SelectMultipleField(_l("Further people"), coerce=int)
     recurring = BooleanField(_l("Repeats every week"), default=True)
     day = DateField(_l("Date"), validators=[DATE_REQUIRED])
@@ -87,9 +89,10 @@ class AgendaItemForm(Form):
             self.section.data = agenda.OTHER
 
     def validate_link(self, field):
-        link = (field.data or "").lower()
-        # "//host" is a link to another site, however local it looks.
-        if link and (not link.startswith(("http://", "https://", "/")) or link.startswith("//")):
+        link = field.data or ""
+        # A link that looks local must stay here as a browser reads it ("/\\host" and "/<tab>/host"
+        # lead to another site): the rule of the sign-in's next= address.
+        if link and not (links.is_web_address(link) or (link.startswith("/") and links.safe_next(link))):
             raise ValidationError(_l("A link starts with http://, https:// or /."))
 
 

@@ -12,6 +12,7 @@ from portal.meetings.forms import (ActionItemForm, ActionStatusForm, AgendaItemF
                                    NotesForm)
 from portal.meetings.models import ActionItem, AgendaItem, Decision, Meeting
 from portal.meetings.views import meeting_context
+from portal.params import whole_number
 from portal.permissions import authorized, can
 from portal.render import render
 
@@ -175,8 +176,13 @@ def attendance(meeting_id):
 @minutes.route("/<int:meeting_id>/attendance", methods=["POST"])
 def record_attendance(meeting_id):
     meeting = authorized(Meeting, meeting_id, "contribute")
-    statuses = {int(key.removeprefix("status-")): value for key, value in request.form.items()
-                if key.startswith("status-") and key.removeprefix("status-").isdigit()}
+    statuses = {}
+    for key, value in request.form.items():
+        if key.startswith("status-"):
+            try:
+                statuses[whole_number(key.removeprefix("status-"))] = value
+            except ValueError:
+                continue  # no person's number: nobody to record
     try:
         meeting.record_attendance(current_user, statuses)
     except Invalid as invalid:

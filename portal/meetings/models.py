@@ -14,6 +14,7 @@ from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
+from portal.i18n import zone_name
 from portal.meetings import agenda
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
@@ -225,7 +226,7 @@ def _check_start(day, start_time, timezone, now):
     if not exists_locally(day, start_time, timezone):
         raise Invalid(_l("%(time)s does not exist on %(day)s in %(zone)s: the clocks skip that hour. "
                          "Choose another time.", time=start_time.strftime("%H:%M"), day=day.isoformat(),
-                         zone=timezone), "start_time")
+                         zone=zone_name(timezone)), "start_time")
     starts_at = to_utc(day, start_time, timezone)
     if starts_at <= now:
         raise Invalid(_l("This time has already passed. Choose a time in the future."), "day")
@@ -375,10 +376,14 @@ class Meeting(BaseModel):
         if not self.closed and (self.agenda_built_at is None or now - self.agenda_built_at > AGENDA_FRESH_FOR):
             self.build_agenda(now)
 
-    def agenda_sections(self):
-        """[(section key, title, [items])] in the registry's order, hand-added topics last."""
+    def agenda_sections(self, reader=None):
+        """[(section key, title, [items])] in the registry's order, hand-added topics last; for a
+        `reader`, without the items naming what they may not see."""
         items = list(self.agenda_items.where(AgendaItem.removed_at.is_null())
                      .order_by(AgendaItem.position, AgendaItem.id))
+        if reader is not None:
+            hidden = agenda.hidden_refs([item.ref for item in items], reader)
+            items = [item for item in items if item.ref not in hidden]
         return [(key, title, [i for i in items if i.section == key]) for key, title in agenda.sections()]
 
     def add_agenda_item(self, by, section, title, link=""):
@@ -525,11 +530,14 @@ class Meeting(BaseModel):
                 if following is not None:
                     attachments.append(("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8",
                                         invitation(following, user, now)))
+                # What a recipient may not see stays out of their copy: targets and notes alike.
+                hidden = agenda.hidden_refs([item.ref for item in targets + notes], user)
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
-                           decisions=decisions, actions=_by_owner(actions), targets=targets, link=link,
-                           following=following, notes=notes, attendance=attendance,
-                           attendance_choices=ATTENDANCE)
-                notify(user, "minutes.sent", link=self.path(), meeting=str(self))
+                           decisions=decisions, actions=_by_owner(actions), link=link, following=following,
+                           targets=[item for item in targets if item.ref not in hidden],
+                           notes=[item for item in notes if item.ref not in hidden],
+                           attendance=attendance, attendance_choices=ATTENDANCE)
+                notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -577,7 +585,7 @@ class Meeting(BaseModel):
             with force_locale(user.mail_language):
                 time = self.when()
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
-                   meeting=self.series.title, time=time)
+                   subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
 
     @classmethod
@@ -831,7 +839,7 @@ class MinutesVersion(BaseModel):
         attendance = meeting.attendance()
         names = {u.id: u.name for u in User.select().where(User.id.in_(list(attendance)))}
         content = {
-            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes} for i in items]}
+            "agenda": [{"section": key, "items": [{"title": i.title, "notes": i.notes, "ref": i.ref} for i in items]}
                        for key, _title, items in meeting.agenda_sections() if items],
             "decisions": [d.text for d in meeting.decisions_in_order()],
             "attendance": sorted([names[uid], status] for uid, status in attendance.items()),
@@ -844,3 +852,13 @@ class MinutesVersion(BaseModel):
     @property
     def content(self):
         return json.loads(self.snapshot)
+
+    def content_for(self, reader):
+        """The version as `reader` may read it: agenda items naming what they may not see left out."""
+        content = self.content
+        refs = [item.get("ref") for section in content["agenda"] for item in section["items"]]
+        hidden = agenda.hidden_refs(refs, reader)
+        for section in content["agenda"]:
+            section["items"] = [item for item in section["items"] if item.get("ref") not in hidden]
+        content["agenda"] = [section for section in content["agenda"] if section["items"]]
+        return content

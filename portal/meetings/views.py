@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.db import Invalid, utcnow
 from portal.meetings.forms import ActionItemForm, ActionStatusForm, AgendaItemForm, CloseForm, DecisionForm, SeriesForm
 from portal.meetings.models import ATTENDANCE, AlreadyClosed, Meeting, MeetingSeries, MinutesVersion
+from portal.params import whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 
@@ -94,7 +95,7 @@ def meeting_context(meeting, **overrides):
     """Everything the meeting page shows; a view passes the form it re-renders with its errors."""
     participants = list(meeting.participants())
     context = {
-        "meeting": meeting, "series": meeting.series, "sections": meeting.agenda_sections(),
+        "meeting": meeting, "series": meeting.series, "sections": meeting.agenda_sections(current_user),
         "decisions": list(meeting.decisions_in_order()), "participants": participants,
         # Translated once: the attendance list asks for a label per participant, a hundred of them.
         "attendance": meeting.attendance(), "attendance_choices": {k: str(v) for k, v in ATTENDANCE.items()},
@@ -120,7 +121,8 @@ def show(meeting_id):
 @meetings.route("/versions/<int:version_id>")
 def version(version_id):
     minutes = authorized(MinutesVersion, version_id)
-    return render("meetings/version.html", version=minutes, meeting=minutes.meeting, attendance_choices=ATTENDANCE)
+    return render("meetings/version.html", version=minutes, content=minutes.content_for(current_user),
+                  meeting=minutes.meeting, attendance_choices=ATTENDANCE)
 
 
 # -- close and send, delivery -----------------------------------------------------------------------
@@ -165,7 +167,7 @@ def delivery(meeting_id):
 def resend(meeting_id):
     meeting = authorized(Meeting, meeting_id, "manage")
     try:
-        messages = meeting.resend_minutes(current_user, request.form.get("message_id", type=int) or None)
+        messages = meeting.resend_minutes(current_user, request.form.get("message_id", type=whole_number) or None)
     except Invalid as invalid:
         flash(invalid.message, "error")
     else:

@@ -1,18 +1,23 @@
 """In-app notifications and each person's choice of where each kind of event reaches them.
 
 A core module: it names no area. Its rows point at a person through a deferred foreign key,
-resolved when the application assembles its models (portal.models).
+resolved when the application assembles its models (portal.all_models), and at what they are about
+by type and id: whoever may no longer see that (a task moved into a project closed to them) is
+neither told of it nor shown what they were told before (the view rule in portal.permissions).
 """
+import collections
 import datetime
+import functools
 import json
 
 from flask_babel import gettext, lazy_gettext as _l
-from peewee import CharField, DateTimeField, DeferredForeignKey, IntegrityError, TextField
+from peewee import CharField, DateTimeField, DeferredForeignKey, IntegerField, IntegrityError, TextField
 
 from portal import jobs, mail
 from portal.audit import AuditEntry
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, db, model_named, utcnow
 from portal.notifications.events import CHANNELS, EVENTS
+from portal.permissions import can
 
 ARCHIVE_AFTER = datetime.timedelta(days=30)
 
@@ -24,6 +29,9 @@ class Notification(BaseModel):
     channel = CharField(max_length=10)
     params = TextField(default="{}")
     link = CharField(max_length=500, default="")
+    # What it is about ("Task", 12): checked against the reader's view rule each time it is shown.
+    subject_type = CharField(max_length=40, default="")
+    subject_id = IntegerField(null=True)
     # A reminder's idempotency key: two workers, or a retried job, insert it once only.
     key = CharField(max_length=200, null=True, unique=True)
     created_at = DateTimeField(default=utcnow)
@@ -41,6 +49,37 @@ class Notification(BaseModel):
             return gettext(EVENTS[self.event].message, **json.loads(self.params))
         except (KeyError, ValueError):
             return self.event
+
+    @functools.cached_property
+    def subject(self):
+        """What this is about, None when it says nothing about anything, or False when that is gone."""
+        if not self.subject_type:
+            return None
+        model = model_named(self.subject_type)
+        return (model.get_or_none(model.id == self.subject_id) if model else None) or False
+
+    @classmethod
+    def shown_to(cls, user, notifications):
+        """Those of `notifications` the view rule lets `user` read now, their subjects loaded in one
+        query per kind; the unread ones hidden from them are marked read, so the bell stops counting them."""
+        notifications = list(notifications)
+        wanted = collections.defaultdict(set)
+        for notification in notifications:
+            if notification.subject_type:
+                wanted[notification.subject_type].add(notification.subject_id)
+        found = {}
+        for name, ids in wanted.items():
+            model = model_named(name)
+            if model is not None:
+                found.update(((name, row.id), row) for row in model.select().where(model.id.in_(list(ids))))
+        for notification in notifications:
+            if notification.subject_type:
+                notification.subject = found.get((notification.subject_type, notification.subject_id), False)
+        shown = [n for n in notifications if can(user, "view", n)]
+        hidden = [n.id for n in notifications if n not in shown and n.read_at is None]
+        if hidden:
+            cls.update(read_at=utcnow()).where(cls.id.in_(hidden)).execute()
+        return shown
 
     @classmethod
     def unread_count(cls, user):
@@ -102,17 +141,20 @@ class Preference(BaseModel):
         return changes
 
 
-def notify(user, event, link="", key=None, **params):
-    """Tell `user` about `event`: in the portal always, and by mail now if they chose so.
+def notify(user, event, link="", key=None, subject=None, **params):
+    """Tell `user` about `event` concerning `subject` (a row): in the portal always, and by mail now
+    if they chose so; nothing when they may not see the subject.
 
     Call it inside the transaction of the change. With a `key`, a second call with the same
     key does nothing and returns None (how reminders stay single under retries and two workers).
     """
     spec = EVENTS[event]
-    if user is None or not user.active:
+    if user is None or not user.active or (subject is not None and not can(user, "view", subject)):
         return None
     channel = Preference.channels_for(user)[event]
     values = {"user": user, "event": event, "level": spec.level, "channel": channel, "link": link,
+              "subject_type": type(subject).__name__ if subject is not None else "",
+              "subject_id": subject.id if subject is not None else None,
               "params": json.dumps({k: str(v) for k, v in params.items()}, ensure_ascii=False)}
     if key is not None and Notification.select().where(Notification.key == key).exists():
         return None

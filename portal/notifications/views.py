@@ -27,6 +27,7 @@ def index():
     level = request.args.get("level", "")
     state = request.args.get("state", "")
     items = paginate(Notification.listing(current_user, level, state), PAGE_SIZE)
+    items.items = Notification.shown_to(current_user, items.items)
     response = render("notifications/index.html", "notifications/_list.html", items=items, level=level,
                       state=state, levels=LEVELS)
     return trigger(response, "notificationsChanged")  # the bell refreshes after the list changes

@@ -78,7 +78,7 @@ class ProjectUpdate(BaseModel):
                     Mention.insert_many([{"project_update": update, "user": p} for p in mentioned]).execute()
                 link = "%s#update-%d" % (project.path(), update.id)
                 for person in mentioned:
-                    notify(person, "mention", link=link, actor=by.name, place=project.name)
+                    notify(person, "mention", link=link, subject=update, actor=by.name, place=project.name)
                 AuditEntry.record(by, "update.post", update, summary=body[:200], changes={
                     "photos": [None, len(pictures)], "mentions": [None, names(mentioned)]})
         except BaseException:

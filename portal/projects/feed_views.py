@@ -1,9 +1,10 @@
 """A project's updates feed: pages of older updates, posting with photos, and serving the photos."""
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import Invalid
+from portal.params import query_int
 from portal.permissions import authorized
 from portal.projects import photos
 from portal.projects.feed import Photo, ProjectUpdate
@@ -20,7 +21,7 @@ PHOTO_POLICY = "default-src 'none'; img-src 'self'; sandbox"
 @updates.route("/projects/<int:project_id>/updates")
 def index(project_id):
     project = authorized(Project, project_id)
-    updates, more = ProjectUpdate.feed(project, request.args.get("before", type=int))
+    updates, more = ProjectUpdate.feed(project, query_int("before", low=1))
     return render("projects/updates.html", "projects/_update_page.html", project=project, updates=updates,
                   more=more)
 
@@ -31,7 +32,7 @@ def create(project_id):
     form = UpdateForm()
     if form.validate_on_submit():
         try:
-            pictures = [photos.prepare(upload) for upload in form.uploads]
+            pictures = photos.prepare_all(form.uploads)
             posted = ProjectUpdate.post(current_user, project, form.body.data, pictures)
         except Invalid as invalid:
             form.show_error(invalid)

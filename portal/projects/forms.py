@@ -2,6 +2,7 @@
 import re
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (DateField, Field, IntegerField, RadioField, SelectChoice, SelectField, SelectMultipleField,
@@ -147,7 +148,8 @@ class CloseMilestoneForm(Form):
 
 
 class UpdateForm(Form):
-    body = TextAreaField(_l("Update"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3})
+    body = TextAreaField(lazy_pgettext("project update", "Update"), validators=[Optional(), Length(max=5000)],
+                         render_kw={"rows": 3})
     photos = MultipleFileField(_l("Photos"), render_kw={"accept": "image/*"})
 
     @property

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
@@ -16,10 +17,12 @@ from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, utcnow
 from portal.notifications.models import notify
 
-STATUSES = {"planned": _l("Planned"), "active": _l("Active"), "on_hold": _l("On hold"), "done": _l("Done"),
-            "archived": _l("Archived")}
+STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
+            "done": _l("Done"), "archived": _l("Archived")}
 LIVE = ("planned", "active", "on_hold")
 VISIBILITIES = {"company": _l("Whole company"), "participants": _l("Participating departments only")}
+# Where something visible mentions a project its reader may not see: that it is one, not its name.
+RESTRICTED_IN_TEXT = _l("a restricted project")
 DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
 
 # The status rule, stated on every target page: progress is compared with the straight line
@@ -148,6 +151,17 @@ class Project(BaseModel):
     def open_to_everyone(cls):
         """The SQL twin of the view rule for someone who takes no part: what any employee sees."""
         return cls.visibility == "company"
+
+    @classmethod
+    def hidden_names(cls, user, names):
+        """Of these names (as a history recorded them), those of projects `user` may not see only."""
+        if not names:
+            return set()
+        rows = cls.select(cls.name, cls.visibility_for(user).alias("seen")).where(cls.name.in_(list(names))).tuples()
+        seen, hidden = set(), set()
+        for name, visible in rows:
+            (seen if visible else hidden).add(name)
+        return hidden - seen
 
     def audience(self):
         """Active people who may see this project, by name."""
@@ -517,7 +531,7 @@ class Target(BaseModel):
         year, week, _ = (on or today()).isocalendar()
         return notify(self.owner, "target.off_track", link=urlsplit(mail.absolute_url(
             "targets.show", target_id=self.id)).path, key="target.off_track:%d:%d-W%02d" % (self.id, year, week),
-            title=self.title)
+            subject=self, title=self.title)
 
     @staticmethod
     def _checked(project, values):

@@ -34,7 +34,8 @@ def remind_target_owners(now=None):
             if idle >= calendar.stale_checkin_days and notify(
                     target.owner, "checkin.stale", link=urlsplit(mail.absolute_url(
                         "targets.show", target_id=target.id)).path,
-                    key="checkin.stale:%d:%d-W%02d" % (target.id, year, week), title=target.title, days=idle):
+                    key="checkin.stale:%d:%d-W%02d" % (target.id, year, week), subject=target,
+                    title=target.title, days=idle):
                 sent += 1
     return sent
 

@@ -81,7 +81,7 @@ def publish(type_id):
 
 @request_types.route("/<int:type_id>/fields")
 def fields_section(type_id):
-    return _section(authorized(RequestType, type_id, "edit"), "fields")
+    return _section(authorized(RequestType, type_id, "edit"), "fields", moved=_moved())
 
 
 @request_types.route("/<int:type_id>/fields/new")
@@ -136,8 +136,8 @@ def update_field(type_id, field_id):
 @request_types.route("/<int:type_id>/fields/<int:field_id>/move", methods=["POST"])
 def move_field(type_id, field_id):
     request_type, field = _part(TypeField, type_id, field_id)
-    field.move(current_user, -1 if request.form.get("direction") == "up" else 1)
-    return _saved(request_type, "fields", None, moved=("field", field.id, request.form.get("direction")))
+    field.move(current_user, -1 if _direction() == "up" else 1)
+    return _saved(request_type, "fields", None, moved="field-%d-%s" % (field.id, _direction()))
 
 
 @request_types.route("/<int:type_id>/fields/<int:field_id>/remove", methods=["POST"])
@@ -154,7 +154,7 @@ def remove_field(type_id, field_id):
 
 @request_types.route("/<int:type_id>/steps")
 def steps_section(type_id):
-    return _section(authorized(RequestType, type_id, "edit"), "steps")
+    return _section(authorized(RequestType, type_id, "edit"), "steps", moved=_moved())
 
 
 @request_types.route("/<int:type_id>/steps/new")
@@ -202,8 +202,8 @@ def update_step(type_id, step_id):
 @request_types.route("/<int:type_id>/steps/<int:step_id>/move", methods=["POST"])
 def move_step(type_id, step_id):
     request_type, step = _part(FlowStep, type_id, step_id)
-    step.move(current_user, -1 if request.form.get("direction") == "up" else 1)
-    return _saved(request_type, "steps", None, moved=("step", step.id, request.form.get("direction")))
+    step.move(current_user, -1 if _direction() == "up" else 1)
+    return _saved(request_type, "steps", None, moved="step-%d-%s" % (step.id, _direction()))
 
 
 @request_types.route("/<int:type_id>/steps/<int:step_id>/remove", methods=["POST"])
@@ -223,17 +223,32 @@ def _part(model, type_id, part_id):
     return request_type, part
 
 
-def _saved(request_type, section, message, **context):
-    """After a change: the section again for htmx (with the status card out of band), else 303."""
+def _saved(request_type, section, message, moved=None):
+    """After a change, 303: htmx follows it to the section, a plain form back to the builder page."""
     if message:
         flash(message, "success")
     if wants_fragment():
-        return _section(request_type, section, oob=True, **context)
+        return redirect(url_for("request_types.%s_section" % section, type_id=request_type.id, moved=moved), 303)
     return redirect(url_for("request_types.edit", type_id=request_type.id, _anchor="type-" + section), 303)
 
 
 def _section(request_type, section, **context):
-    return _builder(RequestType.get_by_id(request_type.id), fragment=SECTIONS[section], **context)
+    # The status card (published? complete?) changes with the section: it comes along out of band.
+    return _builder(RequestType.get_by_id(request_type.id), fragment=SECTIONS[section], oob=wants_fragment(),
+                    **context)
+
+
+def _direction():
+    return "up" if request.form.get("direction") == "up" else "down"
+
+
+def _moved():
+    """("field" | "step", id, "up" | "down") from `?moved=step-12-up`: where the focus goes after a move."""
+    kind, _, rest = request.args.get("moved", "").partition("-")
+    number, _, direction = rest.partition("-")
+    if kind in ("field", "step") and number.isdigit() and direction in ("up", "down"):
+        return kind, int(number), direction
+    return None
 
 
 def _builder(request_type, fragment=None, details_form=None, **context):

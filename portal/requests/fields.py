@@ -4,7 +4,7 @@ import decimal
 import re
 import unicodedata
 
-from flask_babel import format_currency, format_date, format_decimal, ngettext
+from flask_babel import format_currency, format_date, format_decimal, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, FormField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms import Form as PlainForm
@@ -94,7 +94,10 @@ class FieldSpec:
             field_class = StringField if self.kind == "text" else TextAreaField
             return field_class(label, checks, description=self.help)
         if self.kind in ("number", "money"):
-            return DecimalText(label, checks + [_within(self.min_value, self.max_value)],
+            low = self.min_value
+            if low is None and self.kind == "money":
+                low = decimal.Decimal(0)  # a refund or credit needs a type that sets a negative minimum
+            return DecimalText(label, checks + [_within(low, self.max_value)],
                                description=self.help, money=self.kind == "money",
                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
         if self.kind == "date":
@@ -161,8 +164,8 @@ class FieldSpec:
         if self.kind == "date_range":
             start, end = (datetime.date.fromisoformat(v) for v in value)
             days = (end - start).days + 1
-            return "%s – %s (%s)" % (format_date(start), format_date(end),
-                                      ngettext("%(num)d day", "%(num)d days", days))
+            return gettext("%(start)s – %(end)s (%(days)s)", start=format_date(start), end=format_date(end),
+                           days=ngettext("%(num)d day", "%(num)d days", days))
         if self.kind in ("person", "department"):
             return names.get((self.kind, value), "#%s" % value)
         return value
@@ -197,8 +200,8 @@ class DecimalText(StringField):
 
 
 class _OptionalDateRange(PlainForm):
-    start = DateField(_l("From"), [Optional()])
-    end = DateField(_l("To"), [Optional()])
+    start = DateField(lazy_pgettext("date range", "From"), [Optional()])
+    end = DateField(lazy_pgettext("date range", "To"), [Optional()])
 
     def validate_end(self, field):
         if bool(self.start.data) != bool(field.data):
@@ -208,8 +211,8 @@ class _OptionalDateRange(PlainForm):
 
 
 class _DateRange(_OptionalDateRange):
-    start = DateField(_l("From"), [InputRequired()])
-    end = DateField(_l("To"), [InputRequired()])
+    start = DateField(lazy_pgettext("date range", "From"), [InputRequired()])
+    end = DateField(lazy_pgettext("date range", "To"), [InputRequired()])
 
 
 def _ticked(form, field):

@@ -1,6 +1,7 @@
 """Forms: the type and flow builder, the request form built from a version's fields, decisions."""
 import json
 
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
@@ -154,7 +155,7 @@ class StepForm(Form):
 
 
 class DecisionForm(Form):
-    comment = TextAreaField(_l("Comment"), COMMENT)
+    comment = TextAreaField(lazy_pgettext("approval", "Comment"), COMMENT)
 
 
 class WithdrawForm(Form):
@@ -165,8 +166,8 @@ class AllocationForm(Form):
     commitment = TextAreaField(_l("What is committed: who or what, and how"), [DataRequired(), Length(max=2000)])
     people_days = fields.DecimalText(_l("People-days"), [Optional()], render_kw={"inputmode": "decimal"})
     amount = fields.DecimalText(_l("Amount"), [Optional()], money=True, render_kw={"inputmode": "decimal"})
-    starts_on = DateField(_l("From"), [Optional()])
-    ends_on = DateField(_l("To"), [Optional()])
+    starts_on = DateField(lazy_pgettext("date range", "From"), [Optional()])
+    ends_on = DateField(lazy_pgettext("date range", "To"), [Optional()])
 
 
 def request_form(version, data=None, for_project=True):

@@ -9,6 +9,7 @@ import decimal
 import json
 
 from flask import current_app
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
@@ -25,8 +26,8 @@ from portal.requests.types import FlowVersion, RequestType
 from portal.tasks.models import Task
 
 STATES = {"in_review": _l("In review"), "returned": _l("Returned for changes"),
-          "allocating": _l("Awaiting allocation"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-          "withdrawn": _l("Withdrawn")}
+          "allocating": _l("Awaiting allocation"), "approved": lazy_pgettext("request state", "Approved"),
+          "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
 OPEN_STATES = ("in_review", "returned", "allocating")
 STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a decision"),
                "approved": _l("Approved"), "rejected": _l("Rejected"), "returned": _l("Sent back"),
@@ -35,7 +36,8 @@ SEAT_STATES = {"pending": _l("Waiting"), "approved": _l("Approved"), "rejected":
                "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced")}
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 ACTIONS = {
-    "filed": _l("Filed"), "resubmitted": _l("Resubmitted after changes"), "approved": _l("Approved"),
+    "filed": lazy_pgettext("request trail", "Filed"), "resubmitted": _l("Resubmitted after changes"),
+    "approved": _l("Approved"),
     "rejected": _l("Rejected"), "returned": _l("Sent back for changes"), "withdrawn": _l("Withdrawn"),
     "skipped": _l("Skipped: its condition does not apply"), "reminded": _l("Reminded: the time limit passed"),
     "escalated": _l("Escalated (升级处理)"), "timed_out": _l("Returned to the requester: the time limit passed"),
@@ -292,6 +294,9 @@ class ResourceRequest(BaseModel):
                           ends_on=None):
         if starts_on and ends_on and ends_on < starts_on:
             raise Invalid(_l("The last day cannot be before the first."), "ends_on")
+        for field, value in (("people_days", people_days), ("amount", amount)):
+            if value is not None and value < 0:
+                raise Invalid(_l("What is committed cannot be less than zero."), field)
         with db.atomic():
             request, step, seat = self._seat_for(user, step_id)
             if step.kind != "allocation":

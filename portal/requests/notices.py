@@ -14,4 +14,4 @@ def request_path(request):
 
 def tell(user, event, request, key=None, **params):
     """Notify `user` of `event` about `request`; call it inside the transaction of the change."""
-    return notify(user, event, link=request_path(request), key=key, title=request.title, **params)
+    return notify(user, event, link=request_path(request), key=key, subject=request, title=request.title, **params)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from portal.accounts.models import User
 from portal.db import Invalid
 from portal.pagination import paginate
+from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
@@ -187,7 +188,7 @@ def allocate(request_id, step_id):
 @requests_bp.route("/reports")
 def report():
     authorize("view_request_reports")
-    months = request.args.get("months", 6, type=int)
+    months = query_int("months", 6)
     months = months if months in (3, 6, 12, 24) else 6
     since = reports.first_day_months_ago(months)
     return render("requests/reports.html", months=months,

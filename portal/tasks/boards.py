@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.models import Department
-from portal.db import Invalid, Stale
+from portal.db import Invalid
+from portal.params import query_int, whole_number
 from portal.permissions import authorized, can
-from portal.render import render, toast, wants_fragment
+from portal.render import render, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
@@ -26,6 +27,8 @@ def overdue_tasks():
         return 0
     yesterday = local_today(current_user) - datetime.timedelta(days=1)
     return Task.waiting_on(current_user, yesterday).count()
+
+
 PAGE = 30
 # Cards a column shows before "Show more": a board that opened with thirty in every column spent
 # most of its time rendering cards nobody scrolled to (390 on the company's priorities).
@@ -117,9 +120,10 @@ class Board:
             return key
         if key == "none":
             return None
-        if not key.isdigit():
-            raise LookupError(key)
-        return int(key)
+        try:
+            return whole_number(key)
+        except ValueError:
+            raise LookupError(key) from None
 
     def column_key(self, task):
         return task.status if self.layout == "status" else self.column_key_for(task.department_id)
@@ -179,7 +183,7 @@ def column(scope, key):
         abort(404)
     if board.query is None:
         abort(404)
-    offset = max(request.args.get("offset", FIRST[board.layout], type=int) or 0, 0)
+    offset = query_int("offset", FIRST[board.layout], low=0)
     cards = Task.more_cards(board.query, board.key, value, offset, PAGE + 1)
     label = STATUSES.get(key) or (Department.get_or_none(Department.id == value) or _("No department"))
     return render("tasks/column.html", "tasks/_more.html",
@@ -192,35 +196,38 @@ def move(scope, task_id):
     board = Board(scope, request.args)
     task = authorized(Task, task_id, "edit")
     form = MoveForm()
-    shown_in = request.form.get("column", "")
-    before, status_before = board.column_key(task), task.status
-    code, problem, note = 200, None, None
+    # The columns whose counts may change: where the page showed the card, and where it was stored.
+    left = {request.form.get("column", ""), board.column_key(task)}
+    status_before = task.status
     try:
         if not form.validate():
             raise Invalid(next(iter(form.errors.values()))[0])
         task = task.move(current_user, form.version.data, form.status.data)
+    except Invalid as refused:  # Stale included: it names who moved the card first
+        flash(refused.message, "error")
+    else:
+        if not wants_fragment():
+            flash(_("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label), "success")
         note = task.done_note(status_before)
-    except Stale as stale:
-        task, code, problem = stale.current, 409, stale.message
-    except Invalid as invalid:
-        code, problem = 422, invalid.message
-    if not wants_fragment():
-        # A plain form post (no JavaScript): back to the board, which shows the outcome.
-        flash(problem or _("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label),
-              "error" if problem else "success")
         if note:
             flash(note, "info")
-        return redirect(board.url(), 303)
-    # Only what changed: the card, and the counts of the columns it left and entered.
+    if not wants_fragment():
+        return redirect(board.url(), 303)  # a plain form post (no JavaScript): back to the board
+    return redirect(board.url("boards.card", task_id=task.id, left=",".join(sorted(key for key in left if key))),
+                    303)
+
+
+@boards.route("/<scope>/tasks/<int:task_id>/card")
+def card(scope, task_id):
+    """The card where it now belongs, and the counts of the columns it may have left: what a move changes."""
+    board = Board(scope, request.args)
+    task = authorized(Task, task_id)
     counts = Task.counts(board.query, board.key) if board.query is not None else {}
     changed = []
-    for key in sorted({shown_in, before, board.column_key(task)}):
+    for key in sorted(set(request.args.get("left", "").split(",")[:3]) | {board.column_key(task)}):
         try:
             changed.append((key, counts.get(board.column_value(key), 0)))
         except LookupError:
             continue
-    response = render("tasks/_moved.html", "tasks/_moved.html", status=code,
-                      **_context(board, card=board.card(task.id), counts=changed))
-    if note:
-        toast(response, note, "info")
-    return toast(response, problem, "error") if problem else response
+    return render("tasks/_moved.html", "tasks/_moved.html",
+                  **_context(board, card=board.card(task.id), counts=changed))

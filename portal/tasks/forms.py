@@ -11,6 +11,7 @@ from wtforms.widgets import HiddenInput
 from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.forms import Form
+from portal.params import whole_number
 from portal.projects.models import LIVE, Project
 from portal.tasks.models import PRIORITIES, STATUSES, TAG_LENGTH, URGENT
 
@@ -54,6 +55,10 @@ class TaskForm(Form):
                     .order_by(Project.name))
         self.projects = {project.id: project for project in projects}
         self.project.choices = [NONE] + [SelectChoice(p.id, p.name) for p in self.projects.values()]
+        if task is not None and task.project_id is not None and task.project_id not in self.projects:
+            # A project the editor may not see is neither offered nor changed: a list without it
+            # would read "none" and move the task out of the project, into everyone's view.
+            del self.project
 
     @classmethod
     def of(cls, task):
@@ -75,7 +80,7 @@ class TaskForm(Form):
         """The task's fields as the form has them (the owner is resolved separately: it can be refused)."""
         return {"title": self.title.data, "description": self.description.data or "",
                 "requesting_department": self.departments.get(self.requesting_department.data),
-                "project": self.projects.get(self.project.data),
+                **({"project": self.projects.get(self.project.data)} if "project" in self else {}),
                 "priority": self.priority.data, "status": self.status.data, "due_date": self.due_date.data,
                 "estimate_hours": self.estimate_hours.data}
 
@@ -124,14 +129,14 @@ class BoardFilterForm(Form):
     class Meta:
         csrf = False
 
-    department = SelectField(_l("Department"), coerce=int, default=0)
-    owner = SelectField(_l("Owner"), coerce=int, default=0)
+    department = SelectField(_l("Department"), coerce=whole_number, default=0)
+    owner = SelectField(_l("Owner"), coerce=whole_number, default=0)
     priority = SelectField(_l("Priority"), default="")
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=TAG_LENGTH)], default="")
     overdue = BooleanField(_l("Overdue"))
     blocked = BooleanField(_l("Blocked"))
     side = SelectField(default="all", choices=[SelectChoice(k) for k in ("all", "asked", "asking")])
-    project = SelectField(_l("Project"), coerce=int, default=0)
+    project = SelectField(_l("Project"), coerce=whole_number, default=0)
 
     def __init__(self, formdata, scope, shown=True):
         """`shown`: the form is drawn, so each list offers every choice; otherwise (a card move, a

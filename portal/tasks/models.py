@@ -7,9 +7,9 @@ import re
 import zoneinfo
 from urllib.parse import urlsplit
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
 from portal import mail
@@ -17,12 +17,14 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, Stale, db, utcnow
 from portal.notifications.models import notify
+from portal.permissions import can
+from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
 from portal.projects.models import Project
 
 PRIORITIES = {"P0": _l("P0 Urgent"), "P1": _l("P1 High"), "P2": _l("P2 Medium"), "P3": _l("P3 Low")}
 URGENT = ("P0", "P1")
 STATUSES = {"todo": _l("To do"), "doing": _l("In progress"), "blocked": _l("Blocked"),
-            "review": _l("In review"), "done": _l("Done")}
+            "review": lazy_pgettext("task status", "In review"), "done": _l("Done")}
 # Written as the columns of open work, not "not done": so the (status, priority, due_date) index
 # finds open P0s among twenty thousand tasks without reading the rest.
 OPEN = tuple(status for status in STATUSES if status != "done")
@@ -35,6 +37,12 @@ MAX_TAGS = 10
 TAG_LENGTH = 30
 _TAG_SEPARATORS = re.compile(r"[,，、;；]")
 ONE_DAY = datetime.timedelta(days=1)
+# What someone who may not see a task reads where visible work mentions it: that it exists (a
+# blocker still blocks), never its number, title, owner or department.
+RESTRICTED = _l("A restricted task")
+RESTRICTED_IN_TEXT = _l("a restricted task")
+# A history line naming a task does so as str(task): "#12 Title".
+_NAMED_TASK = re.compile(r"^#(\d+) ")
 NEEDS_REASON = _l("Say briefly why: raising another department's task to P0/P1 or moving its due date "
                   "needs a reason, which is kept in the history.")
 
@@ -167,18 +175,47 @@ class Task(BaseModel):
     def watched_by(self, user):
         return TaskWatcher.select().where((TaskWatcher.task == self.id) & (TaskWatcher.user == user.id)).exists()
 
-    def blockers(self):
-        """The tasks this one waits for, open ones first, with owner and department."""
-        return (_with_people(Task.select(Task, User, Department).join(
+    def blockers(self, viewer):
+        """The tasks this one waits for, open ones first, with owner and department; each knows
+        whether `viewer` may see it (`visible`): all of them count, not all of them are named."""
+        return (_with_people(Task.select(Task, User, Department, _seen_by(viewer)).join(
                     TaskDependency, on=(TaskDependency.blocked_by == Task.id)))
                 .where(TaskDependency.task == self.id)
                 .order_by(Task.status == "done", Task.due_date.asc(nulls="LAST"), Task.id))
 
-    def dependents(self):
-        """The tasks waiting for this one."""
-        return (_with_people(Task.select(Task, User, Department).join(
+    def dependents(self, viewer):
+        """The tasks waiting for this one, each knowing whether `viewer` may see it."""
+        return (_with_people(Task.select(Task, User, Department, _seen_by(viewer)).join(
                     TaskDependency, on=(TaskDependency.task == Task.id)))
                 .where(TaskDependency.blocked_by == self.id).order_by(Task.id))
+
+    def history_for(self, viewer, limit=50):
+        """The task's audit entries as `viewer` may read them: a line naming a task or a project
+        they may not see says that it was a restricted one instead."""
+        entries = list(AuditEntry.for_object(self).limit(limit))
+        named = {int(found[1]) for entry in entries for text in _task_mentions(entry)
+                 if (found := _NAMED_TASK.match(text))}
+        seen = {task_id for task_id, in Task.select(Task.id).join(Project, JOIN.LEFT_OUTER, on=Task.project)
+                .where(Task.id.in_(list(named)) & Task.visibility_for(viewer)).tuples()} if named else set()
+        projects = {value for entry in entries for value in json.loads(entry.changes).get("project", ()) if value}
+        hidden_projects = Project.hidden_names(viewer, projects)
+
+        def task_named(text):
+            found = _NAMED_TASK.match(text) if isinstance(text, str) else None
+            return text if found is None or int(found[1]) in seen else str(RESTRICTED_IN_TEXT)
+
+        for entry in entries:
+            changes = json.loads(entry.changes)
+            if "blocked_by" in changes:
+                changes["blocked_by"] = [task_named(value) for value in changes["blocked_by"]]
+            if "project" in changes:
+                changes["project"] = [str(RESTRICTED_PROJECT) if value in hidden_projects else value
+                                      for value in changes["project"]]
+            # Read only: the entry is shown, never saved again.
+            entry.changes = json.dumps(changes, ensure_ascii=False)
+            if entry.action == "task.unblocked":
+                entry.summary = task_named(entry.summary)
+        return entries
 
     def checklist_items(self):
         return ChecklistItem.select().where(ChecklistItem.task == self.id).order_by(ChecklistItem.position,
@@ -222,7 +259,7 @@ class Task(BaseModel):
             if by.id != owner.id:
                 # Whoever asks for the work wants to hear how it goes.
                 TaskWatcher.create(task=task, user=by)
-                notify(owner, "task.assigned", link=task.link, actor=by.name, title=title)
+                notify(owner, "task.assigned", link=task.link, subject=task, actor=by.name, title=title)
         return task
 
     def revise(self, by, version, reason="", tags=None, **values):
@@ -280,7 +317,7 @@ class Task(BaseModel):
     def _tell(self, by, changes):
         told = set()
         if "owner" in changes and self.owner_id != by.id:
-            notify(self.owner, "task.assigned", link=self.link, actor=by.name, title=self.title)
+            notify(self.owner, "task.assigned", link=self.link, subject=self, actor=by.name, title=self.title)
             told.add(self.owner_id)
         described = ["%s → %s" % (old or "—", new or "—") for name, (old, new) in sorted(changes.items())
                      if name in ("priority", "due_date")]
@@ -289,7 +326,7 @@ class Task(BaseModel):
         audience = {self.owner_id: self.owner, **{user.id: user for user in self.watchers()}}
         for user_id, user in audience.items():
             if user_id != by.id and user_id not in told:
-                notify(user, "task.changed", link=self.link, actor=by.name, title=self.title,
+                notify(user, "task.changed", link=self.link, subject=self, actor=by.name, title=self.title,
                        change="; ".join(described))
 
     def _release_dependents(self, by):
@@ -304,7 +341,12 @@ class Task(BaseModel):
                            & (Task.status != "done") & ~fn.EXISTS(still_waiting)))
         for task in released:
             AuditEntry.record(by, "task.unblocked", task, summary=str(self))
-            notify(task.owner, "blocker.done", link=task.link, blocker=str(self), title=task.title)
+            if can(task.owner, "view", self):
+                blocker = str(self)
+            else:
+                with force_locale(task.owner.mail_language):
+                    blocker = str(RESTRICTED)
+            notify(task.owner, "blocker.done", link=task.link, subject=task, blocker=blocker, title=task.title)
 
     def _set_tags(self, names):
         """Replace the tags; return [old, new] as text when they changed."""
@@ -328,9 +370,12 @@ class Task(BaseModel):
                 raise Invalid(gettext("This task already waits for %(task)s.", task=str(blocker)), "blocker")
             chain = blocker.waiting_chain(self)
             if chain:
-                titles = {t.id: str(t) for t in Task.select(Task.id, Task.title).where(Task.id.in_(chain))}
+                # The circle may pass through work `by` may not see: it is named only as restricted.
+                titles = {t.id: str(t) for t in Task.select(Task.id, Task.title).join(
+                    Project, JOIN.LEFT_OUTER, on=Task.project).where(Task.id.in_(chain) & Task.visibility_for(by))}
                 raise Invalid(gettext("That would make these tasks wait for each other in a circle: %(cycle)s.",
-                                      cycle=" → ".join(titles[i] for i in [self.id, *chain])), "blocker")
+                                      cycle=" → ".join(titles.get(i, str(RESTRICTED_IN_TEXT))
+                                                       for i in [self.id, *chain])), "blocker")
             TaskDependency.create(task=self, blocked_by=blocker)
             AuditEntry.record(by, "task.blocker_add", self, {"blocked_by": [None, str(blocker)]})
 
@@ -527,8 +572,23 @@ CARD_FIELDS = (Task.id, Task.title, Task.owner, Task.department, Task.requesting
 
 
 def _with_people(query):
-    return query.switch(Task).join(User, on=Task.owner).switch(Task).join(Department, JOIN.LEFT_OUTER,
-                                                                          on=Task.department)
+    return (query.switch(Task).join(User, on=Task.owner).switch(Task).join(Department, JOIN.LEFT_OUTER,
+                                                                           on=Task.department)
+            .switch(Task).join(Project, JOIN.LEFT_OUTER, on=Task.project))
+
+
+def _seen_by(viewer):
+    """A column saying whether `viewer` may see the task of its row (Task joined to Project)."""
+    return Case(None, [(Task.visibility_for(viewer), True)], False).alias("visible")
+
+
+def _task_mentions(entry):
+    """The texts of an audit entry that may name another task."""
+    if entry.action == "task.unblocked":
+        return [entry.summary]
+    if entry.action in ("task.blocker_add", "task.blocker_remove"):
+        return [value for value in json.loads(entry.changes).get("blocked_by", ()) if value]
+    return []
 
 
 # Messages that quote what someone typed or named are formatted at once with gettext: a lazy

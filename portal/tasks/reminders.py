@@ -37,7 +37,7 @@ def remind_task_owners(now=None):
         with db.atomic():
             # One key per task and local day: a rerun, a retry or a second worker sends nothing twice.
             if notify(task.owner, event, link=task.link, key="task.reminder:%d:%s" % (task.id, today.isoformat()),
-                      title=task.title, due=task.due_date.isoformat()):
+                      subject=task, title=task.title, due=task.due_date.isoformat()):
                 sent += 1
     return sent
 

@@ -1,10 +1,10 @@
 """A task's own pages: create, show, edit; its blockers, checklist, comments, watchers and history."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.audit import AuditEntry
 from portal.db import Invalid, Stale
+from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render, trigger
 from portal.tasks.forms import BlockerForm, ChecklistItemForm, CommentForm, TaskForm
@@ -17,7 +17,7 @@ tasks = Blueprint("tasks", __name__, url_prefix="/tasks")
 def new():
     authorize("create_task")
     form = TaskForm(owner=current_user.id, requesting_department=current_user.department_id or 0,
-                    project=request.args.get("project", 0, type=int))
+                    project=query_int("project", 0))
     return _form_page(form, None)
 
 
@@ -197,14 +197,14 @@ def _item(task, item_id):
 
 def _page(task, blocker_form=None, item_form=None, comment_form=None):
     """Everything the task page shows; each fragment route renders one part of it."""
-    blockers = list(task.blockers())
+    blockers = list(task.blockers(current_user))
     return {
         "task": task, "today": local_today(current_user), "priorities": PRIORITIES, "statuses": STATUSES,
         "can_edit": can(current_user, "edit", task), "watching": task.watched_by(current_user),
         "tags": task.tag_names(), "watchers": list(task.watchers()),
         "blockers": blockers, "open_blockers": [b for b in blockers if b.status != "done"],
-        "dependents": list(task.dependents()), "items": list(task.checklist_items()),
-        "comments": list(task.discussion()), "history": list(AuditEntry.for_object(task).limit(50)),
+        "dependents": list(task.dependents(current_user)), "items": list(task.checklist_items()),
+        "comments": list(task.discussion()), "history": task.history_for(current_user),
         "blocker_form": blocker_form or BlockerForm(formdata=None),
         "item_form": item_form or ChecklistItemForm(formdata=None),
         "comment_form": comment_form or CommentForm(formdata=None),

@@ -141,6 +141,30 @@ def test_changing_the_password_needs_the_current_one(client, member):
     assert User.get_by_id(member.id).check_password("new-secret-99")
 
 
+def test_guessing_the_current_password_is_slowed_down_and_locked_like_signing_in(client, member):
+    with time_machine.travel(datetime.datetime(2026, 5, 4, 9, 0), tick=False) as clock:
+        client.login(member)
+        guess = {"password": "new-secret-99", "confirm": "new-secret-99"}
+        answers = []
+        for n in range(10):
+            answers.append(client.post("/settings/password", data=dict(guess, current="guess-%d" % n))
+                           .get_data(as_text=True))
+            clock.shift(90)
+        assert "This is not your current password." in answers[0]
+        assert "Try again in 2 seconds." in answers[3]
+        assert "Try again in 15 minutes." in answers[9]
+        # Even the right password waits out the lock, and nobody is signed out meanwhile.
+        locked = client.post("/settings/password", data=dict(guess, current=PASSWORD))
+        assert locked.status_code == 200 and "Try again in" in locked.get_data(as_text=True)
+        assert User.get_by_id(member.id).check_password(PASSWORD)
+        # The guesses count for signing in too: they are one limit, not two.
+        other = client.application.test_client()
+        refused = other.post("/login", data={"email": member.email, "password": PASSWORD})
+        assert "Too many failed sign-in attempts" in refused.get_data(as_text=True)
+        clock.shift(15 * 60)
+        assert client.post("/settings/password", data=dict(guess, current=PASSWORD)).status_code == 303
+
+
 def test_settings_change_the_language_of_every_page(client, member):
     client.login(member)
     client.post("/settings", data={"language": "zh_CN", "timezone": "Europe/Berlin"})

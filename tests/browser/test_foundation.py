@@ -21,7 +21,7 @@ def test_switch_language_sign_in_and_navigate_without_a_full_reload(page, admin)
     expect(page).to_have_url(re.compile(r"/admin/users/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("人员")
     assert page.evaluate("window.stillTheSameDocument") is True, "htmx swapped the page in place"
-    expect(page.get_by_role("link", name="人员")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="人员", exact=True)).to_have_attribute("aria-current", "page")
 
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")

@@ -58,7 +58,7 @@ def test_a_coordinator_runs_the_meeting_on_a_laptop_and_closes_it_with_one_click
     actions.get_by_label("Owner").select_option(label="Chen Chen")
     actions.get_by_label("Due").fill((utcnow().date() + datetime.timedelta(days=5)).isoformat())
     actions.get_by_role("button", name="Add the action item").click()
-    expect(page.locator("#action-items ul")).to_contain_text("Tell the distributors — Chen Chen")
+    expect(page.locator("#action-items ul")).to_contain_text("Tell the distributors · Chen Chen")
 
     attendance = page.locator("#attendance")
     attendance.get_by_role("group", name="Li Na").get_by_label("Present").check()
@@ -87,7 +87,7 @@ def test_an_attendee_reads_the_minutes_on_a_phone(phone, team):
     expect(phone.get_by_role("heading", name="Past meetings")).to_be_visible()
     phone.locator(".archived-meeting h3 a").first.tap()
     expect(phone.locator("#decisions strong")).to_have_text("Shenzhen")
-    expect(phone.locator("#action-items")).to_contain_text("Find a lease — Chen Chen")
+    expect(phone.locator("#action-items")).to_contain_text("Find a lease · Chen Chen")
     expect(phone.locator(".hint").first).to_contain_text("These minutes are closed.")
     expect(phone.get_by_role("button", name="Record the decision")).to_have_count(0)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

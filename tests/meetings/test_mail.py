@@ -51,17 +51,19 @@ def test_each_recipient_gets_the_minutes_in_their_language_with_an_invitation_to
     assert set(received) == {attendee.email, colleague.email}
 
     chinese, english = received[attendee.email], received[colleague.email]
-    assert _subject(chinese) == "会议纪要：对齐周会，2026年10月20日"
+    assert _subject(chinese) == "会议纪要：对齐周会（2026年10月20日）"
     assert _subject(english) == "Minutes: 对齐周会, Oct 20, 2026"
     zh_text, en_text, en_html = _part(chinese, "text/plain"), _part(english, "text/plain"), _part(english, "text/html")
     assert "决议" in zh_text and "行动项" in zh_text
+    assert "Li Na：\r\n  - Print flyers（2026年10月22日 截止）" in zh_text, "Chinese punctuation in Chinese mail"
+    assert "德国（柏林）时间" in zh_text and "Germany (Berlin) Time" in en_text, "zones by name, not Europe/Berlin"
     assert "Decisions" in en_text and "Launch in May" in en_text and "<strong>May</strong>" in en_html
     assert "*" not in en_text, "no Markdown marks in the text part"
     assert en_text.index("== Decisions ==") < en_text.index("== Action items ==") < en_text.index("== Notes ==")
     lines = en_text.replace("\r\n", "\n")
     assert "Trade fair\n  - Booth B12 booked\n  - Budget sheet (https://example.com/sheet)" in lines
     assert "- Li Na: Present" in en_text and "- Chen Chen: not recorded" in en_text
-    assert "Li Na: 出席" in zh_text and "Booth <em>B12</em> booked" in en_html and "Attendance" in en_html
+    assert "- Li Na：出席" in zh_text and "Booth <em>B12</em> booked" in en_html and "Attendance" in en_html
     assert english["Auto-Submitted"] == "auto-generated"
     assert str(make_header(decode_header(english["From"]))) == "对齐 Duiqi <noreply@localhost>"
     owners = en_text.split("== Action items ==")[1]

@@ -223,6 +223,8 @@ def test_closing_turns_each_action_item_into_a_task_on_its_owners_board(weekly, 
     assert (task.title, task.owner, task.due_date) == ("Send the quote", attendee, TOMORROW)
     assert (task.origin_kind, task.origin_id, task.description) == ("meeting", first.id, "")
     assert task.origin_text == "Agreed in a meeting: [see its minutes](/meetings/%d)." % first.id
+    # The task is open to the company, the meeting to its participants only.
+    assert "Weekly alignment" not in task.origin_text
     assert Notification.select().where((Notification.user == attendee) & (Notification.event == "task.assigned")
                                        ).exists()
     with pytest.raises(Invalid):

@@ -32,7 +32,7 @@ def test_a_time_the_clocks_skip_is_refused_with_a_clear_message_and_nothing_save
         plan_series(departments=[sales], day=datetime.date(2027, 3, 28), start=datetime.time(2, 30),
                     timezone="Europe/Berlin", now=BERLIN_SUMMER)
     assert refused.value.field == "start_time"
-    assert "02:30 does not exist on 2027-03-28 in Europe/Berlin" in str(refused.value.message)
+    assert "02:30 does not exist on 2027-03-28 in Germany (Berlin) Time" in str(refused.value.message)
     assert MeetingSeries.select().count() == 0 and Meeting.select().count() == 0
 
 

@@ -32,7 +32,7 @@ def test_a_coordinator_plans_a_weekly_series_and_lands_on_its_first_meeting(clie
     meeting = Meeting.get()
     assert response.status_code == 303 and response.headers["Location"] == "/meetings/%d" % meeting.id
     page = _text(client.get(response.headers["Location"]))
-    assert "对齐周会" in page and "Close and send" in page and "Asia/Shanghai" in page
+    assert "对齐周会" in page and "Close and send" in page and "Beijing time" in page
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -387,3 +387,24 @@ def test_the_coordinator_adds_and_reorders_topics_and_a_foreign_link_is_refused(
                           data={"title": "Phish", "section": "other", "link": "//evil.example/login"})
     assert "A link starts with http://, https:// or /." in _text(refused)
     assert not AgendaItem.select().where(AgendaItem.title == "Phish").exists()
+
+
+@pytest.mark.parametrize("link", ["/\\evil.example", "/\t/evil.example", "/\n/evil.example", "\\\\evil.example",
+                                  "/\\/evil.example/login", "http:evil.example", "/..//evil.example",
+                                  "javascript:alert(1)"])
+def test_an_agenda_link_a_browser_would_follow_to_another_site_is_refused(client, weekly, coordinator, link):
+    series, meeting = weekly
+    client.login(coordinator)
+    refused = client.post("/meetings/%d/agenda" % meeting.id, headers=HX,
+                          data={"title": "Phish", "section": "other", "link": link})
+    assert "A link starts with http://, https:// or /." in _text(refused)
+    assert not AgendaItem.select().where(AgendaItem.title == "Phish").exists()
+
+
+@pytest.mark.parametrize("link", ["/projects/3", "/tasks/?x=1#top", "https://example.com/plan", "HTTP://example.com"])
+def test_an_agenda_link_to_a_page_here_or_a_web_address_is_kept(client, weekly, coordinator, link):
+    series, meeting = weekly
+    client.login(coordinator)
+    client.post("/meetings/%d/agenda" % meeting.id, headers=HX,
+                data={"title": "Plan", "section": "other", "link": link})
+    assert AgendaItem.get(AgendaItem.title == "Plan").link == link

@@ -82,7 +82,7 @@ def test_the_smtp_server_receives_the_digest_in_each_language(smtp_port, smtp_se
     received = {m["To"]: m for m in server.messages}
     assert set(received) == {chinese.email, english.email}
     zh_body, en_body = (_plain_text(received[person.email]) for person in (chinese, english))
-    assert "这是您本周的概况" in zh_body and "王芳 修改了 季度报价：P2 → P1" in zh_body
+    assert "以下是您本周的概况" in zh_body and "王芳 修改了“季度报价”：P2 → P1" in zh_body
     assert "here is your week" in en_body and "王芳 changed 季度报价: P2 → P1" in en_body
     assert "/notifications/preferences" in en_body
 

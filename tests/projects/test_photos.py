@@ -95,3 +95,26 @@ def test_a_refused_update_leaves_no_files_behind(company, make_project):
     folder = photos.upload_folder()
     assert not folder.exists() or list(folder.iterdir()) == []
     assert Photo.select().count() == 0
+
+
+def test_six_large_pngs_are_refused_from_their_headers_before_any_is_decoded():
+    # 6,300 × 6,300 is 40 MP: each such PNG took seconds and a hundred megabytes to decode.
+    uploads = [upload(crafted_png(6300, 6300), "plan-%d.png" % n) for n in range(6)]
+    with pytest.raises(Invalid) as refused:
+        photos.prepare_all(uploads)
+    assert "“plan-0.png” has too many pixels" in str(refused.value.message)
+
+
+def test_photos_that_together_hold_too_many_pixels_are_refused_before_any_is_decoded():
+    # Each within the limit of one image; their header-only pixel data would fail to decode.
+    uploads = [upload(crafted_png(4000, 3000), "screen-%d.png" % n) for n in range(5)]
+    with pytest.raises(Invalid) as refused:
+        photos.prepare_all(uploads)
+    assert "Together these photos have too many pixels" in str(refused.value.message)
+    assert photos.REQUEST_PIXELS < 5 * 4000 * 3000 <= 2 * photos.MAX_PIXELS + 12_000_000
+
+
+def test_a_large_phone_photo_counts_at_the_scale_it_is_decoded_at():
+    # 8,000 × 6,000 (48 MP) is decoded at half scale: 12 MP, within the limit of one image.
+    picture = photos.prepare(upload(image_bytes("JPEG", size=(8000, 6000))))
+    assert (picture.width, picture.height) == (2048, 1536)

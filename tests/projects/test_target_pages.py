@@ -130,7 +130,7 @@ def test_the_chart_is_labelled_in_the_readers_language(client, company, make_pro
     with time_machine.travel("2026-02-20 10:00 +0800", tick=False):
         client.login(company.outsider)
         page = client.get("/targets/%d" % target.id).get_data(as_text=True)
-    assert "今天" in page and "到目标的直线" in page and "1,234.5" in page
+    assert "今天" in page and "计划进度" in page and "1,234.5" in page
 
 
 def test_the_target_history_shows_edits_and_check_ins(client, company, make_project, make_target):

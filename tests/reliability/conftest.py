@@ -81,6 +81,7 @@ def trail_problems(what, trail, initial, final, acked, in_flight, distinct=True)
 class Writer:
     clients = 2
     headers = {}
+    follows = False  # whether the client follows a 303 to read what the change led to
 
     def prepare(self):
         """Make the objects; return the users the clients sign in as, one per client."""
@@ -176,11 +177,12 @@ class OwnPreferences(Writer):
 
 class MoveOneCard(Writer):
     """Two people move the same card on their department's board at once, as the board's script
-    does: each move names the version its client last read. A move made on an older version is
-    refused (409, with the card as it now is) and never applied; each client goes on from what
-    it was shown."""
+    does: each move names the version its client last read, and htmx follows the answer to the card
+    as it now is. A move made on an older version is refused (an error toast) and never applied;
+    each client goes on from what it was shown."""
 
     headers = {"HX-Request": "true"}
+    follows = True
     VERSION = re.compile(r'name="version" value="(\d+)"')
     COLUMN = re.compile(r'<option value="(\w+)" selected')
 
@@ -199,11 +201,12 @@ class MoveOneCard(Writer):
             self.task.id, self.department.id), {"version": version, "status": column, "column": status}
 
     def answered(self, client, value, response):
-        if response.status not in (200, 409) or not self.VERSION.search(response.text):
+        if response.status != 200 or not self.VERSION.search(response.text):
             return "refused"
         self.seen[client] = (int(self.VERSION.search(response.text).group(1)),
                              self.COLUMN.search(response.text).group(1))
-        return "acked" if response.status == 200 else "declined"
+        toasts = json.loads(response.headers.get("HX-Trigger") or "{}").get("showMessage", [])
+        return "declined" if any(toast["level"] == "error" for toast in toasts) else "acked"
 
     def problems(self, acked, in_flight):
         final = Task.get_by_id(self.task.id)

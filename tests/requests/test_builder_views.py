@@ -21,19 +21,22 @@ def test_an_admin_builds_a_type_with_fields_and_a_conditional_step_and_publishes
     base = "/admin/request-types/%d" % request_type.id
     assert response.headers["Location"] == base
 
-    fragment = admin_client.post(base + "/fields", headers=HX, data={
+    response = admin_client.post(base + "/fields", headers=HX, data={
         "kind": "money", "label": "金额", "label_en": "Amount", "required": "y", "currency": "CNY",
-        "min_value": "1", "max_value": "", "measure": "y"}).get_data(as_text=True)
+        "min_value": "1", "max_value": "", "measure": "y"})
+    assert response.status_code == 303 and response.headers["Location"] == base + "/fields"
+    fragment = admin_client.get(base + "/fields", headers=HX).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="type-fields"')
     assert "金额" in fragment and 'hx-swap-oob="true"' in fragment and "not published yet" in fragment
-    admin_client.post(base + "/fields", headers=HX, data={"kind": "text", "label": "用途", "required": "y"})
+    admin_client.post(base + "/fields", headers=HX, follow_redirects=True,
+                      data={"kind": "text", "label": "用途", "required": "y"})
     amount = TypeField.get(TypeField.label == "金额")
     assert (amount.currency, amount.measure, amount.min_value) == ("CNY", "money", 1)
 
-    admin_client.post(base + "/steps", headers=HX, data={
+    admin_client.post(base + "/steps", headers=HX, follow_redirects=True, data={
         "name": "部门负责人审批", "kinds": ["requester_head"], "mode": "any", "condition_field": "0",
         "condition_op": ">", "time_limit_hours": "24", "on_timeout": "escalate"})
-    fragment = admin_client.post(base + "/steps", headers=HX, data={
+    fragment = admin_client.post(base + "/steps", headers=HX, follow_redirects=True, data={
         "name": "财务审批", "kinds": ["provider_head"], "people": [str(company.admin.id)], "mode": "all",
         "condition_field": str(amount.id), "condition_op": ">", "condition_value": "10,000",
         "copied": [str(company.sales_head.id)], "on_timeout": "remind"}).get_data(as_text=True)
@@ -79,7 +82,7 @@ def test_moving_keeps_keyboard_focus_on_the_moved_items_button(admin_client, mak
     request_type = make_type()
     steps = list(request_type.ordered_steps())
     fragment = admin_client.post("/admin/request-types/%d/steps/%d/move" % (request_type.id, steps[1].id),
-                                 headers=HX, data={"direction": "up"}).get_data(as_text=True)
+                                 headers=HX, data={"direction": "up"}, follow_redirects=True).get_data(as_text=True)
     assert fragment.count("data-focus") == 1
     # It moved to the top, where there is no "up" any more: focus lands on its "down".
     assert 'aria-label="Move “财务审批” down" title="Move “财务审批” down" data-focus' in fragment

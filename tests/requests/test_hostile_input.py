@@ -48,7 +48,7 @@ def test_hostile_labels_and_step_names_in_the_builder_are_escaped_or_refused(cli
                        ("/steps", {"name": PAYLOADS[payload], "kinds": ["provider_head"], "mode": "any",
                                    "condition_field": "0", "condition_value": PAYLOADS[payload]})):
         response = client.post("/admin/request-types/%d%s" % (request_type.id, path), data=data,
-                               headers={"HX-Request": "true"})
+                               headers={"HX-Request": "true"}, follow_redirects=True)
         assert response.status_code == 200
         assert _safe(response.get_data(as_text=True))
     assert _safe(client.get("/admin/request-types/%d" % request_type.id).get_data(as_text=True))

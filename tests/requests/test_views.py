@@ -262,6 +262,25 @@ def test_the_allocation_is_recorded_by_the_providers_head(client, make_type, fil
     assert ResourceRequest.get_by_id(request.id).state == "approved"
 
 
+def test_a_chinese_reader_sees_each_meaning_of_an_english_word_in_its_own_words(client, make_type, file_request,
+                                                                               company):
+    request = file_request(make_type(allocation=True))
+    request.decide(company.sales_head, request.active_step().id, "approve")
+    request.decide(company.rnd_head, request.active_step().id, "approve")
+    company.rnd_head.update_preferences("zh_CN", "Asia/Shanghai")
+    login(client, company.rnd_head)
+    path = "/requests/%d" % request.id
+    form = client.get(path).get_data(as_text=True)
+    assert "开始日期" in form and "结束日期" in form and "收件人" not in form
+    step_id = ResourceRequest.get_by_id(request.id).active_step().id
+    client.post(path + "/steps/%d/allocate" % step_id,
+                data={"commitment": "周杰", "people_days": "8", "starts_on": "2026-06-01", "ends_on": "2026-06-12"})
+    page = client.get(path).get_data(as_text=True)
+    assert "<dt>提交时间</dt>" in page and "· 提交申请" in page
+    assert "<dt>起止日期</dt>" in page and "事件" not in page
+    assert "已通过" in page and "登记了资源落实" in page
+
+
 def test_reports_sum_asked_and_provided_per_department_for_heads_but_not_members(client, file_request, company):
     request = file_request(budget="20000")
     for approver in (company.sales_head, company.finance_head, company.rnd_head):

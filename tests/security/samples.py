@@ -51,8 +51,9 @@ class World:
         return self.people.get(role)
 
     def unique(self, label):
-        """A string found nowhere else in the portal, to recognise an object in a page."""
-        return "%s %d" % (label, next(_serial))
+        """A string found nowhere else in the portal, to recognise an object in a page. Numbered
+        at a fixed width, so that one is never the start of another ("Secret 1", "Secret 12")."""
+        return "%s %04d" % (label, next(_serial))
 
     def person(self, department, role="member", name=None):
         n = next(_serial)
@@ -66,6 +67,15 @@ class Sample:
     values: dict  # URL argument → value
     objects: list  # what the URL names; each is checked with can(user, "view", obj)
     secrets: tuple = ()  # strings identifying the objects, never shown to who may not see them
+    # What the object mentions without the URL naming it: [(object, its secrets)]. A reader who may
+    # see the object but not what it mentions gets the page, without those secrets.
+    mentions: list = dataclasses.field(default_factory=list)
+
+    def exposures(self):
+        """(label, object, secrets) for everything whose secrets this sample's pages may carry."""
+        return ([(self.label, obj, self.secrets) for obj in self.objects]
+                + [("%s, mentioned by %s" % (type(obj).__name__, self.label), obj, secrets)
+                   for obj, secrets in self.mentions])
 
 
 def make_world():
@@ -243,13 +253,13 @@ for _argument, _build in (("series_id", _series_values), ("meeting_id", _meeting
 
 # -- resource requests --------------------------------------------------------------------------
 
-def _request_type(world, published=True):
+def _request_type(world, published=True, provider=None):
     import json
 
     from portal.requests.types import RequestType
     admin = world.user("admin")
     name = world.unique("Secret type")
-    request_type = RequestType.add(admin, name=name, name_en="", description="", provider=world.theirs,
+    request_type = RequestType.add(admin, name=name, name_en="", description="", provider=provider or world.theirs,
                                    allocation_step=False, allocation_hours=None)
     request_type.add_field(admin, label=world.unique("Secret field"), label_en="", kind="number", required=True,
                            min_value=1, max_value=100, measure="people_days")
@@ -301,6 +311,20 @@ def _filed_request(world, requester_role):
 def _members_request(world):
     request, title = _filed_request(world, "member")
     return Sample("the member's request", {"request_id": request.id}, [request], (title,))
+
+
+@sample("request_id")
+def _request_for_a_restricted_project(world):
+    """The outsider's request to our department, for their restricted project."""
+    from portal.requests.models import ResourceRequest
+    project, name = _theirs_only_project(world)
+    request_type, _ = _request_type(world, provider=world.ours)
+    version = request_type.latest_version()
+    title = world.unique("Request")
+    request = ResourceRequest.file(world.user("outsider"), version, title, {version.fields[0].key: "5"},
+                                   project=project)
+    return Sample("a request for a restricted project", {"request_id": request.id}, [request], (),
+                  mentions=[(project, (name,))])
 
 
 @sample("request_id")
@@ -473,6 +497,33 @@ def _board_column(world):
 def _move_on_my_board(world):
     task = _task(world)
     return Sample("a card on my board", {"scope": "mine", "task_id": task.id}, [task], ())
+
+
+@sample("task_id")
+def _members_task_in_a_project_they_cannot_see(world):
+    """Asked of our member by the outsider for their restricted project: the member sees and edits
+    the task, never the project (its name, or a form that drops the task out of it)."""
+    from portal.tasks.models import Task
+    project, name = _theirs_only_project(world)
+    task = Task.open(world.user("outsider"), title=world.unique("Task"), owner=world.user("member"), project=project)
+    return Sample("the member's task in another department's restricted project", {"task_id": task.id}, [task],
+                  (), mentions=[(project, (name,))])
+
+
+@sample("task_id")
+def _public_task_tied_to_restricted_ones(world):
+    """A public task waiting for a task of a restricted project, and waited for by another."""
+    from portal.tasks.models import Task
+    project, name = _theirs_only_project(world)
+    outsider = world.user("outsider")
+    public = _task(world, "outsider")
+    blocker_title, waiting_title = world.unique("Secret blocker"), world.unique("Secret waiting")
+    blocker = Task.open(outsider, title=blocker_title, owner=outsider, project=project)
+    waiting = Task.open(outsider, title=waiting_title, owner=outsider, project=project)
+    public.add_blocker(outsider, blocker)
+    waiting.add_blocker(outsider, public)
+    return Sample("a public task tied to restricted ones", {"task_id": public.id}, [public], (),
+                  mentions=[(blocker, (blocker_title, name)), (waiting, (waiting_title,))])
 
 
 @sample("task_id")

@@ -3,11 +3,14 @@ as htmx fragments), as each role, against sample objects (see samples.py). The e
 comes from the permissions module: an object one may not see answers 404, one seen but not
 changeable 403, and no page carries the data of an object hidden from its reader."""
 import contextlib
+import itertools
 
 import pytest
 from flask import g, request_finished, url_for
+from werkzeug.routing import IntegerConverter
 
 from portal.audit import AuditEntry
+from portal.params import LARGEST
 from portal.permissions import can
 
 from tests.security.samples import ROLES, SAMPLES, SELF_SERVICE, samples_for
@@ -42,15 +45,17 @@ class Pool:
         self.hidden = []
 
     def add(self, sample):
-        if sample is not None and sample.secrets:
-            self.hidden.extend((sample, obj) for obj in sample.objects if not _visible(self.user, obj))
+        if sample is not None:
+            self.hidden.extend((label, obj, secrets) for label, obj, secrets in sample.exposures()
+                               if secrets and not _visible(self.user, obj))
 
     def recheck(self):
         # A change (an admin widening access, a deletion) may have made an object visible.
-        self.hidden = [(sample, obj) for sample, obj in self.hidden if not _visible(self.user, obj, fresh=True)]
+        self.hidden = [(label, obj, secrets) for label, obj, secrets in self.hidden
+                       if not _visible(self.user, obj, fresh=True)]
 
     def leaks(self, body):
-        return sorted({sample.label for sample, _ in self.hidden for secret in sample.secrets if secret in body})
+        return sorted({label for label, _, secrets in self.hidden for secret in secrets if secret in body})
 
 
 def _visible(user, obj, fresh=False):
@@ -146,3 +151,30 @@ def test_the_matrix_notices_a_route_that_serves_a_hidden_object(app, world):
     assert kinds == ["unexpected successes"]
     assert [kind for kind, _ in _judge(Answer, [], "outbox.index", member, None, wrote=False)] == [
         "routes that never asked"]
+
+
+EDGES = (2 ** 63 - 1, 2 ** 63, 10 ** 30)  # the largest id a database holds, one past it, far past it
+
+
+def test_every_id_in_a_path_at_the_64_bit_edge_answers_404(app, world, security_report):
+    """Each <int:…> of every route and method, at and past what a 64-bit integer holds, as the admin:
+    never a server error, and past the bound no route matches (404, or 405 where another method's
+    route would take the path, as for any unknown path)."""
+    client = app.test_client()
+    client.login(world.user("admin"))
+    findings, tried = [], 0
+    for rule, method in _routes(app):
+        integers = [name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)]
+        if not integers:
+            continue
+        factory = samples_for(rule.arguments)[0]
+        values = factory(world).values if factory else {}
+        for name, edge in itertools.product(integers, EDGES):
+            url = rule.build(dict(values, **{name: edge}), append_unknown=False)[1]
+            response = client.open(url, method=method)
+            tried += 1
+            if response.status_code >= 500 or (edge > LARGEST and response.status_code not in (404, 405)):
+                findings.append("%s %s answered %d" % (method, url, response.status_code))
+    security_report["authorization matrix: path integers at the 64-bit edge tried"] += tried
+    assert tried >= 50, "the walk found suspiciously few integer arguments"
+    assert not findings, "\n".join(findings)
