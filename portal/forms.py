@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from peewee import Model
 
-from portal import places
+from portal.i18n import zone_choices
 from portal.db import Ask
 from wtforms import PasswordField, SelectField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
@@ -25,7 +25,7 @@ class TimeZoneField(SelectField):
 
     def process(self, *args, **kwargs):
         super().process(*args, **kwargs)
-        self.choices = places.zone_choices(self.data)
+        self.choices = zone_choices(self.data)
 
     def pre_validate(self, form):
         if self.data not in zoneinfo.available_timezones():

@@ -4,7 +4,7 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import Form
-from portal.places import country_choices
+from portal.i18n import country_choices
 from portal.notifications.events import CHANNELS, EVENTS
 from portal.calendar import SUPPORTED_COUNTRIES
 

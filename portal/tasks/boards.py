@@ -208,7 +208,7 @@ def move(scope, task_id):
     else:
         if not wants_fragment():
             flash(_("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label), "success")
-        note = task.done_note(status_before)
+        note = task.done_note(status_before, current_user)
         if note:
             flash(note, "info")
     if not wants_fragment():

@@ -128,19 +128,16 @@ class Task(BaseModel):
         return (cls.select().where((cls.owner == owner) & (cls.status != "done") & (cls.due_date <= until))
                 .order_by(cls.due_date, cls.priority, cls.id))
 
-    def still_waiting_for(self):
-        """The unfinished tasks this one waits for."""
-        return [task for task in self.blockers() if task.status != "done"]
-
-    def done_note(self, status_before):
+    def done_note(self, status_before, viewer):
         """A word when a task that was waiting goes to done: not refused (work gets finished other
-        ways), but said. None otherwise."""
+        ways), but said, naming only the blockers `viewer` may see. None otherwise."""
         if self.status != "done" or status_before == "done":
             return None
-        waiting = self.still_waiting_for()
+        waiting = [task for task in self.blockers(viewer) if task.status != "done"]
         if waiting:
+            names = [str(task) if task.visible else str(RESTRICTED_IN_TEXT) for task in waiting]
             return gettext("%(task)s is done, though it still waits for %(tasks)s. Check that they are still needed.",
-                           task="#%d" % self.id, tasks=gettext(", ").join(str(t) for t in waiting))
+                           task="#%d" % self.id, tasks=gettext(", ").join(names))
         if status_before == "blocked":
             return gettext("%(task)s is done; it was marked blocked until now.", task="#%d" % self.id)
         return None

@@ -65,7 +65,7 @@ def update(task_id):
             form.show_error(invalid)
         else:
             flash(_("Saved."), "success")
-            note = task.done_note(status_before)
+            note = task.done_note(status_before, current_user)
             if note:
                 flash(note, "info")
             return redirect(url_for("tasks.show", task_id=task.id), 303)

@@ -15,6 +15,7 @@ from portal.tasks.models import Task
 from tests.browser.conftest import sign_in, speaking
 from tests.browser.test_projects import _launch
 from tests.conftest import PASSWORD
+from tests.projects.conftest import image_bytes
 from tests.requests.conftest import step
 
 TEXT = {
@@ -227,3 +228,43 @@ def test_text_the_system_wrote_reads_in_the_readers_language(small_phone, langua
     sign_in(small_phone, speaking(m.li, language), PASSWORD)
     small_phone.goto("/tasks/%d" % task.id)
     expect(small_phone.locator(".origin")).to_have_text(WORDS[language]["agreed"])
+
+
+PHOTO_WORDS = {"zh_CN": {"post": "发布动态", "photo": "Chen Chen 的第 1 张照片", "close": "关闭"},
+               "en": {"post": "Post update", "photo": "Photo 1 from Chen Chen", "close": "Close"}}
+
+
+def test_picked_photos_show_as_thumbnails_and_an_opened_photo_closes_back_to_the_page(
+        small_phone, language, make_department, make_user):
+    words = PHOTO_WORDS[language]
+    project, _, seller, _ = _launch(make_department, make_user)
+    sign_in(small_phone, speaking(seller, language), PASSWORD)
+    small_phone.goto("/projects/%d" % project.id)
+    small_phone.fill("#body", "展台搭好了")
+    small_phone.set_input_files("#photos-library", files=[
+        {"name": "booth-%d.jpg" % n, "mimeType": "image/jpeg", "buffer": image_bytes(size=(800, 600))}
+        for n in (1, 2)])
+    previews = small_phone.locator("#photos-library + .previews img")
+    expect(previews).to_have_count(2)
+    assert previews.evaluate_all("imgs => imgs.every(img => img.complete && img.naturalWidth === 800)")
+    small_phone.get_by_role("button", name=words["post"]).tap()
+    thumb = small_phone.locator("#update-list article.update").first.get_by_role("img", name=words["photo"])
+    expect(thumb).to_be_visible()
+    small_phone.evaluate("window.stillTheSameDocument = true; window.scrollTo(0, 200)")
+    here = small_phone.url
+
+    thumb.tap()
+    lightbox = small_phone.locator("dialog.lightbox")
+    expect(lightbox).to_be_visible()
+    expect(lightbox.get_by_role("img", name=words["photo"])).to_be_visible()
+    _fits(small_phone)
+    small_phone.go_back()  # the phone's Back gesture
+    expect(lightbox).to_be_hidden()
+    assert small_phone.url == here
+
+    thumb.tap()
+    expect(lightbox).to_be_visible()
+    lightbox.get_by_role("button", name=words["close"]).tap()
+    expect(lightbox).to_be_hidden()
+    assert small_phone.url == here
+    assert small_phone.evaluate("window.stillTheSameDocument") is True, "the page was not reloaded"
