@@ -10,7 +10,17 @@ TRANSLATIONS := portal/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench lint translations extract-messages clean static-compressed
+# Where the engines can differ, the suite runs a second time on PostgreSQL and Redis (tests/engines.py):
+# every area's models, services and views, the authorization matrix and route walk, the reliability
+# suite, migrations, the large demo. It runs beside the whole suite on SQLite, one on each core.
+ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
+	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
+	tests/security/test_canary_crawl.py \
+	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
+	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
+	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py
+
+.PHONY: run test bench lint servers translations extract-messages clean static-compressed
 
 run: $(VENV)/.runtime $(COMPILED) static-compressed
 	$(FLASK) db upgrade
@@ -24,10 +34,15 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	trap 'kill $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
 	wait
 
-test: $(VENV)/.dev /usr/bin/chromium $(COMPILED)
+test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
-	$(BIN)/pytest -c tests/pytest.ini tests
+	@log=$$(mktemp); \
+	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
+	$(BIN)/pytest -c tests/pytest.ini tests; sqlite=$$?; \
+	wait $$engines; postgresql=$$?; \
+	echo; echo "==== again where the engines can differ, on PostgreSQL and Redis ===="; cat $$log; rm -f $$log; \
+	test $$sqlite -eq 0 -a $$postgresql -eq 0
 
 # Not part of `make test`: a few minutes of real load on the small and the large company.
 bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk
@@ -50,6 +65,12 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(VENV)/bin/python
 
 /usr/bin/chromium:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# The servers the tests start for themselves. Debian keeps PostgreSQL's programs out of PATH, in a
+# folder per major version.
+servers:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && test -x /usr/bin/redis-server -a -x /usr/sbin/nginx \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server nginx)
 
 %.mo: %.po $(VENV)/.runtime
 	$(BIN)/pybabel compile -i $< -o $@

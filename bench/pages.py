@@ -15,6 +15,7 @@ from portal.accounts.models import User
 from portal.meetings.models import Attendance, Decision, Meeting
 from portal.permissions import can
 from portal.projects.models import LIVE, CheckIn, Project, Target
+from portal.reports.models import Report
 from portal.tasks.models import Task
 
 
@@ -66,6 +67,12 @@ def movable_cards(user):
     return [task for task in cards if can(user, "edit", task)]
 
 
+def latest_draft(user):
+    """The report `user` is writing: the demo leaves the sales staff's of this week open."""
+    return (Report.select(Report.id).where((Report.author == user.id) & (Report.state == "draft"))
+            .order_by(Report.period_start.desc()).scalar())
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class CardMove(Page):
     """A card moved on its project board as the board's script does it (htmx, the fragment back),
@@ -105,6 +112,11 @@ KEY_PAGES = [
     Page("my approvals", "requests.approvals", user="rnd.head@example.com"),
     Page("meeting minutes", "meetings.show", lambda user: {"meeting_id": fullest_minutes()}),
     CardMove("card move (POST)", "boards.move", user="coordinator@example.com"),
+    Page("report form", "reports.edit", lambda user: {"report_id": latest_draft(user)}, user="sales.staff@example.com"),
+    Page("missing reports", "reports.department", lambda user: {"department_id": user.department_id},
+         user="admin.head@example.com"),
+    Page("alignment map", "alignment.index", user="coordinator@example.com"),
+    Page("scorecard", "scorecard.index", user="coordinator@example.com"),
     Page("people", "users.index"),
     Page("departments", "departments.index"),
     Page("outbox", "outbox.index"),

@@ -87,8 +87,10 @@ def flush(*tables):
 def demo_command(if_empty, size, scale):
     """Load the demo company (idempotent: running it twice adds nothing twice)."""
     from demo import accounts as accounts_demo
+    from demo import alignment as alignment_demo
     from demo import meetings as meetings_demo
     from demo import projects as projects_demo
+    from demo import reports as reports_demo
     from demo import requests as requests_demo
     from demo import tasks as tasks_demo
     from portal.accounts.models import User
@@ -101,9 +103,11 @@ def demo_command(if_empty, size, scale):
         else:
             departments = accounts_demo.seed(DEMO_PASSWORD, size)
             projects_demo.seed(departments, size, scale)
+            alignment_demo.seed(departments, size, scale)
             tasks_demo.seed(departments, size, scale)
             meetings_demo.seed(size=size, scale=scale)
             requests_demo.seed(departments, size, scale)
+            reports_demo.seed(departments, size, scale)
             if size == "large":
                 accounts_demo.seed_history(scaled(LARGE_AUDIT_ROWS, scale))
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)

@@ -115,7 +115,7 @@ def _project(spec, departments):
                                    target_value=goal, direction="raise" if Decimal(goal) > Decimal(baseline)
                                    else "lower", start_date=start, due_date=end, department=departments[department],
                                    owner=_person(owner), weight=weight)
-            _check_ins(target, _person(owner), pace, now)
+            weekly_check_ins(target, _person(owner), pace, now)
         for title, offset, review in spec["milestones"]:
             milestone = Milestone.plan(coordinator, project, title, now + datetime.timedelta(days=offset))
             if review:
@@ -125,7 +125,7 @@ def _project(spec, departments):
             ProjectUpdate.post(_person(author), project, body, pictures)
 
 
-def _check_ins(target, owner, pace, now):
+def weekly_check_ins(target, owner, pace, now):
     """Weekly check-ins that arrive, today, where `pace` says the target stands against the line."""
     progress_now = target.expected_progress(now) - PACE[pace]  # below zero: it went the wrong way
     elapsed = (now - target.start_date).days

@@ -53,6 +53,11 @@ TASKS = [
     ("国庆值班安排", "admin.head", "admin.head", "admin", "P2", "done", -20, "", ""),
     ("员工满意度调查", "admin.head", "admin.head", "admin", "P3", "review", None, "", ""),
     ("跨部门周会纪要模板", "coordinator", "coordinator", "admin", "P3", "todo", None, "", ""),
+    # Work one department finished for another this month, on time and late: the scorecard counts it.
+    ("X200 演示样机", "rnd.staff", "sales.head", "sales", "P1", "done", 3, "新品", "经销商周五要看样机"),
+    ("锁体弹簧补货", "procurement.staff", "rnd.head", "rnd", "P1", "done", -3, "新品", "产线等料"),
+    ("新品成本核算", "finance.staff", "rnd.head", "rnd", "P2", "done", 2, "", ""),
+    ("经销商培训资料", "admin.staff", "sales.head", "sales", "P2", "done", None, "", ""),
 ]
 
 # (waiting task, the task it waits for): most of them across departments.

@@ -101,5 +101,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
+    if not isinstance(db, SqliteDatabase):
+        migrator.migrate(migrator.drop_foreign_key_constraint("department", "head_id"))
     for table in ("outbox_message", "audit_entry", "login_attempt", "login_session", "user", "department"):
         migrator.migrate(migrator.drop_table(table))

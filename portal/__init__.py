@@ -56,7 +56,7 @@ def all_models():
     """
     from peewee import DeferredForeignKey
 
-    from portal import accounts, digest, meetings, projects, requests, tasks
+    from portal import accounts, digest, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
     from portal.calendar import ClosedDay, CompanyCalendar
     from portal.mail import OutboxMessage
@@ -65,7 +65,7 @@ def all_models():
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
             SearchToken]
-    areas = [model for area in (accounts, projects, tasks, requests, meetings) for model in area.schema()]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
         DeferredForeignKey.resolve(model)
@@ -85,18 +85,22 @@ def _blueprints():
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
+    from portal.projects.alignment_views import alignment
     from portal.projects.feed_views import updates
     from portal.projects.target_views import targets
     from portal.projects.views import projects
+    from portal.reports.views import reports
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.scorecard.views import scorecard
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            tasks, boards, meetings, minutes, requests_bp, request_types)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports,
+            scorecard)
 
 
 def _security_headers(response):

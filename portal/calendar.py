@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateField, IntegerField
 
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db
+from portal.db import BaseModel, Invalid, db, lock
 
 
 class CompanyCalendar(BaseModel):
@@ -27,6 +27,8 @@ class CompanyCalendar(BaseModel):
 
     def update_settings(self, by, **values):
         with db.atomic():
+            if self.id is not None:
+                self.refresh()
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
@@ -86,6 +88,7 @@ class ClosedDay(BaseModel):
     @classmethod
     def add(cls, by, day, label):
         with db.atomic():
+            lock("closed days")
             if cls.select().where(cls.day == day).exists():
                 raise Invalid(_l("This day is already closed."), "day")
             closed = cls.create(day=day, label=label)
@@ -94,8 +97,8 @@ class ClosedDay(BaseModel):
 
     def remove(self, by):
         with db.atomic():
-            AuditEntry.record(by, "calendar.open_day", self, {"day": [self.day.isoformat(), None]})
-            self.delete_instance()
+            if self.delete_instance():  # not already opened in another tab
+                AuditEntry.record(by, "calendar.open_day", self, {"day": [self.day.isoformat(), None]})
 
 
 @functools.lru_cache(maxsize=32)

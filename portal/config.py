@@ -44,6 +44,7 @@ def from_environment(instance_path, overrides):
         "DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
+        "JOBS_URL": os.environ.get("PORTAL_JOBS_URL") or None,
         "JOBS_IMMEDIATE": False,
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAIL_SERVER": mail_server,

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from peewee import DatabaseProxy, Model
+from peewee import DatabaseProxy, DecimalField, Model, PostgresqlDatabase
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
@@ -29,6 +29,9 @@ SQLITE_OPTIONS = {
 # Connections idle for longer than this are closed rather than reused. A connection serves one
 # thread at a time, but not always the thread that opened it.
 POOL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "check_same_thread": False}
+# PostgreSQL: pooled too (a new connection starts a server process, several milliseconds), and
+# in UTC like every stored timestamp, whatever the server's own zone.
+POSTGRESQL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "options": "-c timezone=UTC"}
 
 
 class Invalid(ValueError):
@@ -78,13 +81,46 @@ class BaseModel(Model):
         legacy_table_names = False
 
     def refresh(self):
-        """Re-read this row. A behaviour calls it first inside its transaction: BEGIN IMMEDIATE
-        holds the write lock, so the change applies to (and the audit row records) what is
-        really stored, not what the request read before a concurrent write."""
-        self.__data__ = dict(type(self).get_by_id(self.id).__data__)
+        """Re-read this row under the write lock. A behaviour calls it first inside its transaction,
+        so the change applies to (and the audit row records) what is really stored, not what the
+        request read before a concurrent write."""
+        self.__data__ = dict(type(self).locked(self.id).__data__)
         self.__rel__.clear()
         self._dirty.clear()
         return self
+
+    @classmethod
+    def locked(cls, pk, shared=False):
+        """The row `pk`, read inside a transaction that will change it. SQLite's BEGIN IMMEDIATE
+        already holds the whole database; PostgreSQL locks this row until the transaction ends, so
+        a concurrent change waits for this one and then reads what it wrote. (NO KEY: rows that
+        merely point at this one can still be added meanwhile.) `shared`: for a row that is only
+        checked (the project a check-in goes to is not archived): such checks do not wait for
+        each other, a change to the row waits for them all."""
+        query = cls.select().where(cls._meta.primary_key == pk)
+        if isinstance(db.obj, PostgresqlDatabase):
+            query = query.for_update("FOR SHARE" if shared else "FOR NO KEY UPDATE")
+        return query.get()
+
+
+class ExactDecimalField(DecimalField):
+    """A decimal read back the same from every engine: PostgreSQL's NUMERIC pads to the column's
+    places (2.50, 6.00), SQLite does not (2.5, 6); both give 2.5 and 6 here."""
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if value is None:
+            return None
+        plain = value.normalize()
+        return plain if plain.as_tuple().exponent < 0 else plain.quantize(1)
+
+
+def lock(name):
+    """Inside db.atomic(): wait for the lock called `name` and hold it until the transaction ends,
+    for a check-then-write that no single row guards (a name unique across a table, the next
+    number of a series). SQLite's write lock already makes every writer wait its turn."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
 
 
 def open_database(url):
@@ -94,6 +130,9 @@ def open_database(url):
             return connect(url, **SQLITE_OPTIONS)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return connect("sqlite+pool:" + url.removeprefix("sqlite:"), **SQLITE_OPTIONS, **POOL_OPTIONS)
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        return connect("postgresql+pool://" + rest, **POSTGRESQL_OPTIONS)
     return connect(url)
 
 

@@ -22,6 +22,7 @@ from portal.meetings.models import Meeting
 from portal.notifications.models import Notification
 from portal.projects.models import AT_RISK, LIVE, OFF_TRACK, TARGET_STATUSES, Project, Target
 from portal.projects.models import today as company_today
+from portal.reports.models import Report
 from portal.requests.models import StepApprover
 from portal.requests.notices import request_path
 from portal.tasks.models import Task, local_today
@@ -96,6 +97,11 @@ def _department_targets(user, since):
     rows = sorted(rows, key=lambda t: (worst_first.get(t.status_now, 2), t.project.name, t.title))
     return [{"text": "%s — %s" % (target.title, target.project.name), "note": str(TARGET_STATUSES[target.status_now]),
              "link": urlsplit(mail.absolute_url("targets.show", target_id=target.id)).path} for target in rows]
+
+
+@section(_l("Reports"))
+def _reports(user, since):
+    return Report.digest_for(user, since + datetime.timedelta(days=7))
 
 
 @section(_l("Meetings"))

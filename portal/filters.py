@@ -39,6 +39,11 @@ def date_time(value, fmt="medium"):
     return format_datetime(value, fmt) if value else ""
 
 
+def clock(value, fmt="short"):
+    """The time of day of a moment, in the reader's time zone."""
+    return format_time(value, fmt) if value else ""
+
+
 def date(value, fmt="medium"):
     return format_date(value, fmt) if value else ""
 
@@ -80,4 +85,4 @@ def when(value, now=None):
 
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
-                                 datetime=date_time, date=date, day=day, when=when)
+                                 datetime=date_time, date=date, time=clock, day=day, when=when)

@@ -1,19 +1,50 @@
 """Background and periodic jobs: one huey instance, given its storage by create_app."""
+import datetime
 import functools
 import logging
 import os
 from pathlib import Path
 
 import click
+import huey as huey_package
 from flask import has_app_context
 from flask.cli import AppGroup
-from huey import Huey, crontab
-from huey.storage import SqliteStorage
+from huey import crontab
+from huey.storage import RedisStorage, SqliteStorage
 from playhouse.db_url import parse
 
 from portal.db import db
 
 __all__ = ["crontab", "huey", "init_app", "periodic_task", "task"]
+# How long a worker's claim on a periodic job's minute is kept: far longer than any two workers'
+# clocks disagree, so a late worker never finds the minute free again.
+CLAIM_KEPT = datetime.timedelta(hours=1)
+logger = logging.getLogger("portal.jobs")
+
+
+class Huey(huey_package.Huey):
+    """Huey whose periodic jobs run once across every worker sharing the queue. Each worker's
+    scheduler enqueues the jobs due in a minute; only the first to claim (job, minute) in the
+    queue's storage does, and each drops its claims an hour on."""
+
+    def read_periodic(self, timestamp):
+        timestamp = timestamp or self._get_timestamp()
+        minute = timestamp.replace(second=0, microsecond=0)
+        due = []
+        for job in super().read_periodic(timestamp):
+            mine = self.storage.put_if_empty(_claim(job, minute), b"1")
+            logger.info("Periodic task %s of %s %s.", job.name, minute.isoformat(timespec="minutes"),
+                        "claimed" if mine else "already claimed by another worker")
+            if mine:
+                due.append(job)
+        for job in self._registry.periodic_tasks:
+            self.storage.pop_data(_claim(job, minute - CLAIM_KEPT))
+        return due
+
+
+def _claim(job, minute):
+    return "periodic.%s.%s" % (job.name, minute.strftime("%Y%m%d%H%M"))
+
 
 # In-memory until init_app: importing the package must not create files.
 huey = Huey("duiqi", immediate=True, results=False)
@@ -23,15 +54,21 @@ _app = None
 def init_app(app):
     global _app
     _app = app
-    huey.storage_class = SqliteStorage
-    huey.storage_kwargs = {"filename": str(storage_path(app))}
+    if app.config["JOBS_URL"]:
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": app.config["JOBS_URL"]}
+    else:
+        path = storage_path(app)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(path)}
     huey.immediate = app.config["JOBS_IMMEDIATE"]
     huey.storage = huey.create_storage()
     app.cli.add_command(jobs_cli)
 
 
 def storage_path(app):
-    """The queue lives beside an SQLite database, else in instance/."""
+    """Without PORTAL_JOBS_URL the queue is an SQLite file beside an SQLite database, else in instance/."""
     url = app.config["DATABASE_URL"]
     if url.startswith("sqlite"):
         database = Path(parse(url)["database"])

@@ -287,18 +287,61 @@ def _post_update(user, project):
 
 @rule("view", "Target")
 def _see_target(user, target):
-    return _see_project(user, target.project)
+    # A goal (a target of no project) is the whole company's to see; lists ask Target.visibility_for.
+    return target.project_id is None or _see_project(user, target.project)
 
 
 @rule("edit", "Target")
 def _edit_target(user, target):
+    if target.project_id is None:
+        return _set_goal_of(user, target.department_id)
     return _edit_project(user, target.project)
 
 
 @rule("check_in", "Target")
 def _check_in(user, target):
-    return not target.project.read_only and (user.id == target.owner_id
-                                             or user.department_id == target.department_id)
+    if target.project_id is None and target.department_id is None:
+        return user.id == target.owner_id or user.is_admin
+    return not target.read_only and (user.id == target.owner_id or user.department_id == target.department_id)
+
+
+# -- the alignment map: goals, which target serves which, tensions ----------------------------
+
+@rule("view_alignment")
+def _see_alignment(user, _):
+    return True  # the map shows only what the view rule lets each reader see
+
+
+@rule("set_goals")
+def _set_goals(user, _):
+    """Admins set the company's goals and any department's; a head sets their department's."""
+    return user.is_admin or user.heads is not None
+
+
+def _set_goal_of(user, department_id):
+    head_of = user.heads
+    return user.is_admin or (department_id is not None and head_of is not None and head_of.id == department_id)
+
+
+@rule("name_tension", "Target")
+def _name_tension(user, target):
+    """Whoever answers for a target may say what it competes with: its editors, owner, and the head
+    of its department."""
+    head_of = user.heads
+    return not target.read_only and (_edit_target(user, target) or user.id == target.owner_id or (
+        head_of is not None and head_of.id == target.department_id))
+
+
+@rule("view", "Tension")
+def _see_tension(user, tension):
+    # Lists ask the same in SQL: Tension.visible_to.
+    return _see_target(user, tension.target) and _see_target(user, tension.other)
+
+
+@rule("remove", "Tension")
+def _remove_tension(user, tension):
+    return (user.is_admin or user.is_coordinator or _name_tension(user, tension.target)
+            or _name_tension(user, tension.other))
 
 
 @rule("view", "Milestone")
@@ -361,3 +404,98 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
+# -- weekly and daily reports ---------------------------------------------------------------
+# A draft is its author's alone. A report handed in is read by the head of its department,
+# coordinators and admins, and by whoever it asks for help (a person, or the head of a department).
+
+@rule("view", "Report")
+def _see_report(user, report):
+    # Lists ask the same in SQL: Report.visibility_for.
+    if report.author_id == user.id:
+        return True
+    if report.state != "submitted":
+        return False
+    head_of = user.heads
+    if user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == report.department_id):
+        return True
+    return report.asks_help_of(user)
+
+
+@rule("write", "Report")
+def _write_report(user, report):
+    return report.author_id == user.id and report.state == "draft"
+
+
+@rule("comment", "Report")
+def _comment_report(user, report):
+    return report.state == "submitted" and _see_report(user, report)
+
+
+@rule("view", "ReportHelp")
+def _see_help_ask(user, ask):
+    return _see_report(user, ask.report)
+
+
+@rule("give", "ReportHelp")
+def _give_help(user, ask):
+    """The person asked, or the head of the department asked, once the report is handed in."""
+    head_of = user.heads
+    return ask.sent_at is not None and ask.given_at is None and (
+        ask.person_id == user.id or (head_of is not None and ask.department_id == head_of.id))
+
+
+@rule("follow_reports", "Department")
+def _follow_reports(user, department):
+    """The missing list and the roll-up of a department: its head, coordinators and admins."""
+    head_of = user.heads
+    return user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == department.id)
+
+
+@rule("remind", "Department")
+def _remind_reports(user, department):
+    head_of = user.heads
+    return user.is_admin or (head_of is not None and head_of.id == department.id)
+
+
+@rule("plan_reports", "Department")
+def _plan_reports(user, department):
+    head_of = user.heads
+    return user.is_admin or (head_of is not None and head_of.id == department.id)
+
+
+@rule("view_company_reports")
+def _see_company_reports(user, _):
+    return user.is_admin or user.is_coordinator
+
+
+# -- the collaboration scorecard ------------------------------------------------------------
+# Everyone sees their own figures; a head their department's and its people's; coordinators every
+# department's; admins everything. The company's totals: admins, coordinators and heads.
+
+@rule("view_scorecard")
+def _see_own_scorecard(user, _):
+    return True
+
+
+@rule("view_scorecard", "Department")
+def _see_department_scorecard(user, department):
+    head_of = user.heads
+    return user.is_admin or user.is_coordinator or (head_of is not None and head_of.id == department.id)
+
+
+@rule("view_scorecard", "User")
+def _see_person_scorecard(user, person):
+    head_of = user.heads
+    return user.is_admin or user.id == person.id or (head_of is not None and head_of.id == person.department_id)
+
+
+@rule("compare_departments")
+def _compare_departments(user, _):
+    return user.is_admin or user.is_coordinator
+
+
+@rule("view_company_scorecard")
+def _see_company_scorecard(user, _):
+    return user.is_admin or user.is_coordinator or user.heads is not None

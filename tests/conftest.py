@@ -1,7 +1,7 @@
-"""Fixtures: an app on a real SQLite file migrated by the real migrations, clients, factories,
-a real SMTP server and a live HTTP server for the browser."""
+"""Fixtures: an app on a real database (an SQLite file, or PostgreSQL with `--engine=postgresql`,
+see engines.py) migrated by the real migrations, clients, factories, a real SMTP server and a
+live HTTP server for the browser."""
 import itertools
-import shutil
 import socket
 import threading
 
@@ -10,28 +10,30 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 import demo
-from portal import create_app
+from portal import create_app, jobs
 from portal.accounts.models import Department, User
-from portal.db import db, migration_runner
+from portal.db import Invalid, db, migration_runner, open_database
 
+pytest_plugins = ["tests.engines"]
 PASSWORD = "correct-horse-1"
 _serial = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
-    """One database migrated from empty by migrations/, copied for each test."""
+def migrated_database(engine, tmp_path_factory):
+    """The URL of one database migrated from empty by migrations/, copied for each test."""
     folder = tmp_path_factory.mktemp("template")
-    app = create_app(_config(folder))
+    app = create_app(_config(folder, DATABASE_URL=engine.empty(folder)))
     with app.app_context(), db.connection_context():
         migration_runner().up()
-    fold_in_the_log()
-    return folder / "portal.db"
+    release_connections()
+    return app.config["DATABASE_URL"]
 
 
-def fold_in_the_log():
-    """Close the pool's idle connections: the last one to close writes the write-ahead log into
-    the database file, which is then whole for copying."""
+def release_connections():
+    """Close the pool's idle connections. A database is then ready to copy: with SQLite the last
+    connection to close writes the write-ahead log into the file; PostgreSQL copies only a
+    template nobody is connected to."""
     db.close_all()
 
 
@@ -39,7 +41,6 @@ def _config(folder, **overrides):
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "DATABASE_URL": "sqlite:///%s" % (folder / "portal.db"),
         "INSTANCE_PATH": str(folder / "instance"),
         "BASE_URL": "https://portal.example.test",
         "JOBS_IMMEDIATE": True,
@@ -58,16 +59,69 @@ def app_config():
     return {}
 
 
-@pytest.fixture
-def app(migrated_database, tmp_path, app_config):
-    shutil.copy(migrated_database, tmp_path / "portal.db")
-    app = create_app(_config(tmp_path, **app_config))
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory, engine):
+    """The app of every test that keeps the default settings: building one costs a third of a
+    second (Werkzeug compiles each URL rule), more than most tests take."""
+    return _build(tmp_path_factory.mktemp("shared"), {"JOBS_URL": engine.jobs_url})
+
+
+def _build(folder, app_config):
+    app = create_app(_config(folder, **app_config))
     demo.register(app)  # as wsgi.py does, for `flask demo`
     app.test_client_class = PortalClient
+    return app
+
+
+@pytest.fixture
+def app(engine, migrated_database, tmp_path, app_config, request):
+    url = engine.copy(migrated_database, tmp_path)
+    engine.clear_jobs()
+    if app_config:
+        app, settings = _build(tmp_path, {"DATABASE_URL": url, "JOBS_URL": engine.jobs_url, **app_config}), None
+    else:
+        # The shared app moved onto this test's own database, files and queue; what it holds
+        # beyond them is its settings, put back afterwards whatever the test changed.
+        app = request.getfixturevalue("shared_app")
+        settings = dict(app.config)
+        app.config["DATABASE_URL"] = url
+        app.instance_path = str(tmp_path / "instance")
+        db.initialize(open_database(url))
+        jobs.init_app(app)
     with app.app_context():
         yield app
     if not db.is_closed():
         db.close()
+    if settings is not None:
+        app.config.clear()
+        app.config.update(settings)
+    release_connections()
+    engine.drop(url)
+
+
+@pytest.fixture
+def at_once(app):
+    """at_once(*work): run each function in a thread of its own, on a connection of its own, all
+    released together behind a barrier; return what each returned, or the Invalid it raised."""
+    def run(*work):
+        db.close()
+        start, outcomes = threading.Barrier(len(work)), [None] * len(work)
+
+        def one(n, fn):
+            with app.app_context(), db.connection_context():
+                start.wait()
+                try:
+                    outcomes[n] = fn()
+                except Invalid as refused:
+                    outcomes[n] = refused
+        threads = [threading.Thread(target=one, args=(n, fn)) for n, fn in enumerate(work)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        db.connect(reuse_if_open=True)
+        return outcomes
+    return run
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
         "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
-AREAS = ["accounts", "projects", "tasks", "requests", "meetings"]
-TOP = {"__init__", "digest", "home"}
+AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "reports"]
+TOP = {"__init__", "digest", "home", "scorecard"}
 
 
 def floor_of(module):

@@ -2,7 +2,6 @@
 have left it, loaded once; and the portal's own behaviours carry on from it."""
 import collections
 import datetime
-import shutil
 
 import pytest
 from peewee import fn
@@ -18,23 +17,23 @@ from demo.requests import REQUESTS
 from portal.requests.models import (OPEN_STATES, STATES, Allocation, RequestEvent, RequestStep, ResourceRequest,
                                     StepApprover)
 from portal.tasks.models import PRIORITIES, STATUSES, VERSIONED, Task, TaskComment, TaskDependency, TaskTag
-from tests.conftest import fold_in_the_log
+from tests.conftest import release_connections
 
 
 @pytest.fixture(scope="module")
-def migrated_database(migrated_database, tmp_path_factory):
+def migrated_database(engine, migrated_database, tmp_path_factory):
     """The large company loaded once (a quarter of a minute), and copied for each test like the empty one."""
     folder = tmp_path_factory.mktemp("large")
-    shutil.copy(migrated_database, folder / "portal.db")
+    url = engine.copy(migrated_database, folder)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(folder / "instance"),
-                      "DATABASE_URL": "sqlite:///%s" % (folder / "portal.db"), "DEFAULT_LOCALE": "en",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "DATABASE_URL": url, "DEFAULT_LOCALE": "en", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     demo.register(app)
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--size", "large"])
     assert result.exit_code == 0, result.output
-    fold_in_the_log()
-    return folder / "portal.db"
+    release_connections()
+    yield url
+    engine.drop(url)
 
 
 @pytest.fixture

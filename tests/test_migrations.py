@@ -3,28 +3,46 @@ import datetime
 import decimal
 
 import pytest
-from peewee import (AutoField, BooleanField, DateField, DateTimeField, DecimalField, FloatField,
-                    ForeignKeyField, IntegerField, SqliteDatabase, sort_models)
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
+                    ForeignKeyField, IntegerField, TimeField, sort_models)
 from playhouse.migrations import Runner
 from playhouse.reflection import generate_models
 from playhouse.schema_diff import diff_models
 
 from portal import all_models as models
-from portal.db import MIGRATIONS, SQLITE_OPTIONS
+from portal.db import MIGRATIONS, open_database
 
 
-def test_migrating_an_empty_database_gives_exactly_the_models_schema(tmp_path):
-    database = SqliteDatabase(str(tmp_path / "empty.db"), **SQLITE_OPTIONS)
-    applied = Runner(database, str(MIGRATIONS)).up()
+@pytest.fixture
+def empty_database(engine, tmp_path):
+    url = engine.empty(tmp_path)
+    database = open_database(url)
+    yield database
+    database.close_all()
+    engine.drop(url)
+
+
+def test_migrating_an_empty_database_gives_exactly_the_models_schema(empty_database):
+    applied = Runner(empty_database, str(MIGRATIONS)).up()
     assert applied, "no migrations found"
-    drift = diff_models(database, models())
+    drift = diff_models(empty_database, models())
     assert not drift, "the migrations and the models disagree:\n%s" % drift
+
+
+def test_every_migration_goes_down_to_an_empty_database_and_up_again_to_the_models_schema(empty_database):
+    runner = Runner(empty_database, str(MIGRATIONS))
+    names = runner.up()
+    first = names[0]
+    assert runner.down(first) == names[::-1]
+    assert empty_database.get_tables() == ["schema_migration"]
+    assert runner.up() == names
+    assert not diff_models(empty_database, models())
 
 
 # Departments and users name each other; reflection warns about the cycle it then handles.
 @pytest.mark.filterwarnings("ignore:Possible reference cycle")
-def test_every_migration_applies_on_a_database_holding_data(tmp_path):
-    database = SqliteDatabase(str(tmp_path / "full.db"), **SQLITE_OPTIONS)
+def test_every_migration_applies_and_goes_down_again_on_a_database_holding_data(empty_database):
+    database = empty_database
     runner = Runner(database, str(MIGRATIONS))
     names = [migration.name for migration in runner.migrations()]
     for name in names:
@@ -34,6 +52,10 @@ def test_every_migration_applies_on_a_database_holding_data(tmp_path):
     counts = {table: database.execute_sql('SELECT COUNT(*) FROM "%s"' % table).fetchone()[0]
               for table in database.get_tables() if table != "schema_migration"}
     assert counts and all(counts.values()), counts
+    for name in reversed(names):
+        assert runner.down() == [name]
+        _fill_every_table(database)
+    assert database.get_tables() == ["schema_migration"]
 
 
 def _fill_every_table(database):
@@ -73,7 +95,11 @@ def _sample(field):
         return decimal.Decimal("1.5")
     if isinstance(field, (IntegerField, FloatField)):
         return n
-    return "sample %d" % n
+    if isinstance(field, TimeField):
+        return datetime.time(9, n % 60)
+    text = "sample %d" % n
+    # Within the column's length: PostgreSQL refuses longer text (SQLite would store it).
+    return text[-field.max_length:] if isinstance(field, CharField) and field.max_length else text
 
 
 def test_db_commands_report_a_migrated_database_as_current(runner):

@@ -11,7 +11,10 @@ from peewee import JOIN
 
 from portal.meetings.models import MeetingSeries
 from portal.permissions import can
+from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
+from portal.reports.models import Report
+from portal.reports.plans import Period, ReportPlan
 from portal.tasks.models import Task
 
 START = datetime.date(2026, 1, 5)
@@ -34,7 +37,16 @@ def _series(user):
     return MeetingSeries.visible_to(user)
 
 
-TWINS = [(Project, _projects), (Target, _targets), (Task, _tasks), (MeetingSeries, _series)]
+def _tensions(user):
+    return Tension.visible_to(user)
+
+
+def _reports(user):
+    return Report.visible_to(user)
+
+
+TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Report, _reports), (Task, _tasks),
+         (MeetingSeries, _series)]
 
 
 @pytest.fixture(params=[1, 2, 3])
@@ -60,7 +72,30 @@ def company(request, app, make_department, make_user):
         Target.define(None, project, title="T%d" % n, unit="", baseline="0", target_value="10", direction="raise",
                       start_date=START, due_date=START + datetime.timedelta(days=60), department=chosen[0],
                       owner=owner, weight=1)
+    goals = [Target.define(None, None, title="G%d" % n, unit="", baseline="0", target_value="10", direction="raise",
+                           start_date=START, due_date=START + datetime.timedelta(days=60),
+                           department=department, owner=pick.choice([p for p in people if p.active
+                                                                     and p.department_id == department.id]),
+                           weight=1)
+             for n, department in enumerate(pick.sample(departments, 2))]
+    targets = list(Target.select())
+    for n in range(8):
+        one, other = pick.sample(targets, 2)
+        if not Tension.select().where(((Tension.target == one.id) & (Tension.other == other.id))
+                                      | ((Tension.target == other.id) & (Tension.other == one.id))).exists():
+            Tension.name(None, one, other, "tension %d" % n)
+    assert goals and Tension.select().exists()
     active = [p for p in people if p.active and p.department_id]
+    week = Period("weekly", datetime.date(2026, 5, 11))
+    for department in departments:
+        plan = ReportPlan.configure(None, department, active=True, cadence="weekly", due_weekday=4,
+                                    due_time=datetime.time(18), sections=[])
+        for author in [p for p in active if p.department_id == department.id]:
+            report = Report.start(author, plan, week)
+            if pick.random() < .7:
+                helpers = [(pick.choice(departments), None, "help"), (None, pick.choice(
+                    [p for p in active if p.id != author.id]), "help")]
+                report.submit(author, report.version, ["done"] + [""] * 3, pick.sample(helpers, pick.randint(0, 2)))
     for n in range(20):
         owner, by = pick.choice(active), pick.choice(active)
         Task.open(by, "Task %d" % n, owner=owner, reason="parity", project=pick.choice(projects + [None]))

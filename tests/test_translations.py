@@ -75,8 +75,8 @@ def test_latin_letters_and_digits_stand_a_space_apart_from_chinese():
         plain = PLACEHOLDER.sub("x", form)
         return re.search(HAN + r"[A-Za-z0-9]|[A-Za-z0-9]" + HAN, plain)
     # Placeholders that always hold one Chinese word join it as a word would: 每周一, 所有管理员,
-    # 由销售部提供, 按北京时间.
-    fused = re.compile(r"%\((day|role|department|zone)\)s")
+    # 由销售部提供, 按北京时间, 您的周报.
+    fused = re.compile(r"%\((day|role|department|zone|kind)\)s")
     assert [form for _, form in _chinese() if touching(fused.sub("词", form))] == []
 
 

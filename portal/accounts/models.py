@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import mail
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, db, lock, utcnow
 
 ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("Member")}
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -83,6 +83,7 @@ class Department(BaseModel):
 
     @classmethod
     def _refuse_taken(cls, name):
+        lock("department.name")  # unique whatever the case, which no index says
         if cls.select().where(fn.lower(cls.name) == name.lower()).exists():
             raise Invalid(_l("A department with this name already exists."), "name")
 

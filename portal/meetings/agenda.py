@@ -16,12 +16,13 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from portal import mail
 from portal.db import model_named
 from portal.permissions import can
 from portal.accounts.models import User
+from portal.projects.alignment import Tension
 from portal.projects.models import LIVE, OFF_TRACK, Project, ProjectDepartment, Target, today
 from portal.requests.models import ResourceRequest
 from portal.requests.notices import request_path
@@ -36,7 +37,7 @@ TASKS_LISTED = 30
 STATUS_LABELS = {
     "open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled"), "overdue": _l("Overdue"),
     "waiting": _l("Waiting"), "off_track": _l("Off track"), "at_risk": _l("At risk"), "blocked": _l("Blocked"),
-    "raised": _l("Raised to P0/P1"),
+    "raised": _l("Raised to P0/P1"), "tension": _l("Tension"),
 }
 
 
@@ -124,8 +125,59 @@ def priority_changes(meeting, since):
             for task in rows]
 
 
+def _shared_target(alias, project, owner, departments):
+    """A condition: the target (`alias`, joined to its `project` and `owner`) is open to the whole
+    company, live, and a participating department answers for it (a company goal: its owner's)."""
+    return ((alias.project.is_null() | (Project.open_to_everyone(project) & project.status.in_(LIVE)))
+            & fn.COALESCE(alias.department, owner.department).in_(departments))
+
+
+def alignment_issues(meeting, since):
+    """Tensions named since the last meeting and targets off track that serve another, where a
+    participating department answers for either side."""
+    departments = [department.id for department in meeting.series.departments()]
+    if not departments:
+        return []
+    found = []
+    One, Other, OneOwner, OtherOwner = Target.alias(), Target.alias(), User.alias(), User.alias()
+    OneProject, OtherProject = Project.alias(), Project.alias()
+    tensions = (Tension.select(Tension, One.id, One.title, Other.id, Other.title)
+                .join_from(Tension, One, on=(Tension.target == One.id), attr="target")
+                .join_from(Tension, Other, on=(Tension.other == Other.id), attr="other")
+                .join_from(One, OneOwner, on=(One.owner == OneOwner.id))
+                .join_from(Other, OtherOwner, on=(Other.owner == OtherOwner.id))
+                .join_from(One, OneProject, JOIN.LEFT_OUTER, on=(One.project == OneProject.id))
+                .join_from(Other, OtherProject, JOIN.LEFT_OUTER, on=(Other.project == OtherProject.id))
+                .where((Tension.created_at >= since) & (Tension.created_at < meeting.starts_at)
+                       & (One.project.is_null() | Project.open_to_everyone(OneProject))
+                       & (Other.project.is_null() | Project.open_to_everyone(OtherProject))
+                       & (_shared_target(One, OneProject, OneOwner, departments)
+                          | _shared_target(Other, OtherProject, OtherOwner, departments)))
+                .order_by(Tension.created_at, Tension.id))
+    for tension in tensions:
+        found.append({"title": "%s ↔ %s: %s" % (tension.target.title, tension.other.title, tension.note),
+                      "link": tension.path(), "ref": "tension:%d" % tension.id, "status": "tension"})
+    Parent, ParentProject, Owner = Target.alias(), Project.alias(), User.alias()
+    serving = (Target.select(Target.id, Target.title, Parent.id, Parent.title)
+               .join_from(Target, Parent, on=(Target.serves == Parent.id), attr="parent")
+               .join_from(Target, Owner, on=(Target.owner == Owner.id))
+               .join_from(Target, Project, JOIN.LEFT_OUTER, on=(Target.project == Project.id))
+               .join_from(Parent, ParentProject, JOIN.LEFT_OUTER, on=(Parent.project == ParentProject.id))
+               .where(_shared_target(Target, Project, Owner, departments)
+                      & (Parent.project.is_null() | Project.open_to_everyone(ParentProject))
+                      & (Target.status_sql(today()) == OFF_TRACK))
+               .order_by(Parent.title, Target.title, Target.id))
+    for target in serving:
+        found.append({"title": "%s → %s" % (target.title, target.parent.title),
+                      "link": _path("targets.show", target_id=target.id), "ref": "serving:%d" % target.id,
+                      "status": "off_track"})
+    return found
+
+
 AGENDA_SOURCES = [
     AgendaSource("targets", _l("Targets off track or at risk"), targets_needing_attention),
+    AgendaSource("alignment", _l("Alignment: new tensions, and off-track targets others rely on"),
+                 alignment_issues),
     AgendaSource("tasks", _l("Overdue and blocked work"), overdue_and_blocked_tasks),
     AgendaSource("changes", _l("New P0/P1 work since the last meeting"), priority_changes),
     AgendaSource("requests", _l("Resource requests waiting too long"), waiting_requests),

@@ -95,12 +95,17 @@ class MeetingSeries(BaseModel):
         query = cls.select(cls, User).join(User, on=(cls.coordinator == User.id))
         if user.is_admin:
             return query
+        return query.where(cls.attended_by(user))
+
+    @classmethod
+    def attended_by(cls, user):
+        """A condition on MeetingSeries: `user` coordinates it, is named, or their department takes part."""
         named = SeriesPerson.select(SeriesPerson.series).where(SeriesPerson.user == user.id)
         condition = (cls.coordinator == user.id) | cls.id.in_(named)
         if user.department_id:
             condition |= cls.id.in_(SeriesDepartment.select(SeriesDepartment.series)
                                     .where(SeriesDepartment.department == user.department_id))
-        return query.where(condition)
+        return condition
 
     # -- schedule -----------------------------------------------------------------------------
 
@@ -129,6 +134,7 @@ class MeetingSeries(BaseModel):
         if not (self.active and self.recurring):
             return None
         with db.atomic():
+            MeetingSeries.locked(self.id)  # two at once (the job and a close) plan one meeting
             existing = self.meetings.where(Meeting.starts_at > after).order_by(Meeting.starts_at).first()
             if existing is not None:
                 return existing
@@ -164,6 +170,7 @@ class MeetingSeries(BaseModel):
         """Change the series; with a day and time, move its upcoming meeting there too."""
         now = now or utcnow()
         with db.atomic():
+            self.refresh()
             before = _participant_names(list(self.departments()), list(self.people()))
             changes = apply_changes(self, **details)
             _check_details(self, departments, people)
@@ -187,6 +194,7 @@ class MeetingSeries(BaseModel):
     def end(self, by):
         """Stop the series: no further meetings are created; the past stays readable."""
         with db.atomic():
+            self.refresh()
             changes = apply_changes(self, active=False)
             if changes:
                 self.save()
@@ -312,6 +320,20 @@ class Meeting(BaseModel):
                 .order_by(Meeting.starts_at).first())
 
     @classmethod
+    def next_shared(cls, user, other=None, department=None, now=None):
+        """The next open meeting of a series that `user` takes part in together with `other` (a
+        person) or `department`, soonest first; None when no series holds both."""
+        both = MeetingSeries.attended_by(user)
+        if other is not None:
+            both &= MeetingSeries.attended_by(other)
+        if department is not None:
+            both &= MeetingSeries.id.in_(SeriesDepartment.select(SeriesDepartment.series)
+                                         .where(SeriesDepartment.department == department.id))
+        return (cls.select(cls, MeetingSeries).join(MeetingSeries)
+                .where(both & MeetingSeries.active & (cls.state == "open") & (cls.starts_at > (now or utcnow())))
+                .order_by(cls.starts_at, cls.id).first())
+
+    @classmethod
     def open_for(cls, user):
         """Meetings not yet closed in the series `user` may see, soonest first."""
         series = MeetingSeries.visible_to(user).select(MeetingSeries.id)
@@ -347,6 +369,7 @@ class Meeting(BaseModel):
         previous = self.previous()
         since = previous.starts_at if previous is not None else self.starts_at - datetime.timedelta(days=7)
         with db.atomic():
+            Meeting.locked(self.id)  # two pages opened at once build it once
             existing = {item.ref: item for item in self.agenda_items.where(AgendaItem.ref.is_null(False))}
             reported = set()
             for source in agenda.AGENDA_SOURCES:
@@ -476,8 +499,9 @@ class Meeting(BaseModel):
                 .where(MinutesVersion.meeting == self).order_by(MinutesVersion.number.desc()))
 
     def _refuse_if_closed(self):
-        # Read inside the write transaction: a close in another tab is seen here.
-        if Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar() == "closed":
+        # Read under the write lock: a close in another tab is seen here, and the agenda's and the
+        # minutes' numbering is this transaction's alone until it ends.
+        if Meeting.locked(self.id).state == "closed":
             raise Invalid(CLOSED_MESSAGE)
 
     # -- closing and sending ----------------------------------------------------------------------
@@ -496,8 +520,10 @@ class Meeting(BaseModel):
         refused with AlreadyClosed. Before the meeting has begun it asks first (`confirmed`)."""
         now = now or utcnow()
         with db.atomic():
-            # BEGIN IMMEDIATE: the write lock is held from here, so this read sees any other close.
-            if Meeting.select(Meeting.state).where(Meeting.id == self.id).scalar() == "closed":
+            # The series first: closing plans the next meeting, and planning locks series before meeting.
+            MeetingSeries.locked(self.series_id)
+            # Under the write lock from here, so this read sees any other close.
+            if Meeting.locked(self.id).state == "closed":
                 raise AlreadyClosed(_l("These minutes were already closed and sent."))
             allowed = {u.id: u for u in self.recipient_candidates()}
             chosen = [allowed[u.id] for u in recipients if u.id in allowed]
@@ -645,14 +671,14 @@ class _Editable:
         otherwise a text of closed minutes is refused, also when they closed a moment ago."""
         meeting = self.meeting
         with db.atomic():
-            state = Meeting.select(Meeting.state).where(Meeting.id == meeting.id).scalar()
+            state = Meeting.locked(meeting.id).state
             correcting = correcting and state == "closed"
             if state == "closed" and not correcting:
                 raise Invalid(CLOSED_MESSAGE)
             if correcting and not reason:
                 raise Invalid(_l("Say briefly what this correction changes."), "reason")
             model = type(self)
-            current = model.get_by_id(self.id)
+            current = model.locked(self.id)
             old = getattr(current, field)
             if old == text and current.version == version:
                 return {}
@@ -766,6 +792,16 @@ class ActionItem(BaseModel):
     settled_at = DateTimeField(null=True)
 
     @classmethod
+    def closed_by(cls, user, start, end):
+        """Action items `user` owns that were done between `start` and `end` (naive UTC): settled as
+        done, or done as the task each became."""
+        return (cls.with_tasks()
+                .where((cls.owner == user.id)
+                       & (((cls.status == "done") & (cls.settled_at >= start) & (cls.settled_at < end))
+                          | ((Task.status == "done") & (Task.done_at >= start) & (Task.done_at < end))))
+                .order_by(cls.id))
+
+    @classmethod
     def with_tasks(cls):
         """Action items with their owner and the task each became (None before the minutes closed)."""
         return (cls.select(cls, User, Task).join(User, on=(cls.owner == User.id))
@@ -813,6 +849,7 @@ class ActionItem(BaseModel):
         if self.task_id is not None:
             raise Invalid(_l("This action item is a task now: follow it up there."))
         with db.atomic():
+            self.refresh()
             changes = apply_changes(self, status=status, settled_at=None if status == "open" else utcnow())
             if changes:
                 self.save()

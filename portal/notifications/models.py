@@ -15,7 +15,7 @@ from peewee import CharField, DateTimeField, DeferredForeignKey, IntegerField, I
 
 from portal import jobs, mail
 from portal.audit import AuditEntry
-from portal.db import BaseModel, Invalid, db, model_named, utcnow
+from portal.db import BaseModel, Invalid, db, lock, model_named, utcnow
 from portal.notifications.events import CHANNELS, EVENTS
 from portal.permissions import can
 
@@ -129,6 +129,7 @@ class Preference(BaseModel):
         if set(channels) - set(EVENTS) or set(channels.values()) - set(CHANNELS):
             raise Invalid(_l("Choose one of the offered channels for each event."))
         with db.atomic():
+            lock("preferences:%d" % user.id)  # two saves at once: one after the other, not a mix
             before = cls.channels_for(user)
             cls.delete().where(cls.user == user).execute()
             rows = [{"user": user, "event": e, "channel": c} for e, c in channels.items()

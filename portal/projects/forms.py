@@ -13,7 +13,7 @@ from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.forms import Form
 from portal.projects.feed import ProjectUpdate
-from portal.projects.models import DIRECTIONS, LIVE, STATUSES, VISIBILITIES, exact_number
+from portal.projects.models import DIRECTIONS, LIVE, STATUSES, VISIBILITIES, Project, Target, exact_number
 
 NONE = SelectChoice(0, _l("— choose —"))
 # 1,234,567.5 is a number; 1,5 is not (it is not clear whether it means 1.5 or 15).
@@ -97,7 +97,25 @@ class ProjectForm(Form):
                     visibility=self.visibility.data)
 
 
-class TargetForm(Form):
+def _servable(viewer, target):
+    """{id: target} that `target` (None: a new one) may serve: goals and live projects' targets the
+    viewer may see, without `target` itself; the model refuses a circle."""
+    query = (Target.visible_to(viewer).where(Target.project.is_null() | Project.status.in_(LIVE))
+             .order_by(Target.project.is_null(False), Project.name, Target.title))
+    if target is not None:
+        query = query.where(Target.id != target.id)
+    return {t.id: t for t in query}
+
+
+def _serve_label(target):
+    if target.project_id is not None:
+        return "%s · %s" % (target.title, target.project.name)
+    return "%s · %s" % (target.title, _l("Company goal") if target.department_id is None else _l("Department goal"))
+
+
+class _Measure(Form):
+    """What every target states: what is measured, from where to where, by when, serving what."""
+
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=30)],
                        render_kw={"placeholder": _l("e.g. 万元, %, units")})
@@ -111,24 +129,65 @@ class TargetForm(Form):
     owner = SelectField(_l("Owner"), coerce=int)
     weight = IntegerField(_l("Weight"), default=1, validators=[InputRequired(), NumberRange(1, 100)],
                           render_kw={"inputmode": "numeric"})
+    serves = SelectField(_l("Serves"), coerce=int, default=0)
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, viewer, target=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.project_departments = {d.id: d for d in Department.ordered().where(
-            Department.id.in_(list(project.department_ids)))}
-        self.department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
-                                            for d in self.project_departments.values()]
-        self.people = {u.id: u for u in User.directory().where(
-            (User.active == True) & User.department.in_(list(project.department_ids)))}  # noqa: E712
-        self.owner.choices = [NONE] + [SelectChoice(u.id, "%s · %s" % (u.name, u.department))
-                                       for u in self.people.values()]
+        self.servable = _servable(viewer, target)
+        self.serves.choices = [SelectChoice(0, _l("— none —"))] + [
+            SelectChoice(t.id, _serve_label(t)) for t in self.servable.values()]
 
     def values(self):
         return dict(title=self.title.data, unit=self.unit.data or "", direction=self.direction.data,
                     baseline=self.baseline.data, target_value=self.target_value.data,
                     start_date=self.start_date.data, due_date=self.due_date.data,
-                    department=self.project_departments.get(self.department.data),
-                    owner=self.people.get(self.owner.data), weight=self.weight.data)
+                    department=self.owning_departments.get(self.department.data),
+                    owner=self.people.get(self.owner.data), weight=self.weight.data,
+                    serves=self.servable.get(self.serves.data))
+
+
+class GoalForm(_Measure):
+    """A goal: the company's (no department) or a department's, which its head may set."""
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, viewer=viewer, **kwargs)
+        allowed = Department.ordered()
+        if not viewer.is_admin:
+            allowed = allowed.where(Department.id == (viewer.heads.id if viewer.heads else 0))
+        self.owning_departments = {d.id: d for d in allowed}
+        self.department.label.text = _l("Whose goal")
+        self.department.choices = ([SelectChoice(0, _l("The company's"))] if viewer.is_admin else []) + [
+            SelectChoice(d.id, d.display_name) for d in self.owning_departments.values()]
+        self.people = _people()
+        self.owner.choices = [NONE] + [SelectChoice(u.id, "%s · %s" % (u.name, u.department or "—"))
+                                       for u in self.people.values()]
+
+
+class TargetForm(_Measure):
+    """A project's target, owned by one of its departments."""
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owning_departments = {d.id: d for d in Department.ordered().where(
+            Department.id.in_(list(project.department_ids)))}
+        self.department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
+                                            for d in self.owning_departments.values()]
+        self.people = {u.id: u for u in User.directory().where(
+            (User.active == True) & User.department.in_(list(project.department_ids)))}  # noqa: E712
+        self.owner.choices = [NONE] + [SelectChoice(u.id, "%s · %s" % (u.name, u.department))
+                                       for u in self.people.values()]
+
+
+class TensionForm(Form):
+    other = SelectField(_l("Competes with"), coerce=int, default=0)
+    note = TextAreaField(_l("How they pull against each other"), validators=[DataRequired(), Length(max=500)],
+                         render_kw={"rows": 2, "maxlength": 500,
+                                    "placeholder": _l("e.g. a faster launch needs overtime; lower cost forbids it")})
+
+    def __init__(self, *args, viewer, target, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = _servable(viewer, target)
+        self.other.choices = [NONE] + [SelectChoice(t.id, _serve_label(t)) for t in self.candidates.values()]
 
 
 class CheckInForm(Form):

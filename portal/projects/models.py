@@ -8,13 +8,13 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.notifications.models import notify
 
 STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
@@ -133,14 +133,16 @@ class Project(BaseModel):
         return user.id == self.coordinator_id or user.department_id in self.department_ids
 
     @classmethod
-    def visibility_for(cls, user):
-        """The SQL twin of the view rule (portal.permissions) for `user`, a condition on Project."""
+    def visibility_for(cls, user, alias=None):
+        """The SQL twin of the view rule (portal.permissions) for `user`, a condition on Project (or
+        on `alias` of it, when a query joins two projects)."""
         if user.is_admin:
             return Value(True)
-        condition = (cls.visibility == "company") | (cls.coordinator == user.id)
+        project = alias or cls
+        condition = (project.visibility == "company") | (project.coordinator == user.id)
         if user.department_id is not None:
-            condition |= cls.id.in_(ProjectDepartment.select(ProjectDepartment.project)
-                                    .where(ProjectDepartment.department == user.department_id))
+            condition |= project.id.in_(ProjectDepartment.select(ProjectDepartment.project)
+                                        .where(ProjectDepartment.department == user.department_id))
         return condition
 
     @classmethod
@@ -148,9 +150,9 @@ class Project(BaseModel):
         return cls.select().where(cls.visibility_for(user))
 
     @classmethod
-    def open_to_everyone(cls):
+    def open_to_everyone(cls, alias=None):
         """The SQL twin of the view rule for someone who takes no part: what any employee sees."""
-        return cls.visibility == "company"
+        return (alias or cls).visibility == "company"
 
     @classmethod
     def hidden_names(cls, user, names):
@@ -262,6 +264,7 @@ class Project(BaseModel):
     def update_details(self, by, *, departments, **values):
         self._check(values, departments)
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             old = {d.id: d for d in Department.select().where(Department.id.in_(list(self.department_ids)))}
             new = {d.id: d for d in departments}
@@ -289,6 +292,7 @@ class Project(BaseModel):
 
     def archive(self, by):
         with db.atomic():
+            self.refresh()
             self.refuse_if_archived()
             changes = apply_changes(self, status="archived")
             self.save()
@@ -296,17 +300,18 @@ class Project(BaseModel):
 
     def restore(self, by):
         """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
-        if not self.read_only:
-            raise Invalid(_l("This project is not archived."))
         with db.atomic():
+            if not self.refresh().read_only:
+                raise Invalid(_l("This project is not archived."))
             changes = apply_changes(self, status="on_hold")
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
 
     def refuse_if_archived(self, message=None, field=None):
         """Refuse a change to an archived (read-only) project. Call it inside the change's
-        transaction: the row is read again there, so an archive that just happened counts."""
-        if Project.select().where((Project.id == self.id) & (Project.status == "archived")).exists():
+        transaction: the row is read again there, and an archive waits until the change is done, so
+        an archive that just happened counts and one that comes after sees the change."""
+        if Project.locked(self.id, shared=True).status == "archived":
             raise Invalid(message or _l("This project is archived and can no longer be changed."), field)
 
     @staticmethod
@@ -335,20 +340,25 @@ class ProjectDepartment(BaseModel):
 
 
 class Target(BaseModel):
-    project = ForeignKeyField(Project, backref="targets", on_delete="CASCADE")
+    """A measurable target. Inside a project it is owned by one of the project's departments; without
+    a project it is a goal: a department's (with a department) or the company's (without one)."""
+
+    project = ForeignKeyField(Project, null=True, backref="targets", on_delete="CASCADE")
     title = CharField(max_length=200)
     unit = CharField(max_length=30, default="")
-    baseline = DecimalField(max_digits=15, decimal_places=4)
-    target_value = DecimalField(max_digits=15, decimal_places=4)
+    baseline = ExactDecimalField(max_digits=15, decimal_places=4)
+    target_value = ExactDecimalField(max_digits=15, decimal_places=4)
     direction = CharField(max_length=10, default="raise")
     start_date = DateField()
     due_date = DateField()
-    department = ForeignKeyField(Department, backref="targets", on_delete="RESTRICT")
+    department = ForeignKeyField(Department, null=True, backref="targets", on_delete="RESTRICT")
     owner = ForeignKeyField(User, backref="owned_targets", on_delete="RESTRICT")
     weight = IntegerField(default=1)
+    # The target this one helps to reach (the alignment map); its weight counts in that one's roll-up.
+    serves = ForeignKeyField("self", null=True, backref="served_by", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     # The latest check-in, kept with it in the same transaction, so lists need no subquery.
-    current_value = DecimalField(max_digits=15, decimal_places=4, null=True)
+    current_value = ExactDecimalField(max_digits=15, decimal_places=4, null=True)
     checked_in_at = DateTimeField(null=True, index=True)
     checked_in_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
@@ -361,6 +371,26 @@ class Target(BaseModel):
     @property
     def direction_label(self):
         return DIRECTIONS.get(self.direction, self.direction)
+
+    @property
+    def is_goal(self):
+        """A target of no project: the company's goal, or a department's."""
+        return self.project_id is None
+
+    @property
+    def level(self):
+        if self.project_id is not None:
+            return "project"
+        return "company" if self.department_id is None else "department"
+
+    @property
+    def read_only(self):
+        return self.project_id is not None and self.project.read_only
+
+    def refuse_if_archived(self, message=None, field=None):
+        """A goal is never archived; a project's target follows its project (read in the transaction)."""
+        if self.project_id is not None:
+            self.project.refuse_if_archived(message, field)
 
     # -- progress and status ----------------------------------------------------------------
 
@@ -423,8 +453,13 @@ class Target(BaseModel):
 
     @classmethod
     def visible_to(cls, user):
-        """Targets of projects the user may see, with their project."""
-        return cls.select(cls, Project).join(Project).where(Project.visibility_for(user))
+        """Goals and the targets of projects the user may see, with their project (None for a goal)."""
+        return cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER).where(cls.visibility_for(user))
+
+    @classmethod
+    def visibility_for(cls, user):
+        """The SQL twin of the view rule, a condition on Target joined (outer) to Project."""
+        return cls.project.is_null() | Project.visibility_for(user)
 
     @classmethod
     def at_risk(cls, on=None):
@@ -481,23 +516,60 @@ class Target(BaseModel):
 
     @classmethod
     def define(cls, by, project, **values):
+        """A target of `project`, or a goal when `project` is None."""
         values = cls._checked(project, values)
         with db.atomic():
-            project.refuse_if_archived()
+            if project is not None:
+                project.refuse_if_archived()
+            if values.get("serves") is not None:
+                values["serves"] = cls._fresh_parent(values["serves"])
             target = cls.create(project=project, **values)
             AuditEntry.record(by, "target.create", target, {key: [None, shown(value)]
-                                                            for key, value in values.items()})
+                                                            for key, value in values.items() if value is not None})
         return target
 
     def update_details(self, by, **values):
         values = self._checked(self.project, values)
         with db.atomic():
-            self.project.refuse_if_archived()
+            self.refuse_if_archived()
+            if values.get("serves") is not None:
+                # One alignment change at a time (SQLite's write lock does this by itself): two
+                # edits at once cannot close a circle between them.
+                lock("target.serves")
+            self.refresh()
+            if values.get("serves") is not None:
+                values["serves"] = self._fresh_parent(values["serves"])
+                if values["serves"].id == self.id or self.id in values["serves"].chain_upwards():
+                    raise Invalid(_l("That target already serves this one, directly or through others: "
+                                     "a target cannot serve itself."), "serves")
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
                 AuditEntry.record(by, "target.update", self, changes)
         return changes
+
+    @classmethod
+    def _fresh_parent(cls, parent):
+        found = cls.get_or_none(cls.id == parent.id)
+        if found is None:
+            raise Invalid(_l("That target no longer exists."), "serves")
+        return found
+
+    def neighbours(self, user):
+        """(the target this one serves, [the targets serving it]) that `user` may see, in one query;
+        one the user may not see is not named."""
+        related = list(Target.visible_to(user).where((Target.id == self.serves_id) | (Target.serves == self.id))
+                       .order_by(Target.title, Target.id))
+        parent = next((target for target in related if target.id == self.serves_id), None)
+        return parent, [target for target in related if target.serves_id == self.id]
+
+    def chain_upwards(self, limit=100):
+        """Ids of the targets this one serves, its parent first, up to the top (a circle stops it)."""
+        chain, current = [], self.serves_id
+        while current is not None and current not in chain and len(chain) < limit:
+            chain.append(current)
+            current = Target.select(Target.serves).where(Target.id == current).scalar()
+        return chain
 
     def check_in(self, by, value, note="", at=None):
         """Record a new value. History is never edited: a correction is another check-in.
@@ -507,10 +579,10 @@ class Target(BaseModel):
         if len(note) > 500:
             raise Invalid(_l("Keep the note under 500 characters."), "note")
         with db.atomic():
+            self.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
+            previous = Target.locked(self.id).current_value
             # Stamped once the write lock is held, so check-ins are stamped in the order they are written.
             at = at or utcnow()
-            self.project.refuse_if_archived(_l("This project is archived: it takes no new check-ins."), "value")
-            previous = Target.select(Target.current_value).where(Target.id == self.id).scalar()
             check_in = CheckIn.create(target=self, author=by, value=value, note=note, created_at=at)
             # One statement, so a check-in arriving at the same moment cannot be overwritten by
             # an older one; the latest by time stays the current value.
@@ -552,10 +624,12 @@ class Target(BaseModel):
         if values["due_date"] <= values["start_date"]:
             raise Invalid(_l("The due date must be after the start date."), "due_date")
         department, owner = values["department"], values["owner"]
-        if department is None or department.id not in project.department_ids:
+        if project is not None and (department is None or department.id not in project.department_ids):
             raise Invalid(_l("The owning department must take part in the project."), "department")
-        if owner is None or not owner.active or owner.department_id != department.id:
+        if department is not None and (owner is None or not owner.active or owner.department_id != department.id):
             raise Invalid(_l("The owner must be an active member of the owning department."), "owner")
+        if owner is None or not owner.active:
+            raise Invalid(_l("Choose an active person as owner."), "owner")
         if not 1 <= values["weight"] <= 100:
             raise Invalid(_l("The weight is a whole number from 1 to 100."), "weight")
         return values
@@ -564,9 +638,17 @@ class Target(BaseModel):
 class CheckIn(BaseModel):
     target = ForeignKeyField(Target, backref="check_in_rows", on_delete="CASCADE")
     author = ForeignKeyField(User, backref="check_ins", on_delete="RESTRICT")
-    value = DecimalField(max_digits=15, decimal_places=4)
+    value = ExactDecimalField(max_digits=15, decimal_places=4)
     note = CharField(max_length=500, default="")
     created_at = DateTimeField(default=utcnow, index=True)
+
+    @classmethod
+    def recorded_by(cls, user, start, end):
+        """Check-ins `user` recorded between `start` and `end` (naive UTC), with their targets and the
+        targets' projects (None for a goal)."""
+        return (cls.select(cls, Target, Project).join(Target).join(Project, JOIN.LEFT_OUTER)
+                .where((cls.author == user.id) & (cls.created_at >= start) & (cls.created_at < end))
+                .order_by(cls.created_at, cls.id))
 
     @classmethod
     def activity_since(cls, user, since):
@@ -587,6 +669,9 @@ class CheckIn(BaseModel):
                 latest = datetime.datetime.fromisoformat(latest)
             rows.append((department, row.get("count", 0), row.get("people", 0), latest))
         return sorted(rows, key=lambda r: -r[1])
+
+
+ALREADY_CLOSED = _l("This milestone is already closed.")
 
 
 class Milestone(BaseModel):
@@ -626,12 +711,14 @@ class Milestone(BaseModel):
     def close(self, by, review_note):
         """Close with a review (复盘): what went well, what did not, what to change."""
         if self.closed:
-            raise Invalid(_l("This milestone is already closed."), "review_note")
+            raise Invalid(ALREADY_CLOSED, "review_note")
         review_note = (review_note or "").strip()
         if not review_note:
             raise Invalid(_l("Write a short review before closing the milestone."), "review_note")
         with db.atomic():
             self.project.refuse_if_archived()
+            if self.refresh().closed:  # closed in another tab meanwhile
+                raise Invalid(ALREADY_CLOSED, "review_note")
             changes = apply_changes(self, closed_at=utcnow(), closed_by=by, review_note=review_note)
             self.save()
             AuditEntry.record(by, "milestone.close", self, changes)

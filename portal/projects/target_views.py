@@ -5,9 +5,10 @@ from flask_login import current_user
 
 from portal.audit import AuditEntry
 from portal.db import Invalid
-from portal.permissions import authorized
+from portal.permissions import authorized, can
 from portal.projects.chart import TrendChart
-from portal.projects.forms import CheckInForm, TargetForm
+from portal.projects.alignment import Tension
+from portal.projects.forms import CheckInForm, GoalForm, TargetForm, TensionForm
 from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, Project, Target, today
 from portal.render import render, wants_fragment
 
@@ -18,14 +19,15 @@ RULE = dict(at_risk=AT_RISK_LAG, off_track=OFF_TRACK_LAG, grace=GRACE_DAYS)
 @targets.route("/projects/<int:project_id>/targets/new")
 def new(project_id):
     project = authorized(Project, project_id, "edit")
-    form = TargetForm(project=project, start_date=project.start_date, due_date=project.end_date)
+    form = TargetForm(formdata=None, project=project, viewer=current_user, start_date=project.start_date,
+                      due_date=project.end_date)
     return render("projects/target_form.html", form=form, project=project, target=None)
 
 
 @targets.route("/projects/<int:project_id>/targets/", methods=["POST"])
 def create(project_id):
     project = authorized(Project, project_id, "edit")
-    form = TargetForm(project=project)
+    form = TargetForm(project=project, viewer=current_user)
     if form.validate_on_submit():
         try:
             target = Target.define(current_user, project, **form.values())
@@ -40,14 +42,17 @@ def create(project_id):
 @targets.route("/targets/<int:target_id>")
 def show(target_id):
     target = authorized(Target, target_id)
-    return _tracking(target, CheckInForm(formdata=None))
+    return tracking(target, CheckInForm(formdata=None))
 
 
-def _tracking(target, form):
+def tracking(target, form, tension_form=None):
     check_ins = list(target.check_ins())
     return render("projects/target.html", "projects/_tracking.html", target=target, project=target.project,
                   check_ins=check_ins, chart=TrendChart(target, check_ins, today()), form=form, rule=RULE,
-                  today=today())
+                  today=today(), tensions=list(Tension.touching(target, current_user)),
+                  alignment=target.neighbours(current_user),
+                  tension_form=tension_form or (TensionForm(formdata=None, viewer=current_user, target=target)
+                                                if can(current_user, "name_tension", target) else None))
 
 
 @targets.route("/targets/<int:target_id>/check-ins", methods=["POST"])
@@ -64,20 +69,21 @@ def check_in(target_id):
             if not wants_fragment():
                 return redirect(url_for("targets.show", target_id=target.id), 303)
             form = CheckInForm(formdata=None)
-    return _tracking(target, form)
+    return tracking(target, form)
 
 
 @targets.route("/targets/<int:target_id>/edit")
 def edit(target_id):
     target = authorized(Target, target_id, "edit")
-    form = TargetForm(obj=target, project=target.project, department=target.department_id, owner=target.owner_id)
+    form = _form(target, formdata=None, obj=target, department=target.department_id or 0, owner=target.owner_id,
+                 serves=target.serves_id or 0)
     return render("projects/target_form.html", form=form, project=target.project, target=target)
 
 
 @targets.route("/targets/<int:target_id>/edit", methods=["POST"])
 def update(target_id):
     target = authorized(Target, target_id, "edit")
-    form = TargetForm(project=target.project)
+    form = _form(target)
     if form.validate_on_submit():
         try:
             target.update_details(current_user, **form.values())
@@ -87,6 +93,12 @@ def update(target_id):
             flash(_("Saved."), "success")
             return redirect(url_for("targets.show", target_id=target.id), 303)
     return render("projects/target_form.html", form=form, project=target.project, target=target)
+
+
+def _form(target, **kwargs):
+    if target.is_goal:
+        return GoalForm(viewer=current_user, target=target, **kwargs)
+    return TargetForm(project=target.project, viewer=current_user, target=target, **kwargs)
 
 
 @targets.route("/targets/<int:target_id>/history")

@@ -6,7 +6,7 @@ from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import db, utcnow
 from portal.requests import approvers
-from portal.requests.models import RequestStep, StepApprover, deadline
+from portal.requests.models import RequestStep, ResourceRequest, StepApprover, deadline
 from portal.requests.notices import tell
 
 
@@ -33,6 +33,7 @@ def enforce_time_limits(now=None):
 def nudge(step, now):
     """Half the time limit has passed: remind whoever has not decided yet, once."""
     with db.atomic():
+        ResourceRequest.locked(step.request_id)  # the request first, as every change to it does
         taken = (RequestStep.update(nudge_at=None)
                  .where((RequestStep.id == step.id) & (RequestStep.state == "active")
                         & (RequestStep.nudge_at == step.nudge_at)).execute())
@@ -47,10 +48,10 @@ def nudge(step, now):
 def act_on_time_limit(step, now):
     """Remind, escalate or return one step whose time is up; None if there is nothing (left) to do."""
     with db.atomic():
+        request = ResourceRequest.locked(step.request_id)  # the request first, as every change to it does
         step = RequestStep.get_by_id(step.id)  # again, inside the write lock
         if step.state != "active" or step.next_check_at is None or step.next_check_at > now:
             return None
-        request = step.request
         if step.on_timeout == "return" and step.kind == "approval":
             step.close("returned")
             request.note(None, "timed_out", step, waited=step.waited(now))
@@ -104,10 +105,11 @@ def _seat_escalation(step, request, pending):
 def hand_over(seat):
     """Give a deactivated approver's seat to their stand-in, with a note in the trail."""
     with db.atomic():
-        seat = StepApprover.get_by_id(seat.id)
+        request = ResourceRequest.locked(seat.step.request_id)  # the request first, as every change to it does
+        seat = StepApprover.locked(seat.id)
         if seat.state != "pending" or seat.user.active:
             return None
-        step, request = seat.step, seat.step.request
+        step = seat.step
         StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
         seated = [s.user for s in step.seats().where(StepApprover.state == "pending")]
         user = approvers.stand_in_for(seat.user, request.requester)

@@ -1,8 +1,9 @@
 """Resource requests: filing, routing through the steps of their flow version, decisions, the trail.
 
-Each decision runs in one write transaction (BEGIN IMMEDIATE) that re-reads the step and the
-approver's seat first, and marks the seat with a conditional update: of two clicks or two tabs
-exactly one counts, the other is told who decided.
+Each decision runs in one write transaction that re-reads the request under the write lock, then
+the step and the approver's seat, and marks the seat with a conditional update: of two clicks or two tabs
+exactly one counts, the other is told who decided. Every change to a request, its steps and seats locks
+the request first, always in that order: two of them on one request take turns instead of deadlocking.
 """
 import datetime
 import decimal
@@ -11,12 +12,12 @@ import json
 from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
@@ -69,7 +70,7 @@ class ResourceRequest(BaseModel):
     # Copied out of the fields that count in reports, so the database can sum them.
     amount_cents = BigIntegerField(null=True)
     currency = CharField(max_length=3, default="")
-    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    people_days = ExactDecimalField(max_digits=12, decimal_places=2, null=True)
     state = CharField(max_length=12, index=True)
     round = IntegerField(default=1)
     submitted_at = DateTimeField(default=utcnow, index=True)
@@ -234,7 +235,7 @@ class ResourceRequest(BaseModel):
 
     def resubmit(self, user, title, values):
         with db.atomic():
-            request = self._fresh()
+            request = ResourceRequest.locked(self.id)
             if request.state != "returned":
                 raise Invalid(_l("Only a request sent back for changes can be sent again."))
             request.title = title
@@ -249,7 +250,7 @@ class ResourceRequest(BaseModel):
 
     def withdraw(self, user, comment=""):
         with db.atomic():
-            request = self._fresh()
+            request = ResourceRequest.locked(self.id)
             if not request.is_open:
                 raise Invalid(_l("This request has already ended (%(state)s); there is nothing to withdraw.",
                                  state=request.state_label))
@@ -314,12 +315,9 @@ class ResourceRequest(BaseModel):
 
     # -- routing --------------------------------------------------------------------------------
 
-    def _fresh(self):
-        return type(self).get_by_id(self.id)
-
     def _seat_for(self, user, step_id):
         """Inside the write transaction: the request, the step and the user's seat, or why not."""
-        request = self._fresh()
+        request = ResourceRequest.locked(self.id)
         if request.state == "withdrawn":
             raise Invalid(_l("%(name)s withdrew this request; there is nothing left to decide.",
                              name=request.requester.name))
@@ -565,6 +563,16 @@ class StepApprover(BaseModel):
                 .where(cls.step.in_(step_ids)).order_by(cls.added_at, cls.id))
 
     @classmethod
+    def decided_by(cls, user, start, end):
+        """The seats `user` decided between `start` and `end` (naive UTC), with step, request, and the
+        request's project (None for most)."""
+        return (cls.select(cls, RequestStep, ResourceRequest, Project).join(RequestStep).join(ResourceRequest)
+                .join(Project, JOIN.LEFT_OUTER)
+                .where((cls.user == user.id) & cls.state.in_(["approved", "rejected", "returned"])
+                       & (cls.decided_at >= start) & (cls.decided_at < end))
+                .order_by(cls.decided_at, cls.id))
+
+    @classmethod
     def inbox(cls, user):
         Requester = User.alias()
         return (cls.select(cls, RequestStep, ResourceRequest, RequestType, Requester)
@@ -624,7 +632,7 @@ class Allocation(BaseModel):
     recorded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
     recorded_at = DateTimeField(default=utcnow)
     commitment = TextField()
-    people_days = DecimalField(max_digits=12, decimal_places=2, null=True)
+    people_days = ExactDecimalField(max_digits=12, decimal_places=2, null=True)
     amount_cents = BigIntegerField(null=True)
     currency = CharField(max_length=3, default="")
     starts_on = DateField(null=True)

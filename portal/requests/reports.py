@@ -3,7 +3,7 @@ month, and how long each step of each type takes to decide."""
 import datetime
 import decimal
 
-from peewee import JOIN, SqliteDatabase, fn
+from peewee import JOIN, SQL, SqliteDatabase, fn
 
 from portal.accounts.models import Department
 from portal.db import db, utcnow
@@ -67,7 +67,9 @@ def step_times(since):
 def _month(column):
     if isinstance(db.obj, SqliteDatabase):
         return fn.strftime("%Y-%m", column)
-    return fn.to_char(column, "YYYY-MM")
+    # The format written out, not bound: PostgreSQL matches the GROUP BY with the selected column by
+    # their text, and two bound parameters never read the same.
+    return fn.to_char(column, SQL("'YYYY-MM'"))
 
 
 def _hours_between(start, end):

@@ -9,12 +9,12 @@ import functools
 import json
 
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField, IntegerField,
+from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.i18n import current_language
 from portal.requests import approvers, fields
 
@@ -81,6 +81,7 @@ class RequestType(BaseModel):
 
     def update_details(self, by, **values):
         with db.atomic():
+            self.refresh()
             if values.get("name", self.name) != self.name:
                 self._refuse_taken(values["name"], self.id)
             changes = apply_changes(self, **values)
@@ -92,6 +93,7 @@ class RequestType(BaseModel):
 
     def add_field(self, by, **values):
         with db.atomic():
+            self.refresh()  # the type first: each change to it, its fields or its steps locks it
             _check_field(self, values)
             field = TypeField.create(type=self, position=self._next_position(TypeField), **values)
             self._draft_edited(by, "request_type.field_add", {"field": [None, field.label]})
@@ -99,6 +101,7 @@ class RequestType(BaseModel):
 
     def add_step(self, by, **values):
         with db.atomic():
+            self.refresh()
             values = _check_step(self, values)
             step = FlowStep.create(type=self, position=self._next_position(FlowStep), **values)
             self._draft_edited(by, "request_type.step_add", {"step": [None, step.name]})
@@ -107,6 +110,7 @@ class RequestType(BaseModel):
     def publish(self, by):
         """Freeze the draft into a new version that requests filed from now on follow."""
         with db.atomic():
+            self.refresh()
             definition = self._checked_definition()
             self.version_number += 1
             version = FlowVersion.create(type=self, number=self.version_number, published_by=by,
@@ -145,6 +149,7 @@ class RequestType(BaseModel):
 
     @classmethod
     def _refuse_taken(cls, name, own_id=0):
+        lock("request_type.name")  # unique whatever the case, which no index says
         if cls.select().where((fn.lower(cls.name) == name.lower()) & (cls.id != own_id)).exists():
             raise Invalid(_l("A request type with this name already exists."), "name")
 
@@ -155,6 +160,8 @@ class _Ordered:
     def move(self, by, offset):
         model = type(self)
         with db.atomic():
+            RequestType.locked(self.type_id)
+            self.refresh()
             neighbour = model.get_or_none((model.type == self.type_id) & (model.position == self.position + offset))
             if neighbour is None:
                 return False
@@ -166,7 +173,8 @@ class _Ordered:
 
     def _delete_and_close_gap(self, by, action):
         model = type(self)
-        self.delete_instance()
+        if not self.delete_instance():  # removed in another tab meanwhile
+            return
         (model.update(position=model.position - 1)
          .where((model.type == self.type_id) & (model.position > self.position)).execute())
         self.type._draft_edited(by, action, {str(self): [str(self), None]})
@@ -180,8 +188,8 @@ class TypeField(_Ordered, BaseModel):
     help = CharField(max_length=300, default="")
     kind = CharField(max_length=20)
     required = BooleanField(default=False)
-    min_value = DecimalField(max_digits=15, decimal_places=2, null=True)
-    max_value = DecimalField(max_digits=15, decimal_places=2, null=True)
+    min_value = ExactDecimalField(max_digits=15, decimal_places=2, null=True)
+    max_value = ExactDecimalField(max_digits=15, decimal_places=2, null=True)
     max_length = IntegerField(null=True)
     choices = TextField(default="")
     currency = CharField(max_length=3, default="")
@@ -212,6 +220,8 @@ class TypeField(_Ordered, BaseModel):
 
     def update_settings(self, by, **values):
         with db.atomic():
+            RequestType.locked(self.type_id)
+            self.refresh()
             _check_field(self.type, dict(values, kind=self.kind), self)
             changes = apply_changes(self, **values)
             if changes:
@@ -221,6 +231,7 @@ class TypeField(_Ordered, BaseModel):
 
     def remove(self, by):
         with db.atomic():
+            RequestType.locked(self.type_id)
             user = FlowStep.get_or_none(FlowStep.condition_field == self)
             if user is not None:
                 raise Invalid(_l("The step “%(step)s” has a condition on this field. Change that "
@@ -272,6 +283,8 @@ class FlowStep(_Ordered, BaseModel):
 
     def update_settings(self, by, **values):
         with db.atomic():
+            RequestType.locked(self.type_id)
+            self.refresh()
             values = _check_step(self.type, values, self)
             changes = apply_changes(self, **values)
             if changes:
@@ -282,6 +295,7 @@ class FlowStep(_Ordered, BaseModel):
 
     def remove(self, by):
         with db.atomic():
+            RequestType.locked(self.type_id)
             self._delete_and_close_gap(by, "request_type.step_remove")
 
 

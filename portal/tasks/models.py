@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 from flask_babel import force_locale, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, DecimalField, ForeignKeyField,
+from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, Stale, db, lock, utcnow
 from portal.notifications.models import notify
 from portal.permissions import can
 from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
@@ -95,7 +95,7 @@ class Task(BaseModel):
     priority = CharField(max_length=2, default="P2")
     status = CharField(max_length=10, default="todo")
     due_date = DateField(null=True)
-    estimate_hours = DecimalField(max_digits=7, decimal_places=1, null=True, auto_round=True)
+    estimate_hours = ExactDecimalField(max_digits=7, decimal_places=1, null=True, auto_round=True)
     # Raised by every edit and move: a change made on an older version is refused, never merged.
     version = IntegerField(default=1)
     created_at = DateTimeField(default=utcnow)
@@ -270,7 +270,7 @@ class Task(BaseModel):
         _check_choices(**{k: v for k, v in values.items() if k in ("priority", "status")})
         names = parse_tags(tags) if isinstance(tags, str) else tags
         with db.atomic():
-            task = Task.get_by_id(self.id)
+            task = Task.locked(self.id)
             if task.version != version:
                 raise _stale(task)
             if "owner" in values and values["owner"].id != task.owner_id:
@@ -362,6 +362,9 @@ class Task(BaseModel):
         if blocker.id == self.id:
             raise Invalid(_l("A task cannot wait for itself."), "blocker")
         with db.atomic():
+            # The circle check reads chains through many tasks: two links added at once (A waits
+            # for B, B for A) must not each miss the other.
+            lock("task.dependencies")
             if TaskDependency.select().where((TaskDependency.task == self.id)
                                              & (TaskDependency.blocked_by == blocker.id)).exists():
                 raise Invalid(gettext("This task already waits for %(task)s.", task=str(blocker)), "blocker")
@@ -413,6 +416,7 @@ class Task(BaseModel):
 
     def add_item(self, by, text):
         with db.atomic():
+            Task.locked(self.id)  # the next position is this item's alone
             last = ChecklistItem.select(fn.MAX(ChecklistItem.position)).where(ChecklistItem.task == self.id).scalar()
             item = ChecklistItem.create(task=self, text=text, position=(last or 0) + 1)
             AuditEntry.record(by, "task.checklist", self, {"item": [None, text]})
@@ -420,6 +424,7 @@ class Task(BaseModel):
 
     def check_item(self, by, item, done):
         with db.atomic():
+            item.refresh()
             changes = apply_changes(item, done=done)
             if changes:
                 item.save()
@@ -427,11 +432,12 @@ class Task(BaseModel):
 
     def remove_item(self, by, item):
         with db.atomic():
-            AuditEntry.record(by, "task.checklist", self, {"item": [item.text, None]})
-            item.delete_instance()
+            if item.delete_instance():  # not already removed in another tab
+                AuditEntry.record(by, "task.checklist", self, {"item": [item.text, None]})
 
     def watch(self, user):
         with db.atomic():
+            Task.locked(self.id)
             if not self.watched_by(user):
                 TaskWatcher.create(task=self, user=user)
                 AuditEntry.record(user, "task.watch", self)
@@ -496,6 +502,14 @@ class Task(BaseModel):
         """The SQL condition, on Task joined to Project, of the view rule in portal.permissions."""
         return (cls.project.is_null() | (cls.owner == user.id) | (cls.created_by == user.id)
                 | Project.visibility_for(user))
+
+    @classmethod
+    def finished_by(cls, user, start, end):
+        """Tasks `user` owns that were done between `start` and `end` (naive UTC), in that order, with
+        their project (None for most)."""
+        return (cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER)
+                .where((cls.owner == user.id) & (cls.status == "done") & (cls.done_at >= start) & (cls.done_at < end))
+                .order_by(cls.done_at, cls.id))
 
     @classmethod
     def raised_to_urgent_since(cls, since):

@@ -1,6 +1,7 @@
 """Accounts at the service level: invitations, passwords, sessions, departments, the rate limit."""
 import datetime
 import json
+from functools import partial
 
 import pytest
 
@@ -114,7 +115,7 @@ def test_a_failed_change_rolls_back_its_audit_entry_too(admin, make_department):
     assert AuditEntry.select().count() == before
 
 
-def test_failed_sign_ins_slow_down_then_lock_for_minutes():
+def test_failed_sign_ins_slow_down_then_lock_for_minutes(app):
     keys = ["email:x@example.com", "ip:10.0.0.1"]
     for _ in range(3):
         LoginAttempt.fail(keys)
@@ -128,7 +129,7 @@ def test_failed_sign_ins_slow_down_then_lock_for_minutes():
     assert LoginAttempt.wait(keys, later) == 0
 
 
-def test_an_office_address_tolerates_more_failures_than_one_account():
+def test_an_office_address_tolerates_more_failures_than_one_account(app):
     office = ["ip:192.168.1.1"]
     for _ in range(10):
         LoginAttempt.fail(office)
@@ -141,3 +142,12 @@ def test_a_session_is_honoured_after_a_browser_update_but_not_from_another_kind_
     assert LoginSession.user_for(token, pixel.replace("131.0.0.0", "132.0.6834.83")) == member
     assert LoginSession.user_for(token, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0") is None
     assert LoginSession.user_for(token, pixel) == member, "a refused copy does not end the owner's session"
+
+
+def test_two_admins_adding_one_department_in_different_cases_at_once_make_one(admin, make_user, at_once):
+    other = make_user(role="admin")
+    for name in ("Quality", "Legal", "Logistics", "Security", "Training"):
+        outcomes = at_once(partial(Department.add, admin, name), partial(Department.add, other, name.upper()))
+        refused = [outcome for outcome in outcomes if isinstance(outcome, Invalid)]
+        assert len(refused) == 1 and refused[0].field == "name"
+        assert Department.select().where(Department.name.in_([name, name.upper()])).count() == 1

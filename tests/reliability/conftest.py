@@ -18,6 +18,8 @@ from peewee import fn
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.projects.models import CheckIn, Project, Target, shown
+from portal.reports.models import Report
+from portal.reports.plans import Period, ReportPlan
 from portal.requests.models import RequestEvent, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
 from portal.tasks.models import Task
@@ -311,4 +313,54 @@ class DecideOneStep(Writer):
         return problems, len(lost)
 
 
-WRITERS = [RenameOneDepartment, EditOnePerson, OwnPreferences, MoveOneCard, CheckInOneTarget, DecideOneStep]
+class HandInOneReport(Writer):
+    """A person hands in the same reports from two windows at once: each report is handed in once,
+    with one audit row; the other window is told it was handed in already (or may no longer write
+    it), and nothing it sent is stored."""
+
+    REPORTS = 60
+    headers = {"Accept-Language": "en"}  # the refusal is read in English
+
+    def prepare(self):
+        department = Department.add(None, "Reporting %d" % next(_serial))
+        writer = person(department)
+        plan = ReportPlan.configure(None, department, active=True, cadence="weekly", due_weekday=4,
+                                    due_time=datetime.time(18), sections=[])
+        week, self.reports = Period("weekly", datetime.date(2025, 1, 6)), []
+        while len(self.reports) < self.REPORTS:
+            if plan.due_at(week) is not None:
+                self.reports.append(Report.start(writer, plan, week))
+            week = week.following()
+        self.after = last_audit_id()
+        return [writer] * self.clients
+
+    def change(self, client, n):
+        report = self.reports[(n - 1) % len(self.reports)]
+        return report.id, "/reports/%d/edit" % report.id, {
+            "version": report.version, "copy": "window-%d" % client, "submit": "1",
+            "texts-0": "Handed in from window %d" % client, "texts-1": "", "texts-2": "", "texts-3": ""}
+
+    def answered(self, client, value, response):
+        if response.status == 303:
+            return "acked"
+        declined = response.status == 403 or (response.status == 200 and "handed in already" in response.text)
+        return "declined" if declined else "refused"
+
+    def problems(self, acked, in_flight):
+        ids = [report.id for report in self.reports]
+        handed = {r.id: r for r in Report.select().where(Report.id.in_(ids) & (Report.state == "submitted"))}
+        audited = collections.Counter(AuditEntry.select(AuditEntry.object_id).where(
+            (AuditEntry.id > self.after) & (AuditEntry.action == "report.submit")).scalars())
+        problems = ["report %d: handed in %d times" % (i, n) for i, n in collections.Counter(acked).items() if n > 1]
+        lost = [i for i in set(acked) if i not in handed]
+        problems += ["report %d: the acknowledged hand-in is lost" % i for i in lost]
+        problems += ["report %d: handed in without an acknowledged answer" % i
+                     for i in set(handed) - set(acked) - set(in_flight)]
+        problems += ["report %d: %d audit rows for one hand-in" % (i, audited[i]) for i in handed if audited[i] != 1]
+        problems += ["report %d: a text from two windows" % i for i, report in handed.items()
+                     if len({text for _, text in report.section_items() if text}) > 1]
+        return problems, len(lost)
+
+
+WRITERS = [RenameOneDepartment, EditOnePerson, OwnPreferences, MoveOneCard, CheckInOneTarget, DecideOneStep,
+           HandInOneReport]

@@ -5,7 +5,6 @@ import asyncio
 import collections
 import email
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -13,12 +12,11 @@ import time
 
 import pytest
 from aiosmtpd.controller import Controller
-from playhouse.db_url import parse
-
 from bench.harness import ROOT, free_port, portal_environment
 from portal import mail
 from portal.db import db
 from portal.mail import OutboxMessage, deliver_outbox
+from tests.engines import on_its_queue
 
 BATCH = 8
 
@@ -103,7 +101,7 @@ def worker(app, smtp_port, tmp_path):
     started = []
     env = portal_environment(app.config["DATABASE_URL"], PORTAL_BASE_URL=app.config["BASE_URL"],
                              MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, PORTAL_JOB_WORKERS=2,
-                             PORTAL_MAIL_STALE_SECONDS=1, PORTAL_SECRET_KEY="test-secret")
+                             PORTAL_MAIL_STALE_SECONDS=1, PORTAL_SECRET_KEY="test-secret", **on_its_queue(app))
 
     def start():
         log = open(tmp_path / ("worker-%d.log" % len(started)), "w")
@@ -171,20 +169,19 @@ def test_a_worker_killed_mid_batch_and_restarted_delivers_every_mail_once(
 
 
 def test_a_kill_between_the_servers_yes_and_the_sent_mark_resends_under_the_same_message_id(
-        app, smtp, worker, make_user):
+        app, engine, smtp, worker, make_user):
     expected = _queue_batch(make_user)
-    lock = sqlite3.connect(parse(app.config["DATABASE_URL"])["database"], timeout=15, check_same_thread=False)
+    held = []
 
     def hold_the_database():
         # The worker cannot write its "sent" mark while we hold the write lock.
-        if not lock.in_transaction:
-            lock.execute("BEGIN IMMEDIATE")
+        if not held:
+            held.append(engine.hold_writes(app.config["DATABASE_URL"], OutboxMessage._meta.table_name))
     server = smtp(SlowServer(accept=1, on_accept=hold_the_database))
     first = worker()
     assert _wait_for(lambda: len(server.messages) == 1 and server.held), "the first mail never arrived"
     _kill(first)
-    lock.rollback()
-    lock.close()
+    held[0].release()
     server.on_accept = None
     server.release.set()
     server.accept = BATCH * 2

@@ -9,6 +9,7 @@ import pytest
 
 from portal import mail
 from portal.db import db
+from tests.engines import on_its_queue
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -22,7 +23,7 @@ def app_config(smtp_port):
 def worker(app, smtp_port, tmp_path):
     env = dict(os.environ, PORTAL_DATABASE_URL=app.config["DATABASE_URL"], PORTAL_SECRET_KEY="test-secret",
                PORTAL_BASE_URL=app.config["BASE_URL"], MAIL_SERVER="127.0.0.1", MAIL_PORT=str(smtp_port),
-               PORTAL_JOB_WORKERS="2")
+               PORTAL_JOB_WORKERS="2", **on_its_queue(app))
     log = open(tmp_path / "worker.log", "w+")
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker"], cwd=ROOT,
                                env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -32,6 +32,8 @@ SELF_SERVICE = {
     "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
     "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
     "boards.column": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
+    "reports.index": "the signed-in user's own reports and the report due from them",
+    "reports.start": "starts the signed-in user's own report of their department's plan",
 }
 
 _serial = itertools.count(1)
@@ -51,9 +53,9 @@ class World:
         return self.people.get(role)
 
     def unique(self, label):
-        """A string found nowhere else in the portal, to recognise an object in a page. Numbered
-        at a fixed width, so that one is never the start of another ("Secret 1", "Secret 12")."""
-        return "%s %04d" % (label, next(_serial))
+        """A string found nowhere else in the portal, to recognise an object in a page. Of one width,
+        so that no such string is the start of another ("Secret 12" of "Secret 120")."""
+        return "%s %06d" % (label, next(_serial))
 
     def person(self, department, role="member", name=None):
         n = next(_serial)
@@ -401,6 +403,42 @@ def _restricted_target(world):
     return Sample("a target of a restricted project", {"target_id": target.id}, [target], (name, title))
 
 
+@sample("target_id")
+def _company_goal(world):
+    import datetime
+
+    from portal.projects.models import Target
+    goal = Target.define(None, None, title=world.unique("Company goal"), unit="", baseline="0", target_value="1",
+                         direction="raise", start_date=datetime.date(2026, 1, 1), due_date=datetime.date(2026, 12, 31),
+                         department=None, owner=world.user("admin"), weight=1)
+    return Sample("a company goal", {"target_id": goal.id}, [goal], ())
+
+
+@sample("tension_id")
+def _open_tension(world):
+    from portal.projects.alignment import Tension
+    _, one, _, _ = _project(world, "company")
+    _, other, _, _ = _project(world, "company")
+    tension = Tension.name(None, one, other, world.unique("Speed against cost"))
+    return Sample("a tension between company-wide targets", {"tension_id": tension.id}, [tension], ())
+
+
+@sample("tension_id")
+def _restricted_tension(world):
+    from portal.projects.alignment import Tension
+    _, open_target, _, _ = _project(world, "company")
+    project, name = _theirs_only_project(world)
+    from portal.projects.models import Target
+    title = world.unique("Their secret target")
+    hidden = Target.define(None, project, title=title, unit="", baseline="0", target_value="1", direction="raise",
+                           start_date=project.start_date, due_date=project.end_date, department=world.theirs,
+                           owner=world.user("outsider"), weight=1)
+    note = world.unique("Secret tension")
+    tension = Tension.name(None, hidden, open_target, note)
+    return Sample("a tension with a target of a restricted project", {"tension_id": tension.id}, [tension],
+                  (name, title, note))
+
+
 @sample("milestone_id")
 def _restricted_milestone(world):
     import datetime
@@ -533,3 +571,67 @@ def _task_of_a_restricted_project(world):
     title = world.unique("Secret task")
     task = Task.open(world.user("outsider"), title=title, owner=world.user("outsider"), project=project)
     return Sample("a task of another department's restricted project", {"task_id": task.id}, [task], (title, name))
+
+
+# -- weekly and daily reports --------------------------------------------------------------------------
+
+def _report(world, role, hand_in=True, asks=()):
+    import datetime
+
+    from portal.reports.models import Report
+    from portal.reports.plans import Period, ReportPlan
+    author = world.user(role)
+    plan = ReportPlan.of(author.department_id) or ReportPlan.configure(
+        None, author.department, active=True, cadence="weekly", due_weekday=4, due_time=datetime.time(18),
+        sections=[])
+    # Each sample its own week, one the company works in, so one author may have several reports.
+    latest = Report.select(Report.period_start).where(Report.author == author.id).order_by(
+        Report.period_start.desc()).limit(1).scalar()
+    week = Period("weekly", latest or datetime.date(2026, 1, 5))
+    if latest is not None:
+        week = week.following()
+    while plan.due_at(week) is None:
+        week = week.following()
+    report = Report.start(author, plan, week)
+    text = world.unique("Secret report text")
+    if hand_in:
+        report.submit(author, report.version, [text, "", "", ""], list(asks))
+    else:
+        report.save_draft(author, report.version, [text, "", "", ""], list(asks))
+    return report, text
+
+
+@sample("report_id")
+def _members_draft(world):
+    report, text = _report(world, "member", hand_in=False)
+    return Sample("the member's draft report", {"report_id": report.id}, [report], (text,))
+
+
+@sample("report_id")
+def _members_report(world):
+    report, text = _report(world, "member")
+    return Sample("the member's report, handed in", {"report_id": report.id}, [report], (text,))
+
+
+@sample("report_id")
+def _outsiders_report(world):
+    report, text = _report(world, "outsider")
+    return Sample("the outsider's report, handed in", {"report_id": report.id}, [report], (text,))
+
+
+@sample("ask_id")
+def _ask_of_the_outsider(world):
+    from portal.reports.models import ReportHelp
+    what = world.unique("Secret ask")
+    report, text = _report(world, "member", asks=[(None, world.user("outsider"), what)])
+    ask = ReportHelp.get(ReportHelp.report == report.id)
+    return Sample("the member's ask of the outsider", {"ask_id": ask.id}, [ask], (text, what))
+
+
+@sample("ask_id")
+def _ask_of_our_department(world):
+    from portal.reports.models import ReportHelp
+    what = world.unique("Secret ask")
+    report, text = _report(world, "outsider", asks=[(world.ours, None, what)])
+    ask = ReportHelp.get(ReportHelp.report == report.id)
+    return Sample("the outsider's ask of our department", {"ask_id": ask.id}, [ask], (text, what))

@@ -310,3 +310,12 @@ def test_today_is_the_viewers_own_date(make_user):
     tokyo, berlin = make_user(timezone="Asia/Tokyo"), make_user(timezone="Europe/Berlin")
     now = datetime.datetime(2026, 5, 6, 20, 0)  # UTC
     assert (local_today(tokyo, now), local_today(berlin, now)) == (datetime.date(2026, 5, 7), TODAY)
+
+
+def test_two_people_making_two_tasks_wait_for_each_other_at_once_leave_no_circle(company, make_task, at_once):
+    first, second = make_task(company.seller), make_task(company.engineer)
+    outcomes = at_once(lambda: Task.get_by_id(first.id).add_blocker(company.seller, second),
+                       lambda: Task.get_by_id(second.id).add_blocker(company.engineer, first))
+    refused = [outcome for outcome in outcomes if isinstance(outcome, Invalid)]
+    assert len(refused) == 1 and "circle" in refused[0].message
+    assert TaskDependency.select().count() == 1
