@@ -82,7 +82,7 @@ def test_a_draft_survives_signing_in_again_on_the_sign_in_page(small_phone, lang
 
 WORDS = {
     "zh_CN": {"close": "结束并发送", "delivery": "发送情况", "record": "记录决议", "add_action": "添加行动项",
-              "keep_date": "就用这个日期", "file": "提交申请", "subject": "主题", "move": "移动", "done": "已完成",
+              "keep_date": "就用这个日期", "file": "提交申请", "subject": "标题", "move": "移动", "done": "已完成",
               "still_waits": "它的前置任务", "agreed": "在会议上商定：查看会议纪要。", "not_begun": "还没开始"},
     "en": {"close": "Close and send", "delivery": "Delivery", "record": "Record the decision",
            "add_action": "Add the action item", "keep_date": "Keep this date", "file": "File the request",
