@@ -11,14 +11,18 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 # Where the engines can differ, the suite runs a second time on PostgreSQL and Redis (tests/engines.py):
-# every area's models, services and views, the authorization matrix and route walk, the reliability
-# suite, migrations, the large demo. It runs beside the whole suite on SQLite, one on each core.
-ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/notifications \
+# every area's models, services and views, search, the authorization matrix, route walk and canary
+# crawl, the reliability suite, migrations, the large demo, health and metrics. It runs beside the
+# whole suite on SQLite, one on each core. (`db copy` and the nginx run with two app servers are
+# in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
+ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
+	tests/notifications \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
-	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py
+	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py \
+	tests/test_monitoring.py
 
 .PHONY: run test bench lint servers translations extract-messages clean static-compressed
 
@@ -28,10 +32,11 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	@echo "Duiqi on http://$(HOST):$(PORT) (Ctrl-C stops web and worker)"
 	@# Ctrl-C stops both by pid: a trap that killed the whole group (`kill 0`) signalled its own
 	@# shell again and again, until the shell crashed.
-	@$(FLASK) jobs worker & worker=$$!; \
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) --threads 2 \
-		--access-logfile - wsgi:app & web=$$!; \
-	trap 'kill $$worker $$web 2>/dev/null; wait; exit 0' INT TERM; \
+	@# /metrics sums every gunicorn worker through files in a folder that is new at each start.
+	@$(FLASK) jobs worker & worker=$$!; metrics=$$(mktemp -d); \
+	PROMETHEUS_MULTIPROC_DIR=$$metrics $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
+		--threads 2 --access-logfile - wsgi:app & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait; rm -rf $$metrics; exit 0' INT TERM; \
 	wait
 
 test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)

@@ -75,9 +75,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url, workers=WORKERS, threads=THREADS, log=None, **env):
-    """The portal on a free port under gunicorn, with `make run`'s flags."""
-    port = free_port()
+def gunicorn(database_url, workers=WORKERS, threads=THREADS, log=None, port=None, **env):
+    """The portal under gunicorn, with `make run`'s flags, on `port` or a free one."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:%d" % port, "--workers", str(workers),
          "--threads", str(threads), "wsgi:app"],

@@ -122,4 +122,4 @@ KEY_PAGES = [
     Page("outbox", "outbox.index"),
 ]
 # The floor: a trivial route of the same app under the same server and load.
-FLOOR = Page("floor (/healthz)", "home.healthz")
+FLOOR = Page("floor (/healthz)", "monitoring.healthz")

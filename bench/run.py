@@ -1,6 +1,7 @@
 """`make bench`: seed the small and the large demo company, serve each under gunicorn as
 `make run` does, load every key page (bench/pages.py) with 1 and 16 concurrent signed-in users
-through wrk, and print a Markdown table against the budget."""
+through wrk, and print a Markdown table against the budget; then the same on PostgreSQL and Redis
+(a throwaway cluster, as the tests start one), beside SQLite."""
 import argparse
 import functools
 import os
@@ -12,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import ROOT, THREADS, USER_AGENT, WORKERS, Session, gunicorn, portal_environment
+from bench.harness import ROOT, THREADS, USER_AGENT, WORKERS, Session, free_port, gunicorn, portal_environment
 from bench.pages import FLOOR, KEY_PAGES, CardMove
 
 PASSWORD = "demo-password"
@@ -79,9 +80,8 @@ def lua_string(text):
     return '"%s"' % (text or "").replace("\\", "\\\\").replace('"', '\\"')
 
 
-def seed(size, folder):
-    url = "sqlite:///%s" % (folder / "portal.db")
-    env = portal_environment(url)
+def seed(size, folder, url, jobs_url):
+    env = portal_environment(url, PORTAL_JOBS_URL=jobs_url or "")
     started = time.monotonic()
     for command in (["db", "upgrade"], ["demo", "--size", size]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env, check=True,
@@ -123,14 +123,15 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
             "errors": errors}
 
 
-def measure(size, seconds, concurrency):
+def measure(size, seconds, concurrency, engine):
     folder = Path(tempfile.mkdtemp(prefix="duiqi-bench-%s-" % size))
     try:
-        url, seeding = seed(size, folder)
+        url = engine.empty(folder)
+        url, seeding = seed(size, folder, url, engine.jobs_url)
         within = company(url, folder)
         requests = within(lambda: {page: page.resolve() for page in [FLOOR, *KEY_PAGES]})
         results = {}
-        with gunicorn(url) as server:
+        with gunicorn(url, PORTAL_JOBS_URL=engine.jobs_url or "") as server:
             sessions = {}
             for page, request in requests.items():
                 if page.user not in sessions:
@@ -149,9 +150,9 @@ def measure(size, seconds, concurrency):
                     if not counted:
                         continue
                     results[page, users] = result
-                    print("  %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
-                        size, page.name, users, results[page, users]["rps"], results[page, users]["p95"]),
-                        file=sys.stderr)
+                    print("  %-10s %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
+                        engine.name, size, page.name, users, results[page, users]["rps"],
+                        results[page, users]["p95"]), file=sys.stderr)
             rss = server.peak_rss_kib()
         return {"results": results, "seeding": seeding, "rss_mib": rss / 1024}
     finally:
@@ -187,6 +188,19 @@ def table(runs, concurrency):
     return "\n".join(lines)
 
 
+def beside(sqlite, postgresql, concurrency):
+    """The large company's figures on both engines, page by page."""
+    lines = ["| page | users | SQLite req/s | SQLite p50 / p95 ms | PostgreSQL req/s | PostgreSQL p50 / p95 ms "
+             "| PostgreSQL/SQLite p50 |", "|---|---|---|---|---|---|---|"]
+    for page in [FLOOR, *KEY_PAGES]:
+        for users in concurrency:
+            s, p = sqlite["large"]["results"][page, users], postgresql["large"]["results"][page, users]
+            lines.append("| %s | %d | %.0f | %.1f / %.1f | %.0f | %.1f / %.1f | %.2f |" % (
+                page.name, users, s["rps"], s["p50"], s["p95"], p["rps"], p["p50"], p["p95"],
+                p["p50"] / s["p50"] if s["p50"] else 0))
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="load per page and concurrency")
@@ -194,8 +208,19 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
     concurrency = (1, 16)
-    runs = {size: measure(size, arguments.seconds, concurrency) for size in ("small", "large")}
-    report = table(runs, concurrency)
+    from tests.engines import Postgresql, Redis, Sqlite
+    redis = Redis(free_port())
+    cluster = Postgresql(redis)
+    try:
+        runs = {engine.name: {size: measure(size, arguments.seconds, concurrency, engine)
+                              for size in ("small", "large")} for engine in (Sqlite(), cluster)}
+    finally:
+        cluster.stop()
+        redis.stop()
+    report = "\n\n".join([
+        "### SQLite\n\n" + table(runs["sqlite"], concurrency),
+        "### PostgreSQL and Redis\n\n" + table(runs["postgresql"], concurrency),
+        "### The large company on both\n\n" + beside(runs["sqlite"], runs["postgresql"], concurrency)])
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(report + "\n")
     print(report)

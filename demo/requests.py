@@ -14,7 +14,8 @@ from portal.audit import AuditEntry
 from portal.db import db, utcnow
 from portal.calendar import CompanyCalendar
 from portal.requests import approvers, fields
-from portal.requests.models import Allocation, RequestEvent, RequestStep, ResourceRequest, StepApprover
+from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
+                                    StepApprover, StepCopy)
 from portal.requests.types import RequestType
 
 HOUR = datetime.timedelta(hours=1)
@@ -114,7 +115,7 @@ REQUESTS = [
     ("budget", "procurement.staff", "供应商年会差旅", {"Purpose": "赴深圳参加供应商大会", "Amount": "12500.50",
      "Category": "差旅"}, 3, [(3, "procurement.head", "approve", "")]),
     ("change", "admin.staff", "OA 请假流程增加调休类型", {"What changes": "请假类型增加“调休”，自动扣减加班时长。",
-     "Priority": "P2 中", "People-days": "3"}, 2, []),
+     "Priority": "P2 中", "People-days": "3"}, 6, []),
     ("equipment", "rnd.staff", "测试手机两台",
      {"Item": "安卓测试手机", "Quantity": "2", "Estimated cost": "4000.00"}, 1,
      [(3, "rnd.head", "approve", "")]),
@@ -196,6 +197,7 @@ def _shift(item, delta):
     """Move every timestamp of the request back by delta."""
     for model, column_names, where in (
             (ResourceRequest, ("submitted_at", "finished_at"), ResourceRequest.id == item.id),
+            (RequestRound, ("submitted_at",), RequestRound.request == item.id),
             (RequestStep, ("started_at", "due_at", "next_check_at", "escalated_at", "finished_at"),
              RequestStep.request == item.id),
             (RequestEvent, ("at",), RequestEvent.request == item.id),
@@ -246,7 +248,7 @@ def _seed_large(scale):
 class _LargeRequests:
     def __init__(self):
         self.now, self.random = utcnow(), random.Random(LARGE_REQUESTS)
-        self.calendar, self.zone = CompanyCalendar.current(), current_app.config["DEFAULT_TIMEZONE"]
+        self.clock = CompanyCalendar.current().working_time(current_app.config["DEFAULT_TIMEZONE"])
         self.flows = {}
         for key, name, *_ in TYPES:
             version = RequestType.get(RequestType.name == name).latest_version()
@@ -258,9 +260,11 @@ class _LargeRequests:
         self.requests = Rows(ResourceRequest, "type", "version", "requester", "department", "provider", "title",
                              "values", "amount_cents", "currency", "people_days", "state", "round", "submitted_at",
                              "finished_at")
+        self.rounds = Rows(RequestRound, "request", "number", "title", "values", "submitted_at")
         self.steps = Rows(RequestStep, "request", "round", "position", "kind", "spec_index", "name", "name_en",
-                          "mode", "state", "copied", "time_limit_hours", "on_timeout", "started_at", "due_at",
+                          "mode", "state", "time_limit_hours", "on_timeout", "started_at", "due_at",
                           "next_check_at", "nudge_at", "escalated_at", "reminders_sent", "finished_at")
+        self.copies = Rows(StepCopy, "step", "user")
         self.seats = Rows(StepApprover, "step", "user", "state", "reason", "replaces", "added_at", "decided_at",
                           "comment")
         self.events = Rows(RequestEvent, "request", "step", "at", "actor", "action", "comment", "waited_seconds",
@@ -271,7 +275,8 @@ class _LargeRequests:
                           "summary", "changes")
 
     def write(self):
-        flush(self.requests, self.steps, self.seats, self.events, self.allocations, self.audit)
+        flush(self.requests, self.rounds, self.steps, self.copies, self.seats, self.events, self.allocations,
+              self.audit)
 
     def values(self, kind, specs, day):
         pick = self.random
@@ -315,7 +320,7 @@ class _LargeRequests:
         flow.run(outcome)
 
     def deadline(self, start, hours):
-        return self.calendar.working_deadline(start, hours, self.zone)
+        return self.clock.deadline(start, hours)
 
     def note(self, request_id, step, at, actor, action, comment="", waited=None, detail=None):
         self.events.add(request_id, step["id"] if step else None, at, actor.id if actor else None, action, comment,
@@ -349,11 +354,11 @@ class _Flow:
             condition = spec["condition"]
             holds = condition is None or fields.condition_holds(
                 condition, self.version.field(condition["field"]), values.get(condition["field"]))
+            seating = company.approvers_of(spec["approvers"], self.requester, self.provider_id) if holds else None
             self.steps.append(dict(spec, id=company.steps.reserve(), position=position,
                                    state="waiting" if holds else "skipped", started=None, due=None, nudge=None,
-                                   ended=None, seats=[],
-                                   people=company.approvers_of(spec["approvers"], self.requester, self.provider_id)
-                                   if holds else []))
+                                   ended=None, seats=[], people=seating.seats if seating else [],
+                                   replaced=seating.replaced if seating else []))
         approvals = [s for s in self.steps if s["state"] == "waiting" and s["kind"] == "approval"]
         self.passing = len(approvals) if outcome in ("approved", "allocating") else pick.randrange(len(approvals))
         decisions = sum(len(s["people"]) if s["mode"] == "all" else 1 for s in approvals[:self.passing])
@@ -400,12 +405,15 @@ class _Flow:
         if step["time_limit_hours"]:
             step["due"] = company.deadline(at, step["time_limit_hours"])
             step["nudge"] = company.deadline(at, step["time_limit_hours"] / 2)
+        for replaced, stand_in, merged in step["replaced"]:
+            detail = {"to": stand_in.name if stand_in else "", "reason": "substitute", "for": replaced.name}
+            company.note(self.id, step, at, None, "substituted", detail=dict(detail, merged=True) if merged else detail)
         for user, reason, replaces in step["people"]:
             step["seats"].append({"user": user, "state": "pending", "reason": reason, "replaces": replaces,
                                   "added": at, "decided": None, "comment": ""})
-            if reason:
-                company.note(self.id, step, at, None, "substituted",
-                             detail={"to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+            if reason in ("own_request", "fallback"):
+                company.note(self.id, step, at, None, "substituted", detail={"to": user.name, "reason": reason,
+                                                                             "for": ""})
 
     def close(self, step, state, at):
         step.update(state=state, ended=at)
@@ -432,55 +440,58 @@ class _Flow:
             return
         if step["kind"] == "allocation":
             self.state = "allocating"
-            self.company.record(at, by, "request.approve_all", self.id, {"state": ["in_review", "allocating"]})
         self.activate(step, at)
 
     def approve(self, step, seat, at):
+        before = self.state
         self.decide(step, seat, at, "approved")
-        self.company.record(at, seat["user"], "request.approve", self.id, {"step": [step["name"], "approved"]})
         if step["mode"] == "any" or not any(s["state"] == "pending" for s in step["seats"]):
             self.close(step, "approved", at)
             self.advance(at, seat["user"])
+        self.audit(at, seat["user"], "request.approve", before, {"step": [step["name"], "approved"]})
 
     def allocate(self, step, seat, at):
-        company, values = self.company, self.measures()
+        before, values = self.state, self.measures()
         commitment = "按申请安排，%s 起执行。" % at.date().isoformat()
         self.allocation = (seat["user"], at, commitment, values["currency"] or "CNY")
         self.decide(step, seat, at, "approved", commitment, action="allocated")
-        company.record(at, seat["user"], "request.allocate", self.id, {
-            "people_days": [None, None if values["people_days"] is None else str(values["people_days"])],
-            "amount": [None, None if values["amount"] is None else str(values["amount"])]})
         self.close(step, "approved", at)
         self.advance(at, seat["user"])
+        self.audit(at, seat["user"], "request.allocate", before, {
+            "people_days": [None, None if values["people_days"] is None else str(values["people_days"])],
+            "amount": [None, None if values["amount"] is None else str(values["amount"])]})
 
     def refuse(self, step, seat, at, state, comment):
-        company = self.company
-        decision = {"rejected": "reject", "returned": "return"}[state]
+        before, decision = self.state, {"rejected": "reject", "returned": "return"}[state]
         self.decide(step, seat, at, state, comment)
-        company.record(at, seat["user"], "request." + decision, self.id, {"step": [step["name"], state]},
-                       summary=comment)
         self.close(step, state, at)
         self.cancel_waiting()
         if state == "rejected":
             self.end(at, seat["user"], "rejected", comment)
         else:
-            company.record(at, seat["user"], "request.return", self.id, {"state": [self.state, "returned"]},
-                           summary=comment)
             self.state = "returned"
+        self.audit(at, seat["user"], "request." + decision, before, {"step": [step["name"], state]}, comment)
 
     def withdraw(self, step, at, comment):
+        before = self.state
         self.close(step, "cancelled", at)
         self.cancel_waiting()
         self.company.note(self.id, None, at, self.requester, "withdrawn", comment)
         self.end(at, self.requester, "withdrawn", comment)
+        self.audit(at, self.requester, "request.withdrawn", before, {}, comment)
 
     def cancel_waiting(self):
         for step in self.steps:
             if step["state"] == "waiting":
                 step["state"] = "cancelled"
 
+    def audit(self, at, by, action, before, changes, summary=""):
+        """One audit row per change, with the state it moved the request to (as ResourceRequest.audit)."""
+        if self.state != before:
+            changes = dict(changes, state=[before, self.state])
+        self.company.record(at, by, action, self.id, changes, summary=summary)
+
     def end(self, at, by, state, comment=""):
-        self.company.record(at, by, "request." + state, self.id, {"state": [self.state, state]}, summary=comment)
         self.state, self.finished = state, at
         if state == "approved" and self.allocation is None:
             # Without an allocation step, approval commits what was asked for.
@@ -499,12 +510,16 @@ class _Flow:
                               self.requester.department_id, self.provider_id, self.title,
                               json.dumps(self.values, ensure_ascii=False), values["amount_cents"], values["currency"],
                               values["people_days"], self.state, 1, self.filed, self.finished)
+        company.rounds.add(self.id, 1, self.title, json.dumps(self.values, ensure_ascii=False), self.filed)
         for step in self.steps:
             self.nudged(step, company.now)
             company.steps.fill(step["id"], self.id, 1, step["position"], step["kind"], step["spec_index"],
                                step["name"], step["name_en"], step["mode"], step["state"],
-                               json.dumps(step["copied"]), step["time_limit_hours"], step["on_timeout"],
+                               step["time_limit_hours"], step["on_timeout"],
                                step["started"], step["due"], step["due"], step["nudge"], None, 0, step["ended"])
+            if step["state"] != "skipped":
+                for user_id in step["copied"]:
+                    company.copies.add(step["id"], user_id)
             for seat in step["seats"]:
                 company.seats.add(step["id"], seat["user"].id, seat["state"], seat["reason"],
                                   seat["replaces"].id if seat["replaces"] else None, seat["added"], seat["decided"],

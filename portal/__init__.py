@@ -19,12 +19,13 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, i18n, jobs, markdown, params, render
+    from portal import db, filters, i18n, jobs, markdown, monitoring, params, render
     from portal.accounts import auth
     # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
     app.url_map.converters["int"] = params.BoundedInteger
     from portal.extensions import csrf, htmx, mail
 
+    monitoring.init_app(app)  # first: the latency measured includes the other hooks
     db.init_app(app, all_models())
     jobs.init_app(app)
     htmx.init_app(app)
@@ -58,13 +59,13 @@ def all_models():
 
     from portal import accounts, digest, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
-    from portal.calendar import ClosedDay, CompanyCalendar
+    from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
     from portal.search import SearchDocument, SearchToken
 
-    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, SearchDocument,
-            SearchToken]
+    core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, WorkingDay,
+            SearchDocument, SearchToken]
     areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
@@ -82,6 +83,7 @@ def _blueprints():
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
     from portal.meetings.views import meetings
+    from portal.monitoring import monitoring
     from portal.notifications.admin_views import calendar, outbox
     from portal.notifications.views import notifications
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
@@ -100,7 +102,7 @@ def _blueprints():
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
             alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports,
-            scorecard)
+            scorecard, monitoring)
 
 
 def _security_headers(response):

@@ -50,6 +50,10 @@ class AuditEntry(BaseModel):
     @classmethod
     def record(cls, actor, action, obj, changes=None, summary=""):
         """Write one entry; call it inside the transaction that makes the change."""
+        # The type itself: a proxy (flask_login's current_user) passes isinstance() for what it
+        # wraps, and would be stored as "LocalProxy".
+        if not issubclass(type(obj), BaseModel):
+            raise TypeError("the audit names a model row, not %s" % type(obj).__name__)
         return cls.create(
             actor_id=actor.id if actor is not None else None,
             actor_name=actor.name if actor is not None else "",

@@ -46,6 +46,11 @@ def from_environment(instance_path, overrides):
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
         "JOBS_URL": os.environ.get("PORTAL_JOBS_URL") or None,
         "JOBS_IMMEDIATE": False,
+        # A worker that has not said it is alive for this long counts as dead in /healthz.
+        "WORKER_LATE_SECONDS": int(os.environ.get("PORTAL_WORKER_LATE_SECONDS", "180")),
+        "METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
+        "METRICS_NETWORKS": [network.strip() for network in os.environ.get(
+            "PORTAL_METRICS_NETWORKS", "127.0.0.0/8,::1/128").split(",") if network.strip()],
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

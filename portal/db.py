@@ -154,6 +154,7 @@ def init_app(app, models):
         if not db.is_closed():
             db.close()
 
+    from portal import db_copy  # noqa: F401  (adds `flask db copy`)
     app.cli.add_command(db_cli)
     app.cli.add_command(backup)
 

@@ -141,8 +141,11 @@ def send_due(now=None):
     for user in User.select().where(User.active == True):  # noqa: E712
         local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(user.timezone))
         first = calendar.first_working_day_of_week(local.date(), closed)
-        # Late is better than never: a worker that was down at nine still sends later that week.
+        # Late is better than never: a worker that was down at nine still sends later that week,
+        # but not at night.
         if first is None or local.date() < first or (local.date() == first and local.hour < calendar.digest_hour):
+            continue
+        if calendar.is_quiet(local):
             continue
         week = week_of(local.date())
         if (user.id, week) not in done:

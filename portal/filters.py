@@ -35,6 +35,16 @@ def duration(value):
     return format_timedelta(value, granularity="minute", threshold=2)
 
 
+def working_hours(value):
+    """A span of working time (office hours of working days) in hours: "1.5 working hours"."""
+    if value is None:
+        return ""
+    hours = round(value.total_seconds() / 3600, 1)
+    # Plural rules take whole numbers; a fraction reads as plural ("1.5 hours"), as 0 does.
+    count = int(hours) if hours.is_integer() else 0
+    return ngettext("%(hours)s working hour", "%(hours)s working hours", count, hours=format_decimal(hours))
+
+
 def date_time(value, fmt="medium"):
     return format_datetime(value, fmt) if value else ""
 
@@ -85,4 +95,5 @@ def when(value, now=None):
 
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
-                                 datetime=date_time, date=date, time=clock, day=day, when=when)
+                                 working_hours=working_hours, datetime=date_time, date=date, time=clock, day=day,
+                                 when=when)

@@ -1,8 +1,11 @@
 """Background and periodic jobs: one huey instance, given its storage by create_app."""
 import datetime
 import functools
+import json
 import logging
 import os
+import socket
+import sqlite3
 from pathlib import Path
 
 import click
@@ -10,10 +13,12 @@ import huey as huey_package
 from flask import has_app_context
 from flask.cli import AppGroup
 from huey import crontab
+from huey.constants import EmptyData
 from huey.storage import RedisStorage, SqliteStorage
 from playhouse.db_url import parse
+from redis import RedisError
 
-from portal.db import db
+from portal.db import db, utcnow
 
 __all__ = ["crontab", "huey", "init_app", "periodic_task", "task"]
 # How long a worker's claim on a periodic job's minute is kept: far longer than any two workers'
@@ -65,6 +70,38 @@ def init_app(app):
     huey.immediate = app.config["JOBS_IMMEDIATE"]
     huey.storage = huey.create_storage()
     app.cli.add_command(jobs_cli)
+
+
+HEARTBEAT = "worker.heartbeat"
+
+
+def beat():
+    """Say in the queue that a worker is alive: when it starts, then every minute through the
+    scheduler and a worker thread, so a stuck scheduler shows as much as a dead process."""
+    seen = {"at": utcnow().isoformat(), "by": "%s:%d" % (socket.gethostname(), os.getpid())}
+    huey.storage.put_data(HEARTBEAT, json.dumps(seen).encode())
+
+
+huey.on_startup()(beat)
+huey.periodic_task(crontab(), name="heartbeat")(beat)
+
+
+def last_heartbeat():
+    """(when, by whom) a worker last said it was alive, or None if none ever did on this queue."""
+    seen = huey.storage.peek_data(HEARTBEAT)
+    if seen is EmptyData:
+        return None
+    seen = json.loads(seen)
+    return datetime.datetime.fromisoformat(seen["at"]), seen["by"]
+
+
+def backlog():
+    """How many jobs wait: those due now, and those scheduled for later (retries, delays)."""
+    return huey.storage.queue_size(), huey.storage.schedule_size()
+
+
+# What reaching the queue's storage can raise: Redis's own errors, or SQLite's for the file queue.
+QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 
 def storage_path(app):

@@ -107,12 +107,14 @@ def _read_notification(user, notification):
 
 
 @rule("view", "ClosedDay")
-def _see_closed_day(user, day):
+@rule("view", "WorkingDay")
+def _see_special_day(user, day):
     return True
 
 
 @rule("edit", "ClosedDay")
-def _edit_closed_day(user, day):
+@rule("edit", "WorkingDay")
+def _edit_special_day(user, day):
     return user.is_admin
 
 

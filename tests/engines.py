@@ -301,3 +301,15 @@ def engine(request):
     cluster = Postgresql(request.getfixturevalue("redis_server"))
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgresql(engine):
+    """A PostgreSQL cluster whichever engine the run is on, for tests that move a portal between
+    engines: the run's own cluster, or one started for them."""
+    if isinstance(engine, Postgresql):
+        yield engine
+        return
+    cluster = Postgresql()
+    yield cluster
+    cluster.stop()

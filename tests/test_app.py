@@ -67,12 +67,6 @@ def test_static_files_are_cached_for_a_year_and_pages_link_them_by_content_hash(
     assert script.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_healthz_answers_once_the_database_does(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
-
-
 @pytest.mark.parametrize("language, title", [("en", "Not found"), ("zh-CN", "页面不存在")])
 def test_the_404_page_is_styled_and_translated(client, member, language, title):
     client.login(member)

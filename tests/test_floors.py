@@ -5,10 +5,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CORE = {"config", "extensions", "db", "audit", "mail", "notifications", "calendar", "render", "permissions", "filters",
-        "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
+CORE = {"config", "extensions", "db", "db_copy", "audit", "mail", "notifications", "calendar", "render", "permissions",
+        "filters", "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
 AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "reports"]
-TOP = {"__init__", "digest", "home", "scorecard"}
+TOP = {"__init__", "digest", "home", "scorecard", "monitoring"}
 
 
 def floor_of(module):

@@ -14,8 +14,8 @@ from portal.db import utcnow
 from portal.meetings.models import Attendance, Decision, Meeting, MeetingSeries, MinutesVersion
 from portal.projects.models import CheckIn, Project, Target
 from demo.requests import REQUESTS
-from portal.requests.models import (OPEN_STATES, STATES, Allocation, RequestEvent, RequestStep, ResourceRequest,
-                                    StepApprover)
+from portal.requests.models import (OPEN_STATES, STATES, Allocation, RequestEvent, RequestRound, RequestStep,
+                                    ResourceRequest, StepApprover)
 from portal.tasks.models import PRIORITIES, STATUSES, VERSIONED, Task, TaskComment, TaskDependency, TaskTag
 from tests.conftest import release_connections
 
@@ -137,6 +137,9 @@ def test_requests_in_every_state_each_where_its_flow_leaves_it(large):
     assert decided == approvals
     filed = RequestEvent.select().where(RequestEvent.action == "filed").count()
     assert filed == ResourceRequest.select().count()
+    sent = RequestRound.select().join(ResourceRequest).where((RequestRound.number == ResourceRequest.round)
+                                                              & (RequestRound.values == ResourceRequest.values))
+    assert sent.count() == ResourceRequest.select().count(), "each request's latest round holds its values"
 
 
 def test_the_portals_behaviours_carry_on_from_the_seeded_company(large):

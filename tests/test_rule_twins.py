@@ -13,9 +13,12 @@ from portal.meetings.models import MeetingSeries
 from portal.permissions import can
 from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
+from portal.requests.models import ResourceRequest
+from portal.requests.types import RequestType
 from portal.reports.models import Report
 from portal.reports.plans import Period, ReportPlan
 from portal.tasks.models import Task
+from tests.requests.conftest import step
 
 START = datetime.date(2026, 1, 5)
 
@@ -37,6 +40,10 @@ def _series(user):
     return MeetingSeries.visible_to(user)
 
 
+def _requests(user):
+    return ResourceRequest.visible_to(user)
+
+
 def _tensions(user):
     return Tension.visible_to(user)
 
@@ -46,7 +53,7 @@ def _reports(user):
 
 
 TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Report, _reports), (Task, _tasks),
-         (MeetingSeries, _series)]
+         (MeetingSeries, _series), (ResourceRequest, _requests)]
 
 
 @pytest.fixture(params=[1, 2, 3])
@@ -106,7 +113,37 @@ def company(request, app, make_department, make_user):
                            timezone="Asia/Shanghai", recurring=False, title="S%d" % n, duration_minutes=30,
                            coordinator=coordinator,
                            location="", video_link="", reminder_minutes=60, now=datetime.datetime(2026, 1, 1))
+    _requests_between(pick, people, departments)
     return people
+
+
+def _requests_between(pick, people, departments):
+    """Request types whose steps copy (抄送) random people, one only above an amount; requests
+    filed by anyone, some decided or sent back."""
+    admin = people[0]
+    versions = []
+    for n in range(2):
+        request_type = RequestType.add(admin, name="R%d" % n, provider=pick.choice(departments))
+        amount = request_type.add_field(admin, label="Amount", kind="money", currency="CNY")
+        copy = lambda: [p.id for p in pick.sample(people, 2)]  # noqa: E731
+        request_type.add_step(admin, **step("Head", [{"kind": "requester_head"}], copied=copy()))
+        request_type.add_step(admin, **step("Big", [{"kind": "people", "ids": [pick.choice(people).id]}],
+                                            condition_field=amount, condition_op=">", condition_value="100",
+                                            copied=copy()))
+        request_type.add_step(admin, **step("Provider", [{"kind": "provider_head"}], copied=copy()))
+        versions.append(request_type.publish(admin))
+    for n in range(12):
+        version = pick.choice(versions)
+        request = ResourceRequest.file(pick.choice([p for p in people if p.active]), version, "Ask %d" % n,
+                                       {version.fields[0].key: pick.choice(["50.00", "500.00", None])})
+        for _ in range(pick.randint(0, 3)):
+            waiting = request.active_step()
+            if waiting is None or not waiting.pending_seats():
+                break
+            decision = pick.choice(["approve", "approve", "return"])
+            request.decide(waiting.pending_seats()[0].user, waiting.id, decision, "because")
+            if decision == "return":
+                break
 
 
 def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(company):

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.models import ROLES, Department
+from portal.accounts.models import ROLES, Department, User
 from portal.forms import Form, TimeZoneField, object_id
 from portal.i18n import LANGUAGES
 
@@ -42,20 +42,40 @@ class UserForm(Form):
     name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     department = SelectField(_l("Department"), coerce=object_id)
     role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLES.items()])
+    supervisor = SelectField(_l("Direct supervisor (直属主管)"), coerce=object_id)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.departments = {d.id: d for d in Department.ordered()}
         self.department.choices = [NONE] + [SelectChoice(d.id, d.display_name) for d in self.departments.values()]
+        if "supervisor" in self:
+            # Someone who supervises others stays offered after leaving, so that saving a person
+            # whose supervisor left does not drop them unnoticed.
+            supervising = User.select(User.supervisor).where(User.supervisor.is_null(False))
+            self.people = {u.id: u for u in User.directory().where(User.active | User.id.in_(supervising))}
+            self.supervisor.choices = [NONE] + [
+                SelectChoice(u.id, u.name, optgroup=u.department.display_name if u.department_id else None)
+                for u in self.people.values()]
+            if self.supervisor.raw_data == []:
+                # A client that posts only name, role and department leaves the supervisor as it is.
+                self.supervisor.validate_choice = False
 
     @property
     def chosen_department(self):
         return self.departments.get(self.department.data)
 
+    def account_values(self):
+        """What an admin's edit changes, for User.update_account."""
+        values = {"name": self.name.data, "role": self.role.data, "department": self.chosen_department}
+        if self.supervisor.raw_data:
+            values["supervisor"] = self.people.get(self.supervisor.data)
+        return values
+
 
 class NewUserForm(UserForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), Email()])
     language = SelectField(_l("Language for mail"), choices=_language_choices())
+    supervisor = None  # chosen once the person exists, as a department's head is
 
 
 class DepartmentForm(Form):

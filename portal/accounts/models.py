@@ -21,6 +21,8 @@ ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("M
 TIMEZONES = sorted(zoneinfo.available_timezones())
 INVITE_MAX_AGE = 7 * 24 * 3600
 VERSION_NUMBERS = re.compile(r"\d+(?:[._]\d+)*")
+# How far up the org chart an approval may climb.
+MAX_LEVELS = 10
 
 
 class Department(BaseModel):
@@ -100,6 +102,8 @@ class User(BaseModel):
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
     password_changed_at = DateTimeField(null=True)
+    # The direct supervisor (直属主管): approvals can climb this chain, escalations follow it.
+    supervisor = ForeignKeyField("self", null=True, backref="direct_reports", on_delete="SET NULL")
 
     def __str__(self):
         return self.name
@@ -178,19 +182,45 @@ class User(BaseModel):
                 user.send_password_link(by, welcome=True)
         return user
 
+    def supervisors(self, levels=MAX_LEVELS):
+        """The chain of supervisors above this person, nearest first, at most `levels` long."""
+        chain, person = [], self
+        while person.supervisor_id and len(chain) < levels:
+            person = person.supervisor
+            if person.id == self.id or person in chain:
+                break  # a circle the database was given by other means than set_supervisor
+            chain.append(person)
+        return chain
+
+    def set_supervisor(self, by, supervisor):
+        """Name this person's direct supervisor (直属主管), or None; what an import of the org
+        chart calls for each person."""
+        return self.update_account(by, supervisor=supervisor)
+
     def update_account(self, by, **values):
-        """Admin edits: name, role, department."""
+        """Admin edits: name, role, department, supervisor."""
         with db.atomic():
             self.refresh()
             if "department" in values and self.department_id and self.department.head_id == self.id \
                     and values["department"] != self.department:
                 raise Invalid(_l("This user heads their department; name another head first."),
                               "department")
+            if values.get("supervisor") is not None and values["supervisor"].id != self.supervisor_id:
+                self._check_supervisor(values["supervisor"])
             changes = apply_changes(self, **values)
             if changes:
                 self.save()
                 AuditEntry.record(by, "user.update", self, changes)
         return changes
+
+    def _check_supervisor(self, supervisor):
+        if supervisor.id == self.id:
+            raise Invalid(_l("Nobody is their own supervisor."), "supervisor")
+        if not supervisor.active:
+            raise Invalid(_l("Choose someone who can still sign in."), "supervisor")
+        if self in supervisor.supervisors(levels=1000):
+            raise Invalid(_l("%(name)s reports to %(person)s already, directly or further down: that would make "
+                             "a circle.", name=supervisor.name, person=self.name), "supervisor")
 
     def update_preferences(self, language, timezone):
         with db.atomic():

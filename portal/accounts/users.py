@@ -65,8 +65,7 @@ def update(user_id):
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user.update_account(current_user, name=form.name.data, role=form.role.data,
-                                department=form.chosen_department)
+            user.update_account(current_user, **form.account_values())
         except Invalid as invalid:
             form.show_error(invalid)
         else:

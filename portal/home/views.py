@@ -1,15 +1,14 @@
-"""The start page (what waits for me first, then what needs attention across the shared goals), the
-web app manifest, and the health check."""
+"""The start page (what waits for me first, then what needs attention across the shared goals)
+and the web app manifest."""
 import datetime
 
 from flask import Blueprint, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from peewee import PeeweeException
 
 from portal.accounts import auth
 from portal.calendar import CompanyCalendar
-from portal.db import db, utcnow
+from portal.db import utcnow
 from portal.meetings.models import Meeting
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
@@ -69,13 +68,3 @@ def manifest():
     response = jsonify(body)
     response.mimetype = "application/manifest+json"
     return response
-
-
-@home.route("/healthz")
-@auth.public
-def healthz():
-    try:
-        db.execute_sql("SELECT 1").fetchone()
-    except PeeweeException:
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")

@@ -13,6 +13,7 @@ from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, For
 from portal import mail
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
+from portal.calendar import CompanyCalendar
 from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
 from portal.i18n import zone_name
 from portal.meetings import agenda
@@ -304,6 +305,15 @@ class Meeting(BaseModel):
 
     def day(self, fmt="medium"):
         return format_date(self.local_start.date(), fmt)
+
+    @property
+    def day_off_warning(self):
+        """Said where the meeting is shown when it falls on a day the company calendar has off (a
+        holiday, a closed day, a weekend without make-up work); None otherwise."""
+        if CompanyCalendar.current().is_working_day(self.local_start.date()):
+            return None
+        return _l("%(when)s falls on a day off in the company calendar: move the meeting if people will be away.",
+                  when=self.when())
 
     def path(self, anchor=None):
         """The meeting page's path, also outside a request (jobs, mail)."""

@@ -5,10 +5,10 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.calendar import ClosedDay, CompanyCalendar
+from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
 from portal.db import Invalid, utcnow
 from portal.mail import OutboxMessage
-from portal.notifications.forms import CalendarForm, ClosedDayForm
+from portal.notifications.forms import CalendarForm, DayForm
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -35,11 +35,13 @@ def resend(message_id):
     return redirect(url_for("outbox.index", state=request.args.get("state", "")), 303)
 
 
+SETTINGS = ("country", "quiet_start", "quiet_end", "digest_hour", "stale_checkin_days", "office_hours")
+
+
 @calendar.route("/")
 def show():
     authorize("administer")
-    settings = CompanyCalendar.current()
-    return _page(CalendarForm(obj=settings), ClosedDayForm(), settings)
+    return _page()
 
 
 @calendar.route("/", methods=["POST"])
@@ -48,43 +50,75 @@ def update():
     settings = CompanyCalendar.current()
     form = CalendarForm()
     if form.validate_on_submit():
-        settings.update_settings(current_user, **{name: form[name].data for name in (
-            "country", "quiet_start", "quiet_end", "digest_hour", "stale_checkin_days")})
-        flash(_("Saved."), "success")
-        return redirect(url_for("calendar.show"), 303)
-    return _page(form, ClosedDayForm(), settings)
+        try:
+            settings.update_settings(current_user, **{name: form[name].data for name in SETTINGS})
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("calendar.show"), 303)
+    return _page(form=form)
 
 
 @calendar.route("/closed-days", methods=["POST"])
 def close_day():
     authorize("administer")
-    form = ClosedDayForm()
-    if form.validate_on_submit():
-        try:
-            ClosedDay.add(current_user, form.day.data, form.label.data)
-        except Invalid as invalid:
-            form.show_error(invalid)
-        else:
-            flash(_("%(day)s is now a closed day.", day=form.day.data.isoformat()), "success")
-            return redirect(url_for("calendar.show"), 303)
-    settings = CompanyCalendar.current()
-    return _page(CalendarForm(obj=settings), form, settings)
+    form = DayForm()
+    if _set_apart(ClosedDay, form):
+        flash(_("%(day)s is now a closed day.", day=form.day.data.isoformat()), "success")
+        return redirect(url_for("calendar.show"), 303)
+    return _page(day_form=form)
+
+
+@calendar.route("/working-days", methods=["POST"])
+def work_day():
+    authorize("administer")
+    form = DayForm(prefix="working")
+    if _set_apart(WorkingDay, form):
+        flash(_("%(day)s is now a working day.", day=form.day.data.isoformat()), "success")
+        return redirect(url_for("calendar.show"), 303)
+    return _page(working_form=form)
 
 
 @calendar.route("/closed-days/<int:day_id>/delete", methods=["POST"])
 def open_day(day_id):
-    closed = authorized(ClosedDay, day_id, "edit")
-    closed.remove(current_user)
-    flash(_("%(day)s is a normal day again.", day=closed.day.isoformat()), "success")
+    return _make_normal(authorized(ClosedDay, day_id, "edit"))
+
+
+@calendar.route("/working-days/<int:working_day_id>/delete", methods=["POST"])
+def unwork_day(working_day_id):
+    return _make_normal(authorized(WorkingDay, working_day_id, "edit"))
+
+
+def _make_normal(special):
+    special.remove(current_user)
+    flash(_("%(day)s is a normal day again.", day=special.day.isoformat()), "success")
     return redirect(url_for("calendar.show"), 303)
 
 
-def _page(form, day_form, settings):
+def _set_apart(model, form):
+    if not form.validate_on_submit():
+        return False
+    try:
+        model.add(current_user, form.day.data, form.label.data)
+    except Invalid as invalid:
+        form.show_error(invalid)
+        return False
+    return True
+
+
+def _page(form=None, day_form=None, working_form=None):
+    settings = CompanyCalendar.current()
     today = utcnow().date()
-    closed = settings.closed_days()
+    closed, opened = settings.closed_days(), settings.extra_working_days()
     coming = [today + datetime.timedelta(days=n) for n in range(60)]
     # What the next weeks look like: holidays off, make-up weekend days on.
-    unusual = [(day, settings.holiday_name(day), settings.is_working_day(day, closed)) for day in coming
-               if settings.is_working_day(day, closed) == (day.weekday() >= 5)]
-    return render("calendar/show.html", form=form, day_form=day_form, unusual=unusual,
-                  closed_days=ClosedDay.select().order_by(ClosedDay.day.desc()))
+    unusual = []
+    for day in coming:
+        working = settings.is_working_day(day, closed, opened)
+        if working == (day.weekday() >= 5):
+            unusual.append((day, settings.holiday_name(day), working))
+    return render("calendar/show.html", form=form or CalendarForm(obj=settings), day_form=day_form or DayForm(),
+                  working_form=working_form or DayForm(prefix="working"), unusual=unusual,
+                  closed_days=ClosedDay.select().order_by(ClosedDay.day.desc()),
+                  working_days=WorkingDay.select().order_by(WorkingDay.day.desc()))

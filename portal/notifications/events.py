@@ -28,7 +28,7 @@ EVENTS = {
     "approval.waiting": Event("important", "email", _l("An approval waits for me"),
                               _l("%(requester)s's request “%(title)s” waits for your decision")),
     "approval.nudge": Event("important", "email", _l("An approval has waited half its time limit"),
-                            _l("“%(title)s” has waited %(hours)s hours for your decision")),
+                            _l("“%(title)s” has waited %(hours)s working hours for your decision")),
     "request.approved": Event("important", "email", _l("My request is approved"),
                               _l("Your request “%(title)s” is approved")),
     "request.rejected": Event("important", "email", _l("My request is rejected or sent back"),

@@ -27,12 +27,15 @@ class CalendarForm(Form):
     digest_hour = IntegerField(_l("Weekly digest at (hour)"), validators=HOURS)
     stale_checkin_days = IntegerField(_l("Remind target owners after this many days without a check-in"),
                                       validators=[InputRequired(), NumberRange(min=1, max=180)])
+    office_hours = StringField(_l("Office hours"), validators=[DataRequired(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices(SUPPORTED_COUNTRIES)
 
 
-class ClosedDayForm(Form):
+class DayForm(Form):
+    """A closed day, or (with the prefix "working") an extra working day."""
+
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date as YYYY-MM-DD."))])
     label = StringField(_l("Why"), validators=[Optional(), Length(max=100)])

@@ -72,7 +72,7 @@ def preferences():
                             formdata=request.form if request.method == "POST" else None)
     if request.method == "POST" and form.validate():
         try:
-            Preference.save_for(current_user, {event: form[event].data for event in EVENTS})
+            Preference.save_for(current_user._get_current_object(), {event: form[event].data for event in EVENTS})
         except Invalid as invalid:
             form.show_error(invalid)
         else:

@@ -247,7 +247,7 @@ class Report(BaseModel):
         """Store the sections' texts and the unsent asks from the form `copy` opened at `version`;
         return the sections that changed. Refused once handed in, and when another form saved since
         this one was opened (a form's own saves as it is typed do not count against it)."""
-        current = Report.get_by_id(self.id)
+        current = Report.locked(self.id)
         if current.state != "draft":
             raise Invalid(_l("This report was handed in already; it can no longer change."))
         if current.version != version and not (copy and current.copy == copy):

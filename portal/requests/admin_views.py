@@ -10,7 +10,7 @@ from portal.permissions import authorize, authorized
 from portal.render import render, wants_fragment
 from portal.requests import approvers, fields
 from portal.requests.forms import FieldForm, RequestTypeForm, StepForm
-from portal.requests.types import MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField
+from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField
 
 request_types = Blueprint("request_types", __name__, url_prefix="/admin/request-types")
 SECTIONS = {"fields": "requests/_type_fields.html", "steps": "requests/_type_steps.html"}
@@ -261,4 +261,5 @@ def _builder(request_type, fragment=None, details_form=None, **context):
                   details_form=details_form or RequestTypeForm.of(request_type),
                   type_fields=type_fields, steps=steps, names=names, describe=approvers.describe,
                   kinds=fields.KINDS, operators=fields.OPERATORS, modes=MODES, on_timeout=ON_TIMEOUT,
+                  if_empty=IF_EMPTY,
                   history=AuditEntry.for_object(request_type).limit(30), **context)

@@ -1,9 +1,11 @@
 """Time limits: a periodic job nudges approvers at half a step's limit, and reminds, escalates
 (升级处理) or returns steps past it; it hands the seats of deactivated approvers to their
 stand-ins. Nothing is done twice: each action moves the step's own clock in a conditional update."""
+from flask import current_app
+
 from portal import jobs
 from portal.accounts.models import User
-from portal.audit import AuditEntry
+from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
 from portal.requests import approvers
 from portal.requests.models import RequestStep, ResourceRequest, StepApprover, deadline
@@ -16,12 +18,18 @@ def enforce_time_limits_periodically():
 
 
 def enforce_time_limits(now=None):
-    """Act on every step past its time limit and on deactivated approvers; return the actions taken."""
+    """Act on every step past its time limit and on deactivated approvers; return the actions taken.
+
+    Deactivated approvers are replaced at once (an admin's doing, and the flow must go on); nudges,
+    reminders and escalations wait for working time: none goes out in quiet hours or on a day off,
+    also when the worker catches up after being down."""
     now = now or utcnow()
     stale = (StepApprover.select(StepApprover.id).join(User)
              .where((StepApprover.state == "pending") & (User.active == False)))  # noqa: E712
     for seat in list(stale):
         hand_over(StepApprover.get_by_id(seat.id))
+    if CompanyCalendar.current().is_quiet_at(now, current_app.config["DEFAULT_TIMEZONE"]):
+        return []
     halfway = RequestStep.select(RequestStep.id).where((RequestStep.state == "active") & (RequestStep.nudge_at <= now))
     actions = [nudge(RequestStep.get_by_id(row.id), now) for row in list(halfway)]
     due = RequestStep.select(RequestStep.id).where((RequestStep.state == "active")
@@ -39,9 +47,13 @@ def nudge(step, now):
                         & (RequestStep.nudge_at == step.nudge_at)).execute())
         if not taken:
             return None
-        hours = int(step.waited(now).total_seconds() // 3600)
+        waited = CompanyCalendar.current().working_time(current_app.config["DEFAULT_TIMEZONE"]).between(
+            step.started_at, now)
+        hours = int(waited.total_seconds() // 3600)
+        request = step.request
         for seat in step.pending_seats():
-            tell(seat.user, "approval.nudge", step.request, key="approval.nudge:%d" % seat.id, hours=hours)
+            tell(seat.user, "approval.nudge", request, key="approval.nudge:%d" % seat.id, hours=hours)
+        request.audit(None, "request.nudge", request.state, {"step": [step.name, "nudged"]})
         return "nudge"
 
 
@@ -52,10 +64,12 @@ def act_on_time_limit(step, now):
         step = RequestStep.get_by_id(step.id)  # again, inside the write lock
         if step.state != "active" or step.next_check_at is None or step.next_check_at > now:
             return None
+        before = request.state
         if step.on_timeout == "return" and step.kind == "approval":
             step.close("returned")
             request.note(None, "timed_out", step, waited=step.waited(now))
             request.send_back(None, "")
+            request.audit(None, "request.time_out", before, {"step": [step.name, "returned"]})
             return "return"
         escalate = step.on_timeout == "escalate" and step.escalated_at is None
         # The next look is one more time limit away: a step nobody decides keeps being raised.
@@ -73,6 +87,8 @@ def act_on_time_limit(step, now):
                  requester=request.requester.name)
         if not escalate:
             request.note(None, "reminded", step, waited=step.waited(now))
+            request.audit(None, "request.remind", before, {"step": [step.name, "reminded"]},
+                          summary=", ".join(seat.user.name for seat in pending))
             return "remind"
         added = _seat_escalation(step, request, pending)
         names = ", ".join(user.name for user in added)
@@ -80,8 +96,7 @@ def act_on_time_limit(step, now):
         for user in [request.requester, *added]:
             tell(user, "request.escalated", request, key="request.escalated:%s:%d" % (round_key, user.id),
                  to=names or "—")
-        AuditEntry.record(None, "request.escalate", request, {"step": [step.name, "escalated"]},
-                          summary=", ".join(user.name for user in added))
+        request.audit(None, "request.escalate", before, {"step": [step.name, "escalated"]}, summary=names)
         return "escalate"
 
 
@@ -103,24 +118,30 @@ def _seat_escalation(step, request, pending):
 
 
 def hand_over(seat):
-    """Give a deactivated approver's seat to their stand-in, with a note in the trail."""
+    """Give a deactivated approver's seat to their stand-in, with a note in the trail. A stand-in
+    who already sits on the step keeps their one seat, noted as counting for both; if they have
+    already approved and nobody else is waiting, the step is approved."""
     with db.atomic():
         request = ResourceRequest.locked(seat.step.request_id)  # the request first, as every change to it does
         seat = StepApprover.locked(seat.id)
         if seat.state != "pending" or seat.user.active:
             return None
         step = seat.step
+        before = request.state
         StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
-        seated = [s.user for s in step.seats().where(StepApprover.state == "pending")]
+        seated = {s.user_id: s for s in step.seats().where(StepApprover.state != "replaced")}
         user = approvers.stand_in_for(seat.user, request.requester)
-        if user is not None and user not in seated:
+        merged = user is not None and user.id in seated
+        if user is not None and not merged:
             StepApprover.create(step=step, user=user, replaces=seat.user,
                                 reason="escalated" if seat.reason == "escalated" else "substitute")
             tell(user, "approval.waiting", request, requester=request.requester.name)
-        request.note(None, "substituted", step, detail={
-            "to": user.name if user else "", "reason": "substitute", "for": seat.user.name})
-        AuditEntry.record(None, "request.hand_over", request, {"approver": [seat.user.name, user.name if user
-                                                                              else None]})
+        request.note_replacement(step, seat.user, user, merged)
         if not step.pending_seats():
-            request.note(None, "unassigned", step)
+            if merged and seated[user.id].state == "approved":
+                step.close("approved")
+                request._advance(None)
+            else:
+                request.note(None, "unassigned", step)
+        request.audit(None, "request.hand_over", before, {"approver": [seat.user.name, user.name if user else None]})
         return user

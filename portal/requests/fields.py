@@ -172,9 +172,10 @@ class FieldSpec:
 
 
 def condition_holds(condition, spec, value):
-    """Whether a step's condition holds for a field value; an empty value never satisfies it."""
+    """Whether a step's condition holds for a field value; for an empty value, as the admin chose
+    (flows published before there was a choice: it does not hold)."""
     if value is None or value == "":
-        return False
+        return condition.get("if_empty") == "holds"
     test = OPERATORS[condition["op"]][1]
     if spec.kind == "choice":
         return test(value, condition["value"])

@@ -9,11 +9,11 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioFi
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from portal.accounts.models import Department, User
+from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
-from portal.requests.types import MODES, ON_TIMEOUT
+from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
 COMMENT = [Optional(), Length(max=2000)]
@@ -30,7 +30,7 @@ class RequestTypeForm(Form):
     description = TextAreaField(_l("Description"), [Optional(), Length(max=2000)])
     provider = SelectField(_l("Providing department"), coerce=int)
     allocation_step = BooleanField(_l("End with an allocation step: the providing department records what it commits"))
-    allocation_hours = IntegerField(_l("Time limit for the allocation, in hours"), HOURS)
+    allocation_hours = IntegerField(_l("Time limit for the allocation, in working hours"), HOURS)
     creates_tasks = BooleanField(_l("Create tasks for the providing department when approved"))
     active = BooleanField(_l("Open for new requests"), default=True)
 
@@ -106,14 +106,18 @@ class StepForm(Form):
     people = SelectMultipleField(_l("Named people"), coerce=int)
     role = SelectField(_l("Everyone with the role"), choices=[SelectChoice("", _l("— nobody by role —"))] + [
         SelectChoice(k, v) for k, v in approvers.APPROVER_ROLES.items()], default="")
+    levels = IntegerField(_l("Supervisors up this many levels, one after another (逐级)"),
+                          [Optional(), NumberRange(min=1, max=MAX_LEVELS)])
     mode = RadioField(_l("When several people decide"), choices=[SelectChoice(k, v) for k, v in MODES.items()],
                       default="any")
     condition_field = SelectField(_l("Only when the field"), coerce=int)
     condition_op = SelectField(_l("Comparison"), choices=[SelectChoice(k, v[0]) for k, v in fields.OPERATORS.items()],
                                default=">")
     condition_value = StringField(_l("Value"), [Optional(), Length(max=100)])
+    condition_if_empty = RadioField(_l("When the field is left empty"), [Optional()],
+                                    choices=[SelectChoice(k, v) for k, v in IF_EMPTY.items()], default="fails")
     copied = SelectMultipleField(_l("People copied (抄送)"), coerce=int)
-    time_limit_hours = IntegerField(_l("Time limit, in hours"), HOURS)
+    time_limit_hours = IntegerField(_l("Time limit, in working hours"), HOURS)
     on_timeout = SelectField(_l("When the time limit passes"),
                              choices=[SelectChoice(k, v) for k, v in ON_TIMEOUT.items()], default="remind")
 
@@ -124,7 +128,8 @@ class StepForm(Form):
         self.copied.choices = people
         self.testable = {f.id: f for f in request_type.ordered_fields() if f.kind in fields.CONDITION_KINDS}
         self.condition_field.choices = [SelectChoice(0, _l("— always —"))] + [
-            SelectChoice(f.id, f.label) for f in self.testable.values()]
+            SelectChoice(f.id, f.label if f.required else _l("%(label)s (may be left empty)", label=f.label))
+            for f in self.testable.values()]
 
     @classmethod
     def of(cls, step, request_type):
@@ -135,8 +140,10 @@ class StepForm(Form):
             "kinds": [e["kind"] for e in entries if e["kind"] in approvers.SIMPLE_KINDS],
             "people": next((e["ids"] for e in entries if e["kind"] == "people"), []),
             "role": next((e["role"] for e in entries if e["kind"] == "role"), ""),
+            "levels": next((e["levels"] for e in entries if e["kind"] == "supervisors"), None),
             "condition_field": step.condition_field_id or 0, "condition_op": step.condition_op or ">",
-            "condition_value": step.condition_value, "copied": step.copied_ids,
+            "condition_value": step.condition_value, "condition_if_empty": step.condition_if_empty,
+            "copied": step.copied_ids,
             "time_limit_hours": step.time_limit_hours, "on_timeout": step.on_timeout})
 
     def values(self):
@@ -145,16 +152,26 @@ class StepForm(Form):
             entries.append({"kind": "people", "ids": self.people.data})
         if self.role.data:
             entries.append({"kind": "role", "role": self.role.data})
+        if self.levels.data:
+            entries.append({"kind": "supervisors", "levels": self.levels.data})
         field = self.testable.get(self.condition_field.data)
         return {"name": self.name.data, "name_en": self.name_en.data or "", "approvers": json.dumps(entries),
                 "mode": self.mode.data, "condition_field": field,
                 "condition_op": self.condition_op.data if field else "",
                 "condition_value": (self.condition_value.data or "") if field else "",
+                "condition_if_empty": self.condition_if_empty.data if field else "fails",
                 "copied": json.dumps(self.copied.data or []), "time_limit_hours": self.time_limit_hours.data,
                 "on_timeout": self.on_timeout.data}
 
 
 class DecisionForm(Form):
+    comment = TextAreaField(lazy_pgettext("approval", "Comment"), COMMENT)
+
+
+class BatchApprovalForm(Form):
+    # Any id is accepted here: the behaviour approves only the reader's own waiting seats.
+    seats = SelectMultipleField(_l("Requests to approve"), coerce=int, validate_choice=False,
+                                validators=[DataRequired(_l("Tick the requests you approve first."))])
     comment = TextAreaField(lazy_pgettext("approval", "Comment"), COMMENT)
 
 

@@ -12,7 +12,7 @@ import json
 from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from peewee import (JOIN, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
+from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
 from portal.accounts.models import Department, User
@@ -36,6 +36,8 @@ STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a dec
 SEAT_STATES = {"pending": _l("Waiting"), "approved": _l("Approved"), "rejected": _l("Rejected"),
                "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced")}
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
+# The most decisions one batch approval takes: a page of the inbox, well within a request's time.
+BATCH_MAX = 50
 ACTIONS = {
     "filed": lazy_pgettext("request trail", "Filed"), "resubmitted": _l("Resubmitted after changes"),
     "approved": _l("Approved"),
@@ -95,15 +97,32 @@ class ResourceRequest(BaseModel):
     def amount(self):
         return None if self.amount_cents is None else decimal.Decimal(self.amount_cents).scaleb(-2)
 
-    def shown_values(self):
-        """[(field spec, value as text)] in the order of the request's version."""
-        values, specs = self.value_map, self.version.fields
-        wanted = {kind: [values[s.key] for s in specs if s.kind == kind and values.get(s.key)]
+    def shown_values(self, *value_maps):
+        """[(field spec, value as text)] in the order of the request's version, for its values or,
+        given several value maps, [(field spec, text, text, ...)] one text per map."""
+        value_maps = value_maps or (self.value_map,)
+        specs = self.version.fields
+        wanted = {kind: [values[s.key] for values in value_maps for s in specs if s.kind == kind and values.get(s.key)]
                   for kind in ("person", "department")}
         names = {("person", u.id): u.name for u in User.select(User.id, User.name).where(User.id.in_(wanted["person"]))}
         names.update({("department", d.id): d.display_name for d in Department.select().where(
             Department.id.in_(wanted["department"]))})
-        return [(spec, spec.shown(values.get(spec.key), names)) for spec in specs]
+        return [(spec, *(spec.shown(values.get(spec.key), names) for values in value_maps)) for spec in specs]
+
+    def rounds(self):
+        return list(RequestRound.select().where(RequestRound.request == self).order_by(RequestRound.number))
+
+    def values_and_changes(self):
+        """The values as shown [(field spec, text)], and what the requester changed for this round
+        [(label, before, after)], the subject first (none in the first round)."""
+        rounds = self.rounds()
+        if len(rounds) < 2:
+            return self.shown_values(), []
+        before, after = rounds[-2], rounds[-1]
+        rows = self.shown_values(after.value_map, before.value_map)
+        changes = [(_l("Subject"), before.title, after.title)] if before.title != after.title else []
+        changes += [(spec.display_label, was, now) for spec, now, was in rows if str(was) != str(now)]
+        return [(spec, now) for spec, now, _ in rows], changes
 
     def requested_period(self):
         """(first day, last day) of the first date range asked for, else (None, None)."""
@@ -138,10 +157,9 @@ class ResourceRequest(BaseModel):
         return Allocation.get_or_none(Allocation.request == self)
 
     def copied_ids(self):
-        """Who is copied on a step this request has taken or will take."""
-        steps = RequestStep.select(RequestStep.copied).where((RequestStep.request == self)
-                                                             & (RequestStep.state != "skipped"))
-        return {user_id for step in steps for user_id in json.loads(step.copied)}
+        """Who is copied on a step this request has taken or will take (skipped steps copy nobody)."""
+        return {copy.user_id for copy in StepCopy.select(StepCopy.user).join(RequestStep)
+                .where(RequestStep.request == self)}
 
     def involves(self, user):
         """Whether the user holds or held a seat on one of this request's steps."""
@@ -173,14 +191,20 @@ class ResourceRequest(BaseModel):
     @classmethod
     def visible_to(cls, user):
         """The requests `user` may see, as the permissions module's rule says, in SQL."""
-        query = cls.listing()
+        return cls.listing().where(cls.visibility_for(user))
+
+    @classmethod
+    def visibility_for(cls, user):
+        """The view rule of portal.permissions as a condition on requests (a parity test holds
+        the two together)."""
         if user.is_admin or user.is_coordinator:
-            return query
+            return SQL("1 = 1")
         seats = StepApprover.select(RequestStep.request).join(RequestStep).where(StepApprover.user == user)
-        seen = (cls.requester == user) | cls.id.in_(seats)
+        copies = StepCopy.select(RequestStep.request).join(RequestStep).where(StepCopy.user == user)
+        seen = (cls.requester == user) | cls.id.in_(seats) | cls.id.in_(copies)
         if user.department_id is not None:
             seen |= (cls.department == user.department_id) | (cls.provider == user.department_id)
-        return query.where(seen)
+        return seen
 
     @classmethod
     def waiting_longest(cls, limit=10, viewer=None):
@@ -228,9 +252,11 @@ class ResourceRequest(BaseModel):
                           project=project, title=title, state="in_review")
             request._set_values(values)
             request.save()
+            RequestRound.create(request=request, number=1, title=title, values=request.values,
+                                submitted_at=request.submitted_at)
             request.note(requester, "filed")
-            AuditEntry.record(requester, "request.file", request, {"state": [None, "in_review"]}, summary=title)
             request._start_round(requester)
+            request.audit(requester, "request.file", None, summary=title)
         return request
 
     def resubmit(self, user, title, values):
@@ -243,9 +269,10 @@ class ResourceRequest(BaseModel):
             request.round += 1
             request.state = "in_review"
             request.save()
+            RequestRound.create(request=request, number=request.round, title=title, values=request.values)
             request.note(user, "resubmitted")
-            AuditEntry.record(user, "request.resubmit", request, {"state": ["returned", "in_review"]})
             request._start_round(user)
+            request.audit(user, "request.resubmit", "returned")
         return request
 
     def withdraw(self, user, comment=""):
@@ -254,12 +281,14 @@ class ResourceRequest(BaseModel):
             if not request.is_open:
                 raise Invalid(_l("This request has already ended (%(state)s); there is nothing to withdraw.",
                                  state=request.state_label))
+            before = request.state
             step = request.active_step()
             holders = [seat.user for seat in step.pending_seats()] if step else []
             if step is not None:
                 step.close("cancelled")
             request._cancel_waiting_steps()
             request._end(user, "withdrawn", comment)
+            request.audit(user, "request.withdrawn", before, summary=comment)
             for holder in holders:
                 tell(holder, "request.withdrawn", request, actor=user.name)
         return request
@@ -274,10 +303,9 @@ class ResourceRequest(BaseModel):
             request, step, seat = self._seat_for(user, step_id)
             if step.kind == "allocation":
                 raise Invalid(_l("Record the allocation to finish this step."))
+            before = request.state
             seat.mark(DECISIONS[decision], comment)
             request.note(user, DECISIONS[decision], step, comment, waited=step.waited())
-            AuditEntry.record(user, "request." + decision, request, {"step": [step.name, DECISIONS[decision]]},
-                              summary=comment)
             if decision == "approve":
                 if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
                     step.close("approved")
@@ -289,6 +317,8 @@ class ResourceRequest(BaseModel):
             else:
                 step.close("returned")
                 request.send_back(user, comment)
+            request.audit(user, "request." + decision, before, {"step": [step.name, DECISIONS[decision]]},
+                          summary=comment)
         return request
 
     def record_allocation(self, user, step_id, commitment, people_days=None, amount=None, starts_on=None,
@@ -302,15 +332,16 @@ class ResourceRequest(BaseModel):
             request, step, seat = self._seat_for(user, step_id)
             if step.kind != "allocation":
                 raise Invalid(_l("This step is an approval, not the allocation."))
+            before = request.state
             Allocation.create(request=request, recorded_by=user, commitment=commitment, people_days=people_days,
                               amount_cents=None if amount is None else int(amount * 100),
                               currency=request.currency or "CNY", starts_on=starts_on, ends_on=ends_on)
             seat.mark("approved", commitment)
             request.note(user, "allocated", step, commitment, waited=step.waited())
-            AuditEntry.record(user, "request.allocate", request, {"people_days": [None, _plain(people_days)],
-                                                                  "amount": [None, _plain(amount)]})
             step.close("approved")
             request._advance(user)
+            request.audit(user, "request.allocate", before, {"people_days": [None, _plain(people_days)],
+                                                             "amount": [None, _plain(amount)]})
         return request
 
     # -- routing --------------------------------------------------------------------------------
@@ -352,19 +383,30 @@ class ResourceRequest(BaseModel):
             condition = spec["condition"]
             holds = condition is None or fields.condition_holds(condition, version.field(condition["field"]),
                                                                values.get(condition["field"]))
-            position += 1
-            step = RequestStep.create(
-                request=self, round=self.round, position=position, spec_index=index, name=spec["name"],
-                name_en=spec.get("name_en", ""), mode=spec["mode"], state="waiting" if holds else "skipped",
-                copied=json.dumps(spec["copied"]), time_limit_hours=spec["time_limit_hours"],
-                on_timeout=spec["on_timeout"])
-            if not holds:
-                self.note(None, "skipped", step)
+            for level in self._levels(spec) if holds else [None]:
+                position += 1
+                step = RequestStep.create(
+                    request=self, round=self.round, position=position, spec_index=index, level=level,
+                    name=spec["name"], name_en=spec.get("name_en", ""), mode=spec["mode"],
+                    state="waiting" if holds else "skipped", time_limit_hours=spec["time_limit_hours"],
+                    on_timeout=spec["on_timeout"])
+                if holds:
+                    step.copy_to(spec["copied"])
+                else:
+                    self.note(None, "skipped", step)
         if version.allocation is not None:
             RequestStep.create(request=self, round=self.round, position=position + 1, kind="allocation",
                                name="", mode="any", time_limit_hours=version.allocation["time_limit_hours"],
                                on_timeout="remind")
         self._advance(by)
+
+    def _levels(self, spec):
+        """[None] for an ordinary step; for supervisors level by level (逐级), one level per
+        supervisor the requester has now (at least one, whom routing then finds a stand-in for)."""
+        chains = [entry for entry in spec["approvers"] if entry["kind"] in approvers.CHAIN_KINDS]
+        if not chains:
+            return [None]
+        return list(range(1, max(1, len(approvers.supervisor_chain(self, chains[0]))) + 1))
 
     def _advance(self, by):
         step = self.round_steps().where(RequestStep.state == "waiting").first()
@@ -384,7 +426,6 @@ class ResourceRequest(BaseModel):
         if step.kind == "allocation" and self.state != "allocating":
             self.state = "allocating"
             self.save()
-            AuditEntry.record(by, "request.approve_all", self, {"state": ["in_review", "allocating"]})
         step._activate(self)
 
     def _hand_to_provider(self, by):
@@ -403,9 +444,8 @@ class ResourceRequest(BaseModel):
     def send_back(self, by, comment):
         """Hand the request back to its requester to change and send again (or withdraw)."""
         self._cancel_waiting_steps()
-        before, self.state = self.state, "returned"
+        self.state = "returned"
         self.save()
-        AuditEntry.record(by, "request.return", self, {"state": [before, "returned"]}, summary=comment)
         tell(self.requester, "request.rejected", self, comment=comment or _l("nobody decided within the time limit"))
 
     def _cancel_waiting_steps(self):
@@ -413,19 +453,52 @@ class ResourceRequest(BaseModel):
          .where((RequestStep.request == self) & (RequestStep.state == "waiting")).execute())
 
     def _end(self, by, state, comment="", note=True):
-        before, self.state, self.finished_at = self.state, state, utcnow()
+        self.state, self.finished_at = state, utcnow()
         self.save()
         if note:
             self.note(by, state, comment=comment)
-        AuditEntry.record(by, "request." + state, self, {"state": [before, state]}, summary=comment)
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
+
+    def audit(self, by, action, before, changes=None, summary=""):
+        """The one audit row of a behaviour: what it did, and the state it left the request in
+        when that moved (a final approval, a send-back, a rejection are one change each)."""
+        changes = dict(changes or {})
+        if self.state != before:
+            changes["state"] = [before, self.state]
+        return AuditEntry.record(by, action, self, changes, summary=summary)
+
+    def note_replacement(self, step, replaced, stand_in, merged):
+        """The trail's line for a deactivated approver: who decides instead, and whether that
+        person already had a seat on the step (one seat now counts for both)."""
+        detail = {"to": stand_in.name if stand_in else "", "reason": "substitute", "for": replaced.name}
+        if merged:
+            detail["merged"] = True
+        return self.note(None, "substituted", step, detail=detail)
 
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""
         return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
                                    waited_seconds=None if waited is None else int(waited.total_seconds()),
                                    detail=json.dumps(detail or {}, ensure_ascii=False))
+
+
+class RequestRound(BaseModel):
+    """What the requester sent in one round: the first filing, then each resubmission after a
+    send-back. Never changed once written; the request itself holds the latest round's values."""
+
+    request = ForeignKeyField(ResourceRequest, backref="rounds_sent", on_delete="CASCADE")
+    number = IntegerField()
+    title = CharField(max_length=200)
+    values = TextField(default="{}")
+    submitted_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("request", "number"), True),)
+
+    @property
+    def value_map(self):
+        return json.loads(self.values)
 
 
 class RequestStep(BaseModel):
@@ -437,11 +510,12 @@ class RequestStep(BaseModel):
     kind = CharField(max_length=12, default="approval")
     # Where the step came from in the version's flow; None for the allocation step.
     spec_index = IntegerField(null=True)
+    # Which level of the org chart decides, for supervisors level by level (逐级): 1 the nearest.
+    level = IntegerField(null=True)
     name = CharField(max_length=100)
     name_en = CharField(max_length=100, default="")
     mode = CharField(max_length=3, default="any")
     state = CharField(max_length=10, default="waiting", index=True)
-    copied = TextField(default="[]")
     time_limit_hours = IntegerField(null=True)
     on_timeout = CharField(max_length=10, default="remind")
     started_at = DateTimeField(null=True)
@@ -461,7 +535,8 @@ class RequestStep(BaseModel):
     def display_name(self):
         if self.kind == "allocation":
             return _l("Allocation by the providing department")
-        return self.name_en if self.name_en and current_language() == "en" else self.name
+        name = self.name_en if self.name_en and current_language() == "en" else self.name
+        return _l("%(name)s, level %(n)d", name=name, n=self.level) if self.level else name
 
     @property
     def state_label(self):
@@ -499,21 +574,23 @@ class RequestStep(BaseModel):
         if self.kind == "allocation":
             entries = [{"kind": "provider_head"}]
         else:
-            entries = self.spec(request.version)["approvers"]
+            entries = [dict(entry, level=self.level) if self.level else entry
+                       for entry in self.spec(request.version)["approvers"]]
         now = utcnow()
         self.state, self.started_at = "active", now
         if self.time_limit_hours:
             self.due_at = self.next_check_at = deadline(now, self.time_limit_hours)
             self.nudge_at = deadline(now, self.time_limit_hours / 2)
         self.save()
-        assigned = approvers.assign(request, entries)
-        for user, reason, replaces in assigned:
+        seating = approvers.assign(request, entries)
+        for replaced, stand_in, merged in seating.replaced:
+            request.note_replacement(self, replaced, stand_in, merged)
+        for user, reason, replaces in seating.seats:
             StepApprover.create(step=self, user=user, reason=reason, replaces=replaces)
-            if reason:
-                request.note(None, "substituted", self, detail={
-                    "to": user.name, "reason": reason, "for": replaces.name if replaces else ""})
+            if reason in ("own_request", "fallback"):
+                request.note(None, "substituted", self, detail={"to": user.name, "reason": reason, "for": ""})
             tell(user, "approval.waiting", request, requester=request.requester.name)
-        if not assigned:
+        if not seating.seats:
             request.note(None, "unassigned", self)
 
     def close(self, state):
@@ -524,8 +601,32 @@ class RequestStep(BaseModel):
          .where((StepApprover.step == self) & (StepApprover.state == "pending")).execute())
         if state in ("approved", "rejected", "returned"):
             request = self.request
-            for user in User.select().where(User.id.in_(json.loads(self.copied))):
+            for user in User.select().join(StepCopy, on=(StepCopy.user == User.id)).where(StepCopy.step == self):
                 tell(user, "request.copied", request, step=self.display_name, outcome=STEP_STATES[state])
+
+    def copy_to(self, user_ids):
+        """Copy (抄送) these people on this step: they may read the request and hear its outcome."""
+        rows = [{"step": self.id, "user": user.id} for user in User.select(User.id).where(User.id.in_(list(user_ids)))]
+        if rows:
+            StepCopy.insert_many(rows).execute()
+
+
+class StepCopy(BaseModel):
+    """A person copied (抄送) on a step of a request: they may read it, and hear of the step's outcome."""
+
+    step = ForeignKeyField(RequestStep, backref="copies", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="request_copies", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("step", "user"), True),)
+
+    @classmethod
+    def names_on_steps(cls, step_ids):
+        """{step id: [names of the people copied]}, in one query."""
+        names = {}
+        for copy in cls.select(cls, User).join(User).where(cls.step.in_(step_ids)).order_by(User.name):
+            names.setdefault(copy.step_id, []).append(copy.user.name)
+        return names
 
 
 class StepApprover(BaseModel):
@@ -584,6 +685,25 @@ class StepApprover(BaseModel):
     @classmethod
     def next_for(cls, user):
         return cls.inbox(user).first()
+
+    @classmethod
+    def approve_many(cls, user, seat_ids, comment=""):
+        """Approve several waiting requests at once from the inbox (批量审批): each is decided as
+        on its own page, in its own transaction, so one that someone else settled first is
+        refused alone. Returns the approved requests and [(request, why not)] for the rest;
+        seats that are not the user's, and allocations (which need their figures), are left out."""
+        seats = list(cls.select(cls, RequestStep).join(RequestStep)
+                     .where((cls.id.in_(list(seat_ids)[:BATCH_MAX])) & (cls.user == user)
+                            & (RequestStep.kind == "approval"))
+                     .order_by(RequestStep.started_at, cls.id))
+        approved, refused = [], []
+        for seat in seats:
+            request = ResourceRequest.get_by_id(seat.step.request_id)
+            try:
+                approved.append(request.decide(user, seat.step_id, "approve", comment))
+            except Invalid as invalid:
+                refused.append((request, invalid.message))
+        return approved, refused
 
     def mark(self, state, comment):
         taken = (StepApprover.update(state=state, decided_at=utcnow(), comment=comment)

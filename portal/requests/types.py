@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
-from portal.accounts.models import Department, User
+from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.i18n import current_language
@@ -21,6 +21,8 @@ from portal.requests import approvers, fields
 MODES = {"any": _l("Any one of them (或签)"), "all": _l("All of them (会签)")}
 ON_TIMEOUT = {"remind": _l("Remind the approvers"), "escalate": _l("Escalate to their department head"),
               "return": _l("Return to the requester")}
+IF_EMPTY = {"fails": _l("the condition does not hold: the step is skipped"),
+            "holds": _l("the condition holds: the step applies")}
 
 
 class RequestType(BaseModel):
@@ -251,6 +253,8 @@ class FlowStep(_Ordered, BaseModel):
     condition_field = ForeignKeyField(TypeField, null=True, backref="conditions", on_delete="RESTRICT")
     condition_op = CharField(max_length=2, default="")
     condition_value = CharField(max_length=100, default="")
+    # What an optional field left empty means for the condition: "fails" or "holds".
+    condition_if_empty = CharField(max_length=5, default="fails")
     copied = TextField(default="[]")
     time_limit_hours = IntegerField(null=True)
     on_timeout = CharField(max_length=10, default="remind")
@@ -270,16 +274,22 @@ class FlowStep(_Ordered, BaseModel):
         """The editable values, as add_step and update_settings take them."""
         return {name: getattr(self, name) for name in (
             "name", "name_en", "approvers", "mode", "condition_field", "condition_op", "condition_value",
-            "copied", "time_limit_hours", "on_timeout")}
+            "condition_if_empty", "copied", "time_limit_hours", "on_timeout")}
 
     def definition(self):
         condition = None
         if self.condition_field_id:
             condition = {"field": "f%d" % self.condition_field_id, "op": self.condition_op,
-                         "value": self.condition_value}
+                         "value": self.condition_value, "if_empty": self.condition_if_empty}
         return {"name": self.name, "name_en": self.name_en, "approvers": self.approver_entries,
                 "mode": self.mode, "condition": condition, "copied": self.copied_ids,
                 "time_limit_hours": self.time_limit_hours, "on_timeout": self.on_timeout}
+
+    @property
+    def condition_on_optional_field(self):
+        """The builder warns: a condition on a field that may be left empty needs a choice of what
+        empty means."""
+        return self.condition_field_id is not None and not self.condition_field.required
 
     def update_settings(self, by, **values):
         with db.atomic():
@@ -372,10 +382,18 @@ def _check_step(request_type, values, own=None):
     for entry in entries:
         if entry.get("kind") not in approvers.KINDS:
             raise Invalid(_l("Choose at least one approver for this step."), "kinds")
+    chains = [entry for entry in entries if entry["kind"] in approvers.CHAIN_KINDS]
+    if chains and len(entries) > 1:
+        raise Invalid(_l("Supervisors level by level make a step for each level: choose nobody else in this step."),
+                      "kinds")
+    if any(not 1 <= int(entry.get("levels") or 1) <= MAX_LEVELS for entry in chains):
+        raise Invalid(_l("Climb between 1 and %(n)d levels.", n=MAX_LEVELS), "levels")
     if values.get("mode") not in MODES:
         raise Invalid(_l("Choose whether one or all approvers decide."), "mode")
     if values.get("on_timeout") not in ON_TIMEOUT:
         raise Invalid(_l("Choose what happens when the time limit passes."), "on_timeout")
+    if values.get("condition_if_empty", "fails") not in IF_EMPTY:
+        raise Invalid(_l("Choose what an empty field means for the condition."), "condition_if_empty")
     field = values.get("condition_field")
     if field is None:
         return values

@@ -1,6 +1,7 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,8 +12,9 @@ from portal.params import query_int
 from portal.permissions import authorize, authorized, can
 from portal.render import render
 from portal.requests import approvers, fields, reports
-from portal.requests.forms import AllocationForm, DecisionForm, WithdrawForm, form_data, request_form, stored_values
-from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover
+from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
+                                   request_form, stored_values)
+from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -53,8 +55,25 @@ def index():
 
 @requests_bp.route("/approvals")
 def approvals():
+    return _approvals(BatchApprovalForm(formdata=None))
+
+
+@requests_bp.route("/approvals", methods=["POST"])
+def approve_selected():
+    form = BatchApprovalForm()
+    if not form.validate_on_submit():
+        return _approvals(form)
+    approved, refused = StepApprover.approve_many(current_user, form.seats.data, form.comment.data or "")
+    if approved:
+        flash(ngettext("You approved %(num)d request.", "You approved %(num)d requests.", len(approved)), "success")
+    for item, why in refused:
+        flash(_("“%(title)s” was not approved: %(why)s", title=item.title, why=why), "error")
+    return redirect(url_for("requests.approvals"), 303)
+
+
+def _approvals(batch_form):
     return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
-                  decision_form=DecisionForm(formdata=None))
+                  decision_form=DecisionForm(formdata=None), batch_form=batch_form)
 
 
 # -- filing -----------------------------------------------------------------------------------
@@ -190,12 +209,12 @@ def report():
     authorize("view_request_reports")
     months = query_int("months", 6)
     months = months if months in (3, 6, 12, 24) else 6
-    since = reports.first_day_months_ago(months)
+    starts = reports.months_back(months)
     return render("requests/reports.html", months=months,
-                  by_provider=reports.monthly_totals(since, "provider"),
-                  by_requester=reports.monthly_totals(since, "department"),
-                  step_times=reports.step_times(since), longest_waiting=ResourceRequest.with_holders(
-                      ResourceRequest.waiting_longest(viewer=current_user)))
+                  by_provider=reports.monthly_totals(starts, "provider", current_user),
+                  by_requester=reports.monthly_totals(starts, "department", current_user),
+                  step_times=reports.step_times(starts[0][1], current_user),
+                  longest_waiting=ResourceRequest.with_holders(ResourceRequest.waiting_longest(viewer=current_user)))
 
 
 def _decide(request_id, step_id, decision):
@@ -234,7 +253,7 @@ def _show(item, fragment=None, **context):
     seat = item.seat_of(current_user)
     steps = list(RequestStep.select().where(RequestStep.request == item)
                  .order_by(RequestStep.round.desc(), RequestStep.position))
-    seats = {}
+    seats, copies = {}, StepCopy.names_on_steps([step.id for step in steps])
     for s in StepApprover.on_steps([step.id for step in steps]):
         seats.setdefault(s.step_id, []).append(s)
     ids = {i for step in steps if step.spec_index is not None
@@ -248,7 +267,8 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
-    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, names=names,
-                  operators=fields.OPERATORS, values=item.shown_values(), trail=list(item.trail()),
+    values, changes = item.values_and_changes()
+    return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
+                  names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

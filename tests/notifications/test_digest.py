@@ -48,6 +48,14 @@ def test_a_digest_that_was_missed_at_nine_goes_out_later_that_day_once(make_user
     assert sent[person.email] == [datetime.datetime(2026, 11, 30, 7, 0)]
 
 
+def test_a_digest_missed_all_monday_waits_for_the_morning_instead_of_going_out_at_night(make_user):
+    person = make_user(timezone="Asia/Shanghai")
+    notify(person, "task.changed", actor="A", title="T", change="due date")
+    # The worker comes back on Monday 30 November at 22:00 Shanghai time, in the quiet hours.
+    sent = _run_week(datetime.datetime(2026, 11, 30, 14, 0), days=1)
+    assert sent[person.email] == [datetime.datetime(2026, 12, 1, 0, 0)], "Tuesday 08:00, when quiet hours end"
+
+
 def test_a_rerun_or_a_second_worker_sends_no_second_digest(make_user):
     person = make_user(timezone="Asia/Shanghai")
     notify(person, "task.changed", actor="A", title="T", change="due date")

@@ -5,7 +5,7 @@ import pytest
 
 from portal.db import Invalid, utcnow
 from portal.mail import OutboxMessage
-from portal.calendar import ClosedDay, CompanyCalendar
+from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay, parse_office_hours
 from portal.notifications.models import Notification, Preference, notify
 
 
@@ -88,14 +88,73 @@ def test_closed_days_are_skipped_like_holidays(admin):
         ClosedDay.add(admin, datetime.date(2026, 11, 30), "again")
 
 
-def test_a_time_limit_counts_only_working_days(app):
+def test_a_time_limit_counts_office_hours_of_working_days_only(app):
     calendar = CompanyCalendar.current()
-    # Wednesday 30 September 17:00 in Shanghai, 24 working hours: the holiday week is skipped.
+    # Wednesday 30 September 17:00 in Shanghai, 24 working hours: one hour that evening, the
+    # holiday week skipped, Thursday 8 and Friday 9 October, then the make-up Saturday until 17:00.
     start = datetime.datetime(2026, 9, 30, 9, 0)
-    assert calendar.working_deadline(start, 24, "Asia/Shanghai") == datetime.datetime(2026, 10, 8, 9, 0)
-    # An ordinary Tuesday: exactly a day later.
+    assert calendar.working_deadline(start, 24, "Asia/Shanghai") == datetime.datetime(2026, 10, 10, 9, 0)
+    # An ordinary Tuesday at 10:00: eight working hours skip lunch and the night.
     tuesday = datetime.datetime(2026, 11, 24, 2, 0)
-    assert calendar.working_deadline(tuesday, 24, "Asia/Shanghai") == datetime.datetime(2026, 11, 25, 2, 0)
+    assert calendar.working_deadline(tuesday, 8, "Asia/Shanghai") == datetime.datetime(2026, 11, 25, 2, 0)
+    assert calendar.working_deadline(tuesday, 2, "Asia/Shanghai") == datetime.datetime(2026, 11, 24, 4, 0), "12:00"
+    assert calendar.working_deadline(tuesday, 3, "Asia/Shanghai") == datetime.datetime(2026, 11, 24, 6, 0), "14:00"
+
+
+def test_working_time_between_two_moments_leaves_out_nights_lunch_and_days_off(app):
+    clock = CompanyCalendar.current().working_time("Asia/Shanghai")
+    # Friday 17:00 to Monday 10:00 in Shanghai: one hour on Friday, one on Monday.
+    assert clock.between(datetime.datetime(2026, 6, 12, 9, 0), datetime.datetime(2026, 6, 15, 2, 0)) == \
+        datetime.timedelta(hours=2)
+    assert clock.between(datetime.datetime(2026, 6, 15, 2, 0), datetime.datetime(2026, 6, 12, 9, 0)) == \
+        datetime.timedelta()
+
+
+@pytest.mark.parametrize("typed, periods", [
+    ("09:00-12:00, 13:00-18:00", [(540, 720), (780, 1080)]),
+    ("１３：００～１８：００，０９：００－１２：００", [(540, 720), (780, 1080)]),
+    ("8:30–17:30", [(510, 1050)]),
+    ("09:00至12:00、13:30至17:30", [(540, 720), (810, 1050)]),
+    ("00:00-24:00", [(0, 1440)]),
+])
+def test_office_hours_are_read_as_people_type_them(typed, periods):
+    assert parse_office_hours(typed) == periods
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Give the office hours"), ("nine to six", "is not a period"), ("09:00-12:00, lunch", "“lunch” is not"),
+    ("18:00-09:00", "the end comes before the start"), ("09:00-12:00, 11:00-14:00", "overlap"),
+    ("25:00-26:00", "is not a time of day"), ("09:00-24:30", "is not a time of day"),
+])
+def test_office_hours_that_make_no_sense_are_refused_with_a_reason(typed, message):
+    with pytest.raises(Invalid) as refused:
+        parse_office_hours(typed)
+    assert message in refused.value.message and refused.value.field == "office_hours"
+
+
+def test_changed_office_hours_move_time_limits_and_are_kept_tidy(admin):
+    calendar = CompanyCalendar.current()
+    calendar.update_settings(admin, office_hours="８：３０－１７：３０")
+    calendar = CompanyCalendar.current()
+    assert calendar.office_hours == "08:30-17:30"
+    tuesday = datetime.datetime(2026, 11, 24, 0, 30)  # 08:30 in Shanghai
+    assert calendar.working_deadline(tuesday, 10, "Asia/Shanghai") == datetime.datetime(2026, 11, 25, 1, 30)
+
+
+def test_an_extra_working_day_counts_although_the_public_calendar_has_it_off(admin):
+    # Saturday 9 January 2027: a make-up day the holidays library does not know yet.
+    saturday = datetime.date(2027, 1, 9)
+    calendar = CompanyCalendar.current()
+    assert not calendar.is_working_day(saturday)
+    WorkingDay.add(admin, saturday, "调休上班")
+    assert calendar.is_working_day(saturday)
+    friday_five = datetime.datetime(2027, 1, 8, 9, 0)
+    assert calendar.working_deadline(friday_five, 2, "Asia/Shanghai") == datetime.datetime(2027, 1, 9, 2, 0)
+    with pytest.raises(Invalid) as twice:
+        ClosedDay.add(admin, saturday, "closed after all")
+    assert "the other way" in twice.value.message
+    WorkingDay.get(WorkingDay.day == saturday).remove(admin)
+    assert not calendar.is_working_day(saturday)
 
 
 @pytest.mark.parametrize("hour, quiet", [(20, False), (21, True), (23, True), (3, True), (8, False), (12, False)])

@@ -1,7 +1,7 @@
 """The notification centre and the company calendar over HTTP."""
 import datetime
 
-from portal.calendar import ClosedDay
+from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
 from portal.notifications.models import Notification, Preference, notify
 
 
@@ -83,8 +83,28 @@ def test_an_admin_closes_a_day_and_sees_the_coming_holidays(client, admin):
     assert "Enter a date as YYYY-MM-DD." in bad.get_data(as_text=True)
     assert 'value="2026-13-40"' in bad.get_data(as_text=True), "what was typed stays"
     settings = client.post("/admin/calendar/", data={"country": "CN", "quiet_start": "22", "quiet_end": "7",
-                                                      "digest_hour": "25", "stale_checkin_days": "10"})
+                                                      "digest_hour": "25", "stale_checkin_days": "10",
+                                                      "office_hours": "09:00-12:00"})
     assert "Number must be between 0 and 23." in settings.get_data(as_text=True)
+
+
+def test_an_admin_sets_office_hours_and_a_make_up_working_day(client, admin):
+    client.login(admin)
+    settings = {"country": "CN", "quiet_start": "21", "quiet_end": "8", "digest_hour": "9",
+                "stale_checkin_days": "14", "office_hours": "09:00-12:00, 11:00-18:00"}
+    refused = client.post("/admin/calendar/", data=settings)
+    assert refused.status_code == 200 and "The periods overlap" in refused.get_data(as_text=True)
+    assert 'value="09:00-12:00, 11:00-18:00"' in refused.get_data(as_text=True), "what was typed stays"
+    saved = client.post("/admin/calendar/", data=dict(settings, office_hours="9:00-12:00，13:30-18:00"))
+    assert saved.status_code == 303
+    assert CompanyCalendar.current().office_hours == "09:00-12:00, 13:30-18:00"
+    added = client.post("/admin/calendar/working-days", data={"working-day": "2027-01-09", "working-label": "调休"})
+    assert added.status_code == 303
+    page = client.get("/admin/calendar/").get_data(as_text=True)
+    assert "Extra working days (调休上班)" in page and "调休" in page
+    working = WorkingDay.get()
+    assert client.post("/admin/calendar/working-days/%d/delete" % working.id).status_code == 303
+    assert WorkingDay.select().count() == 0
 
 
 def test_members_may_not_change_the_calendar(client, member, admin):

@@ -1,4 +1,5 @@
 """The job worker as `make run` starts it: a separate process that delivers queued mail."""
+import datetime
 import os
 import signal
 import subprocess
@@ -6,6 +7,7 @@ import sys
 import time
 
 import pytest
+import time_machine
 
 from portal import mail
 from portal.db import db
@@ -35,7 +37,7 @@ def worker(app, smtp_port, tmp_path):
     log.close()
 
 
-def _wait_for(condition, seconds=20):
+def _wait_for(condition, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -55,3 +57,17 @@ def test_the_worker_delivers_mail_queued_by_the_web_and_stops_on_ctrl_c(app, smt
     assert sorted(m["To"] for m in server.messages) == sorted(u.email for u in users)
     worker.send_signal(signal.SIGINT)
     assert worker.wait(15) == 0
+
+
+def test_healthz_sees_the_worker_start_and_shows_it_dead_once_killed(app, client, worker):
+    def seen():
+        return client.get("/healthz").get_json()["worker"]
+    assert _wait_for(lambda: seen()["state"] == "ok"), open(worker.log.name).read()
+    assert seen()["by"].endswith(":%d" % worker.pid)
+    worker.kill()
+    worker.wait(10)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=app.config["WORKER_LATE_SECONDS"] + 5)
+    with time_machine.travel(later, tick=False):
+        response = client.get("/healthz")
+    assert response.status_code == 200  # pages are still served
+    assert response.get_json()["status"] == "degraded" and response.get_json()["worker"]["state"] == "late"

@@ -101,6 +101,30 @@ def test_bad_field_and_step_input_keeps_the_form_open_with_a_clear_message(admin
     assert admin_client.post(base + "/fields", data={"kind": "spaceship", "label": "x"}).status_code == 400
 
 
+def test_a_condition_on_an_optional_field_is_flagged_and_the_admin_says_what_empty_means(
+        admin_client, make_type, company, file_request):
+    request_type = make_type(publish=False)
+    base = "/admin/request-types/%d" % request_type.id
+    finance = FlowStep.get(FlowStep.name == "财务审批")
+    form = admin_client.get(base + "/steps/%d/edit" % finance.id, headers=HX).get_data(as_text=True)
+    assert "预算 (may be left empty)" in form and "When the field is left empty" in form
+    steps = admin_client.get(base + "/steps", headers=HX).get_data(as_text=True)
+    assert "“预算” may be left empty; then the condition does not hold: the step is skipped." in steps
+    settings = {"name": "财务审批", "people": [str(company.finance_head.id)], "mode": "any",
+                "condition_field": str(finance.condition_field_id), "condition_op": ">", "condition_value": "10000",
+                "condition_if_empty": "holds", "on_timeout": "remind"}
+    steps = admin_client.post(base + "/steps/%d" % finance.id, headers=HX, data=settings,
+                              follow_redirects=True).get_data(as_text=True)
+    assert "then the condition holds: the step applies." in steps
+    refused = admin_client.post(base + "/steps/%d" % finance.id, headers=HX,
+                                data=dict(settings, condition_if_empty="maybe")).get_data(as_text=True)
+    assert "Not a valid choice" in refused
+    RequestType.get_by_id(request_type.id).publish(company.admin)
+    request = file_request(RequestType.get_by_id(request_type.id), budget=None)
+    assert [s.state for s in request.round_steps()] == ["active", "waiting", "waiting"], "empty: finance decides"
+    assert file_request(RequestType.get_by_id(request_type.id), budget="500").round_steps()[1].state == "skipped"
+
+
 def test_a_field_a_condition_uses_is_not_removed_and_the_section_says_why(admin_client, make_type):
     request_type = make_type()
     budget = TypeField.get(TypeField.label == "预算")

@@ -9,7 +9,8 @@ from portal.mail import OutboxMessage
 from portal.notifications.models import Notification
 from portal.requests.models import RequestEvent, RequestStep, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
-from tests.requests.conftest import values
+from portal.requests.escalation import enforce_time_limits
+from tests.requests.conftest import login, values
 
 
 def states(request):
@@ -121,6 +122,22 @@ def test_sent_back_a_request_is_changed_and_starts_a_new_round_on_its_own_versio
     assert earlier == ["returned", "skipped", "cancelled"]
 
 
+def test_each_round_keeps_its_values_and_the_request_shows_what_changed_since_the_previous_one(
+        file_request, company, client):
+    request = file_request(title="Help with the CRM", people_days="1.5")
+    request.decide(company.sales_head, request.active_step().id, "return", "Two days, and say which project")
+    days_key = request.version.measure_field("people_days").key
+    request.resubmit(company.seller, "Help with the CRM for project Apollo", dict(request.value_map, **{days_key: "2"}))
+    first, second = ResourceRequest.get_by_id(request.id).rounds()
+    assert (first.number, first.title, first.value_map[days_key]) == (1, "Help with the CRM", "1.5")
+    assert (second.number, second.title, second.value_map[days_key]) == (2, "Help with the CRM for project Apollo", "2")
+    assert ResourceRequest.get_by_id(request.id).values_and_changes()[1] == [
+        ("Subject", "Help with the CRM", "Help with the CRM for project Apollo"), ("People-days", "1.5", "2")]
+    page = login(client, company.sales_head).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Round 2: changed since round 1" in page
+    assert "People-days: <del>1.5</del> → <ins>2</ins>" in page
+
+
 def test_a_withdrawn_request_refuses_decisions_with_a_clear_message(file_request, company):
     request = file_request()
     step_id = request.active_step().id
@@ -151,6 +168,46 @@ def test_a_deactivated_named_approver_is_replaced_by_their_head_with_a_note(make
     assert (seat.user, seat.reason, seat.replaces) == (company.rnd_head, "substitute", company.developer)
     note = request.trail().where(RequestEvent.action == "substituted").get()
     assert note.details == {"to": "Zhang Wei", "reason": "substitute", "for": "Zhou Jie"}
+
+
+def countersign(make_type, company):
+    """A 会签 step naming a developer and their own head."""
+    return make_type(first_step={"mode": "all", "approvers": [
+        {"kind": "people", "ids": [company.developer.id, company.rnd_head.id]}]})
+
+
+def test_a_deactivated_countersigner_whose_head_is_named_too_is_merged_and_the_trail_says_so(
+        make_type, file_request, company, client):
+    company.developer.deactivate(company.admin)
+    request = file_request(countersign(make_type, company))
+    assert [(s.user, s.reason) for s in request.active_step().seats()] == [(company.rnd_head, "")]
+    note = request.trail().where(RequestEvent.action == "substituted").get()
+    assert note.details == {"to": "Zhang Wei", "reason": "substitute", "for": "Zhou Jie", "merged": True}
+    page = login(client, company.seller).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Zhou Jie can no longer sign in; Zhang Wei, already an approver of this step, decides for both" in page
+
+
+def test_a_countersigner_deactivated_while_waiting_is_merged_into_their_seated_head_with_a_note(
+        make_type, file_request, company):
+    request = file_request(countersign(make_type, company))
+    company.developer.deactivate(company.admin)
+    enforce_time_limits()
+    seats = {(s.user, s.state) for s in request.active_step().seats()}
+    assert seats == {(company.developer, "replaced"), (company.rnd_head, "pending")}
+    assert request.trail().where(RequestEvent.action == "substituted").get().details["merged"] is True
+    approve(request, company.rnd_head)
+    assert states(request)[0] == ("部门负责人审批", "approved")
+
+
+def test_when_the_head_already_approved_the_deactivated_countersigners_seat_completes_the_step(
+        make_type, file_request, company):
+    request = file_request(countersign(make_type, company))
+    approve(request, company.rnd_head)
+    company.developer.deactivate(company.admin)
+    enforce_time_limits()
+    assert states(request)[0] == ("部门负责人审批", "approved")
+    assert [e.action for e in request.trail()] == ["filed", "skipped", "approved", "substituted"]
+    assert request.seat_of(company.rnd_head) is not None, "on to the providing head's step"
 
 
 def test_final_approval_records_the_allocation_as_asked(file_request, company):
@@ -215,12 +272,12 @@ def test_the_trail_cannot_be_edited(file_request):
         event.save()
 
 
-def test_every_state_change_is_audited_in_its_own_transaction(file_request, company):
+def test_every_state_change_is_audited_once_in_its_own_transaction(file_request, company):
     request = file_request()
     request.decide(company.sales_head, request.active_step().id, "return", "More detail")
     request.withdraw(company.seller)
     actions = [e.action for e in AuditEntry.for_object(ResourceRequest.get_by_id(request.id))]
-    assert actions == ["request.withdrawn", "request.return", "request.return", "request.file"]
+    assert actions == ["request.withdrawn", "request.return", "request.file"]
 
 
 def test_the_approver_is_notified_and_mailed_a_link_straight_to_the_decision_screen(file_request, company):
@@ -253,4 +310,18 @@ def test_the_inbox_count_is_one_query_over_pending_seats(file_request, company, 
 def test_step_definitions_are_copied_to_the_request_with_their_copied_people(file_request, company):
     request = file_request(budget="20000")
     finance = request.round_steps().where(RequestStep.position == 2).get()
-    assert json.loads(finance.copied) == [company.admin.id]
+    assert [copy.user for copy in finance.copies] == [company.admin]
+    skipped = file_request(budget="200").round_steps().where(RequestStep.position == 2).get()
+    assert skipped.state == "skipped" and not skipped.copies.exists(), "a skipped step copies nobody"
+
+
+def test_a_person_copied_on_a_step_finds_the_request_in_their_lists(file_request, company, make_user, client):
+    bystander = make_user(name="Bo Bystander")
+    request_type = RequestType.get_by_id(file_request(budget="20000").type_id)
+    step = request_type.ordered_steps().first()
+    step.update_settings(company.admin, **dict(step.settings(), copied=json.dumps([bystander.id])))
+    request_type.publish(company.admin)
+    request = file_request(RequestType.get_by_id(request_type.id), title="Copied to Bo")
+    assert [r.title for r in ResourceRequest.visible_to(bystander)] == ["Copied to Bo"]
+    page = login(client, bystander).get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Copied (抄送): Bo Bystander" in page

@@ -18,7 +18,7 @@ def test_publishing_freezes_fields_and_steps_into_a_numbered_version(make_type):
     assert [spec.label for spec in version.fields] == ["人天", "预算", "起止日期"]
     assert [s["name"] for s in version.steps] == ["部门负责人审批", "财务审批", "提供部门审批"]
     budget = version.measure_field("money")
-    assert version.steps[1]["condition"] == {"field": budget.key, "op": ">", "value": "10000"}
+    assert version.steps[1]["condition"] == {"field": budget.key, "op": ">", "value": "10000", "if_empty": "fails"}
 
 
 def test_editing_a_type_never_changes_a_request_already_filed(make_type, file_request, company):

@@ -22,8 +22,11 @@ from werkzeug.datastructures import FileStorage
 from portal.db import utcnow
 from portal.meetings.models import MeetingSeries
 from portal.projects import photos
+from portal.projects.alignment import Tension
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import Milestone, Project, Target
+from portal.reports.models import Report
+from portal.reports.plans import Period, ReportPlan
 from portal.requests.models import RequestStep, ResourceRequest
 from portal.requests.types import RequestType
 from portal.tasks.models import Task
@@ -76,13 +79,21 @@ def plant(world):
     c.held_by(project, name, goal)
     c.add("project_id", project)
 
+    # The target serves a company goal and competes with it: the alignment map, its roll-up and its
+    # tensions are read by everyone.
+    goal = Target.define(admin, None, title="Company goal", unit="%", baseline="0", target_value="100",
+                         direction="raise", start_date=datetime.date(2026, 1, 1), due_date=datetime.date(2027, 12, 31),
+                         department=None, owner=admin, weight=1)
     title, unit, note = c.new("target title"), c.new("unit"), c.new("check-in note")
     target = Target.define(outsider, project, title=title, unit=unit, baseline="100", target_value="200",
                            direction="raise", start_date=datetime.date(2026, 1, 1),
-                           due_date=datetime.date(2027, 12, 31), department=world.theirs, owner=outsider, weight=1)
+                           due_date=datetime.date(2027, 12, 31), department=world.theirs, owner=outsider, weight=1,
+                           serves=goal)
     target.check_in(outsider, "101", note)
-    c.held_by(target, title, unit, note)
-    c.add("target_id", target)
+    tension = c.new("tension note")
+    Tension.name(outsider, target, goal, tension)
+    c.held_by(target, title, unit, note, tension)
+    c.add("target_id", target, goal)
 
     closed_title, review, open_title = c.new("milestone title"), c.new("milestone review"), c.new("milestone title")
     closed = Milestone.plan(outsider, project, closed_title, datetime.date(2026, 6, 30))
@@ -124,6 +135,7 @@ def plant(world):
     c.add("task_id", secret, waiting_for_secret, public_blocker, secret_waiting, outside_owned, moved,
           secret_blocker, released)
 
+    _plant_report(world, c, project, outsider)
     _plant_request(world, c, project, outsider, head, admin)
     _plant_waiting_request(world, c, outsider, admin)
     _plant_meeting(world, c, outsider, head)
@@ -138,6 +150,27 @@ def _task(c, by, owner, project, **values):
     task.comment(by, comment)
     c.held_by(task, title, description, tag, item, comment)
     return task
+
+
+def _plant_report(world, c, project, outsider):
+    """Their weekly report, pre-filled with a task of the project they finished that week, read by
+    the coordinators; and a task of the project done for our department this month, which the
+    scorecard counts for them."""
+    plan = ReportPlan.configure(None, world.theirs, active=True, cadence="weekly", due_weekday=4,
+                                due_time=datetime.time(18), sections=[])
+    week = Period("weekly", datetime.date(2026, 3, 2))
+    finished = _task(c, outsider, outsider, project)
+    finished = Task.get_by_id(finished.id)
+    finished.revise(outsider, finished.version, status="done")
+    Task.update(done_at=datetime.datetime(2026, 3, 4, 2)).where(Task.id == finished.id).execute()
+    report = Report.start(outsider, plan, week)
+    prefilled = json.loads(report.sections)[0]["text"]
+    report.submit(outsider, report.version, [prefilled, "", "", ""], [])
+    for_us = _task(c, outsider, outsider, project, requesting_department=world.ours)
+    for_us = Task.get_by_id(for_us.id)
+    for_us.revise(outsider, for_us.version, status="done")
+    c.add("report_id", report)
+    c.add("task_id", finished, for_us)
 
 
 def _plant_request(world, c, project, outsider, head, admin):

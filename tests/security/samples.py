@@ -28,6 +28,7 @@ SELF_SERVICE = {
     "notifications.preferences": "changes the signed-in user's own notification channels",
     "requests.index": "lists requests the signed-in user filed or handled; wider tabs ask can()",
     "requests.approvals": "the signed-in user's own approval inbox",
+    "requests.approve_selected": "approves only the signed-in user's own seats, each decided under the write lock",
     "requests.choose_type": "lists the request types open to everyone for filing",
     "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
     "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
@@ -187,6 +188,15 @@ def _closed_day(world):
     from portal.calendar import ClosedDay
     day = ClosedDay.create(day=datetime.date(2030, 1, 1) + datetime.timedelta(days=next(_serial)), label="closed")
     return Sample("a closed day", {"day_id": day.id}, [day], ())
+
+
+@sample("working_day_id")
+def _working_day(world):
+    import datetime
+
+    from portal.calendar import WorkingDay
+    day = WorkingDay.create(day=datetime.date(2030, 1, 1) + datetime.timedelta(days=next(_serial)), label="worked")
+    return Sample("an extra working day", {"working_day_id": day.id}, [day], ())
 
 
 # -- meetings ---------------------------------------------------------------------------------

@@ -4,8 +4,8 @@ import pytest
 from flask import url_for
 from werkzeug.routing import IntegerConverter, PathConverter
 
-PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "home.healthz",
-          "home.manifest"}
+PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.healthz",
+          "monitoring.metrics", "home.manifest"}
 
 
 def _sample(converter):
