@@ -16,7 +16,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 # whole suite on SQLite, one on each core. (`db copy` and the nginx run with two app servers are
 # in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
-	tests/notifications \
+	tests/notifications tests/finder tests/files \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
 	tests/security/test_canary_crawl.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \

@@ -93,6 +93,7 @@ def demo_command(if_empty, size, scale):
     from demo import reports as reports_demo
     from demo import requests as requests_demo
     from demo import tasks as tasks_demo
+    from portal import finder, search
     from portal.accounts.models import User
 
     with db.connection_context():
@@ -110,6 +111,8 @@ def demo_command(if_empty, size, scale):
             reports_demo.seed(departments, size, scale)
             if size == "large":
                 accounts_demo.seed_history(scaled(LARGE_AUDIT_ROWS, scale))
+            # The large company is written in bulk, past the behaviours that keep the index current.
+            click.echo("Search index: %d documents." % search.rebuild(finder.documents()))
     click.echo("Demo accounts (password %s):" % DEMO_PASSWORD)
     for email, role in accounts_demo.ACCOUNTS:
         click.echo("  %-32s %s" % (email, role))

@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, i18n, jobs, markdown, monitoring, params, render
+    from portal import db, filters, finder, i18n, jobs, markdown, monitoring, params, render
     from portal.accounts import auth
     # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
     app.url_map.converters["int"] = params.BoundedInteger
@@ -36,9 +36,12 @@ def create_app(overrides=None):
     render.init_app(app)
     markdown.init_app(app)
     filters.init_app(app)
+    finder.init_app(app)
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    from portal.channels.cli import channel_cli
+    app.cli.add_command(channel_cli)
 
     app.after_request(_security_headers)
     if app.config["TRUSTED_PROXIES"]:
@@ -57,16 +60,19 @@ def all_models():
     """
     from peewee import DeferredForeignKey
 
-    from portal import accounts, digest, meetings, projects, reports, requests, tasks
+    from portal import accounts, digest, files, meetings, projects, reports, requests, tasks
     from portal.audit import AuditEntry
     from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
     from portal.mail import OutboxMessage
     from portal.notifications.models import Notification, Preference
+    from portal.imports import Staged
+    from portal.robots.models import Channel, RobotMessage
     from portal.search import SearchDocument, SearchToken
 
     core = [AuditEntry, OutboxMessage, Notification, Preference, CompanyCalendar, ClosedDay, WorkingDay,
-            SearchDocument, SearchToken]
-    areas = [model for area in (accounts, projects, tasks, requests, meetings, reports) for model in area.schema()]
+            SearchDocument, SearchToken, Staged, Channel, RobotMessage]
+    areas = [model for area in (accounts, projects, tasks, requests, meetings, files, reports)
+             for model in area.schema()]
     every = core + areas + [digest.Digest]
     for model in every:
         DeferredForeignKey.resolve(model)
@@ -77,8 +83,12 @@ def _blueprints():
     """Each floor's pages, with the modules whose periodic jobs must be registered for the worker."""
     from portal import digest  # noqa: F401  (its periodic job)
     from portal.accounts.departments import departments
-    from portal.accounts.users import users
+    from portal.accounts.users import people_imports_bp, users
     from portal.accounts.views import accounts
+    from portal.channels import digest as channel_digest  # noqa: F401  (its periodic job)
+    from portal.channels.views import channels
+    from portal.files.views import admin_files, files
+    from portal.finder.views import finder
     from portal.home.views import home
     from portal.meetings import schedule  # noqa: F401  (the meetings' periodic jobs)
     from portal.meetings.minutes import minutes
@@ -89,20 +99,23 @@ def _blueprints():
     from portal.projects import reminders as target_reminders  # noqa: F401  (its periodic job)
     from portal.projects.alignment_views import alignment
     from portal.projects.feed_views import updates
-    from portal.projects.target_views import targets
+    from portal.projects.target_views import target_imports_bp, targets
     from portal.projects.views import projects
     from portal.reports.views import reports
     from portal.requests import escalation  # noqa: F401  (the requests' time-limit job)
     from portal.requests.admin_views import request_types
     from portal.requests.views import requests_bp
+    from portal.robots import delivery  # noqa: F401  (the robot messages' periodic job)
     from portal.scorecard.views import scorecard
     from portal.tasks import reminders as task_reminders  # noqa: F401  (its periodic job)
     from portal.tasks.boards import boards
+    from portal.tasks.import_views import task_imports_bp
     from portal.tasks.views import tasks
 
     return (accounts, users, departments, home, notifications, outbox, calendar, projects, targets, updates,
-            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports,
-            scorecard, monitoring)
+            alignment, tasks, boards, meetings, minutes, requests_bp, request_types, reports, scorecard, monitoring,
+            files, admin_files, finder, task_imports_bp, target_imports_bp, people_imports_bp,
+            channels)
 
 
 def _security_headers(response):

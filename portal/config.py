@@ -1,4 +1,5 @@
 """Configuration read from the environment, with defaults that work on a fresh machine."""
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -12,6 +13,16 @@ def _flag(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _networks(value):
+    """Comma-separated CIDRs, checked now so that a typo stops the start, not a delivery."""
+    for part in filter(None, (piece.strip() for piece in value.split(","))):
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError("PORTAL_WEBHOOK_ALLOW_NETWORKS: %r is not a network such as 10.1.0.0/16" % part) from None
+    return value
 
 
 def _secret_key(instance_path):
@@ -41,6 +52,7 @@ def from_environment(instance_path, overrides):
         "DATABASE_URL": os.environ.get("PORTAL_DATABASE_URL", "sqlite:///%s/portal.db" % instance_path),
         "BASE_URL": base_url.rstrip("/"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_REQUEST_MB", "48")) * 1024 * 1024,
+        "STORAGE_DIR": os.environ.get("PORTAL_STORAGE_DIR") or None,
         "DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),
@@ -62,6 +74,9 @@ def from_environment(instance_path, overrides):
         "MAIL_TIMEOUT": int(os.environ.get("PORTAL_MAIL_TIMEOUT", "20")),
         # A message a worker claimed this long ago without finishing is taken back (the worker died).
         "MAIL_STALE_SECONDS": int(os.environ.get("PORTAL_MAIL_STALE_SECONDS", "600")),
+        # Internal networks that group robots and webhooks may reach (plain http included),
+        # e.g. "10.1.0.0/16,192.168.5.20/32"; every other internal address is refused.
+        "WEBHOOK_ALLOW_NETWORKS": _networks(os.environ.get("PORTAL_WEBHOOK_ALLOW_NETWORKS", "")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -93,7 +93,17 @@ def when(value, now=None):
     return day(local.date(), local_now.date())
 
 
+def filesize(size):
+    """A number of bytes as people read it: 820 KB, 1.4 MB."""
+    if size is None:
+        return ""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= scale:
+            return "%s %s" % (format_decimal(round(size / scale, 1)), unit)
+    return "%d B" % size
+
+
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
                                  working_hours=working_hours, datetime=date_time, date=date, time=clock, day=day,
-                                 when=when)
+                                 when=when, filesize=filesize)

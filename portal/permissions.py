@@ -55,11 +55,22 @@ def _administer(user, _):
     return user.is_admin
 
 
+@rule("search")
+def _search(user, _):
+    return True  # each result is filtered by its own kind's view rule (portal.finder.visibility)
+
+
 # -- people and departments ---------------------------------------------------------------
 
 @rule("view", "User")
 def _see_colleague(user, other):
     return True
+
+
+@rule("see_mobile", "User")
+def _see_mobile(user, other):
+    # A private number: its owner sees it, and admins (who may need to say why a phone did not ring).
+    return user.is_admin or user.id == other.id
 
 
 @rule("edit", "User")
@@ -398,6 +409,11 @@ def _edit_task(user, task):
     return head_of is not None and head_of.id in (task.department_id, task.requesting_department_id)
 
 
+@rule("import_tasks", "Project")
+def _import_tasks(user, project):
+    return _edit_project(user, project)
+
+
 @rule("comment", "Task")
 def _comment_task(user, task):
     return True
@@ -406,6 +422,90 @@ def _comment_task(user, task):
 @rule("watch", "Task")
 def _watch_task(user, task):
     return True
+
+
+# -- group robots and webhooks: set up by whoever runs the scope they speak for ---------------
+
+@rule("manage_channels")
+def _manage_company_channels(user, _):
+    return user.is_admin
+
+
+@rule("manage_channels", "Project")
+def _manage_project_channels(user, project):
+    return user.is_admin or user.id == project.coordinator_id
+
+
+@rule("manage_channels", "MeetingSeries")
+def _manage_series_channels(user, series):
+    return user.is_admin or user.id == series.coordinator_id
+
+
+@rule("manage_channels", "Department")
+def _manage_department_channels(user, department):
+    return user.is_admin or user.id == department.head_id
+
+
+# -- files: whoever may see a file's place sees the file ------------------------------------
+# A file is kept in a project, or attached to a task, a request or a meeting; it is shown, added
+# to and managed through that place's own rules.
+
+@rule("attach", "Project")
+def _attach_to_project(user, project):
+    return _post_update(user, project)
+
+
+@rule("attach", "Task")
+def _attach_to_task(user, task):
+    return _see_task(user, task) and not (task.project_id and task.project.read_only)
+
+
+@rule("attach", "ResourceRequest")
+def _attach_to_request(user, request):
+    return _see_request(user, request)
+
+
+@rule("attach", "Meeting")
+def _attach_to_meeting(user, meeting):
+    return _contribute_to_meeting(user, meeting)
+
+
+def _manages_place(user, place):
+    """Who looks after the files of a place: restores what was deleted."""
+    kind = type(place).__name__
+    if kind == "Project":
+        return user.id == place.coordinator_id
+    if kind == "Task":
+        return user.id == (place.project.coordinator_id if place.project_id else place.created_by_id)
+    if kind == "ResourceRequest":
+        return user.id == place.requester_id
+    return _manage_meeting(user, place)
+
+
+@rule("view", "File")
+def _see_file(user, kept):
+    return can(user, "view", kept.place)
+
+
+@rule("view", "FileVersion")
+def _see_file_version(user, version):
+    return _see_file(user, version.file)
+
+
+@rule("add_version", "File")
+def _add_file_version(user, kept):
+    return not kept.deleted and can(user, "attach", kept.place)
+
+
+@rule("delete", "File")
+def _delete_file(user, kept):
+    return not kept.deleted and (user.is_admin or user.id == kept.created_by_id or _manages_place(user, kept.place)) \
+        and can(user, "attach", kept.place)
+
+
+@rule("restore", "File")
+def _restore_file(user, kept):
+    return kept.deleted and (user.is_admin or _manages_place(user, kept.place))
 
 
 # -- weekly and daily reports ---------------------------------------------------------------

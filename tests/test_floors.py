@@ -6,9 +6,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CORE = {"config", "extensions", "db", "db_copy", "audit", "mail", "notifications", "calendar", "render", "permissions",
-        "filters", "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "search"}
-AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "reports"]
-TOP = {"__init__", "digest", "home", "scorecard", "monitoring"}
+        "filters", "forms", "markdown", "i18n", "jobs", "links", "pagination", "params", "robots", "search", "storage",
+        "sheets", "imports", "import_views"}
+AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "files", "reports"]
+TOP = {"__init__", "channels", "digest", "home", "finder", "scorecard", "monitoring"}
 
 
 def floor_of(module):

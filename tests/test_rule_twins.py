@@ -9,7 +9,9 @@ import random
 import pytest
 from peewee import JOIN
 
-from portal.meetings.models import MeetingSeries
+from portal import search
+from portal.finder import visibility
+from portal.meetings.models import Decision, MeetingSeries
 from portal.permissions import can
 from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
@@ -108,11 +110,12 @@ def company(request, app, make_department, make_user):
         Task.open(by, "Task %d" % n, owner=owner, reason="parity", project=pick.choice(projects + [None]))
     for n in range(4):
         coordinator = pick.choice([p for p in people if p.active and p.role in ("coordinator", "admin")] or active)
-        MeetingSeries.plan(coordinator, departments=pick.sample(departments, pick.randint(1, 2)),
+        _, meeting = MeetingSeries.plan(coordinator, departments=pick.sample(departments, pick.randint(1, 2)),
                            people=pick.sample(active, pick.randint(0, 2)), day=START, start_time=datetime.time(10),
                            timezone="Asia/Shanghai", recurring=False, title="S%d" % n, duration_minutes=30,
                            coordinator=coordinator,
                            location="", video_link="", reminder_minutes=60, now=datetime.datetime(2026, 1, 1))
+        meeting.record_decision(coordinator, "Decision %d" % n)
     _requests_between(pick, people, departments)
     return people
 
@@ -156,3 +159,22 @@ def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(comp
             assert listed == allowed, (model.__name__, user.name, user.role)
     for project in Project.select():
         assert set(project.audience()) == {p for p in company if p.active and can(p, "view", project)}
+
+
+SEARCHED = {"project": Project, "target": Target, "task": Task, "decision": Decision}
+
+
+def test_search_finds_of_each_kind_exactly_what_the_view_rule_allows_for_everyone(company):
+    seen = set()
+    for user in [p for p in company if p.active]:
+        conditions = visibility(user)
+        for kind, model in SEARCHED.items():
+            condition = conditions[kind]
+            found = {object_id for object_id, in search.SearchDocument.select(search.SearchDocument.object_id)
+                     .where((search.SearchDocument.kind == kind) & (True if condition is True else condition))
+                     .tuples()}
+            allowed = {obj.id for obj in model.select() if can(user, "view", obj)}
+            assert found == allowed, (kind, user.name, user.role)
+            seen.add((kind, len(allowed) < model.select().count()))
+    # Each kind was hidden from someone and shown to someone, or the comparison proved little.
+    assert seen == {(kind, hidden) for kind in SEARCHED for hidden in (True, False)}

@@ -38,6 +38,11 @@ class PreferencesForm(Form):
     timezone = TimeZoneField(_l("Time zone"))
 
 
+class MobileForm(Form):
+    mobile = StringField(_l("Mobile number"), validators=[Length(max=40)],
+                         render_kw={"inputmode": "tel", "autocomplete": "tel"})
+
+
 class UserForm(Form):
     name = StringField(lazy_pgettext("person", "Name"), validators=[DataRequired(), Length(max=100)])
     department = SelectField(_l("Department"), coerce=object_id)

@@ -2,14 +2,18 @@
 import click
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
 
-from portal import mail
+from portal import mail, sheets
+from portal.accounts import imports as people_imports
 from portal.accounts.forms import NewUserForm, UserForm
 from portal.accounts.models import ROLES, Department, User
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
+from portal.import_views import Importer, blueprint
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -27,6 +31,20 @@ def index():
     people = paginate(User.directory(search), PAGE_SIZE)
     return render("users/index.html", "users/_list.html", users=people, search=search,
                   roles={key: str(label) for key, label in ROLES.items()})
+
+
+@users.route("/export")
+def export():
+    """Everyone (or those the search finds), as a spreadsheet (?format=csv for CSV)."""
+    authorize("administer")
+    people = User.directory(request.args.get("q", "").strip()[:100])
+    columns = [sheets.Column(pgettext("person", "Name")), sheets.Column(_("Email"), width=28),
+               sheets.Column(_("Department")), sheets.Column(_("Role")), sheets.Column(_("Head of the department")),
+               sheets.Column(pgettext("account status", "Active")), sheets.Column(_("Added"), "datetime", 17)]
+    rows = ([user.name, user.email, user.department.display_name if user.department_id else "",
+             str(user.role_label), _("Yes") if user.heads else "", _("Yes") if user.active else _("No"),
+             sheets.local(user.created_at)] for user in people)
+    return sheets.response([sheets.Sheet(_("People"), columns, rows)], "people", sheets.wanted_kind(request.args))
 
 
 @users.route("/new")
@@ -132,3 +150,18 @@ def create_command(email, name, department, role, password, language):
     click.echo("created %s <%s> (%s)" % (user.name, user.email, user.role))
     if not password:
         click.echo("set-password link: %s" % _password_link(user))
+
+
+def _administer():
+    authorize("administer")
+
+
+PEOPLE = Importer(
+    fields=people_imports.FIELDS, shown=("email", "name", "department"), place=_administer,
+    planner=people_imports.planner, apply=people_imports.apply,
+    page=lambda _: {"title": _l("Import people"), "heading": _l("Import people"), "back": url_for("users.index"),
+                    "back_label": _l("People")},
+    done=lambda _: url_for("users.index"), example=people_imports.EXAMPLE, sheet_title=_l("People"),
+    hint=_l("Someone whose email already has an account is updated, not added again, so importing the same file "
+            "twice changes nothing. Each new person is mailed a link to set a password."))
+people_imports_bp = blueprint("people_imports", "/admin/users/import", PEOPLE)

@@ -5,8 +5,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.accounts import auth
-from portal.accounts.forms import ChangePasswordForm, LoginForm, PreferencesForm, SetPasswordForm
+from portal.accounts.forms import ChangePasswordForm, LoginForm, MobileForm, PreferencesForm, SetPasswordForm
 from portal.accounts.models import User
+from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.links import safe_next
 from portal.render import render, trigger, wants_fragment
@@ -85,7 +86,22 @@ def settings():
         current_user.update_preferences(form.language.data, form.timezone.data)
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.settings"), 303)
-    return render("accounts/settings.html", form=form, password_form=ChangePasswordForm(formdata=None))
+    return _settings(form=form)
+
+
+@accounts.route("/settings/mobile", methods=["POST"])
+def update_mobile():
+    form = MobileForm()
+    if form.validate_on_submit():
+        try:
+            current_user.set_mobile(current_user, form.mobile.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your mobile number is saved.") if current_user.mobile else _("Your mobile number is removed."),
+                  "success")
+            return redirect(url_for("accounts.settings"), 303)
+    return _settings(mobile_form=form)
 
 
 @accounts.route("/settings/password", methods=["POST"])
@@ -98,4 +114,10 @@ def change_password():
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("accounts.settings"), 303)
         form.current.errors = [refusal]
-    return render("accounts/settings.html", form=PreferencesForm(obj=current_user), password_form=form)
+    return _settings(password_form=form)
+
+
+def _settings(form=None, password_form=None, mobile_form=None):
+    return render("accounts/settings.html", form=form or PreferencesForm(formdata=None, obj=current_user),
+                  password_form=password_form or ChangePasswordForm(formdata=None),
+                  mobile_form=mobile_form or MobileForm(formdata=None, obj=current_user))

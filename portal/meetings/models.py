@@ -10,13 +10,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, TimeField, fn, prefetch)
 
-from portal import mail
+from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
 from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
 from portal.i18n import zone_name
-from portal.meetings import agenda
+from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
 from portal.tasks.models import Task
@@ -27,6 +27,8 @@ ATTENDANCE = {"present": _l("Present"), "absent": _l("Absent"), "excused": _l("E
 ACTION_STATES = {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")}
 # The agenda is rebuilt from live data when the page is opened, at most this often.
 AGENDA_FRESH_FOR = datetime.timedelta(minutes=5)
+# The groups' robots say a meeting is about to start this long before it does.
+GROUP_REMINDER = datetime.timedelta(minutes=15)
 CLOSED_MESSAGE = _l("These minutes are closed and can no longer be edited. "
                     "Ask the coordinator for a correction; it is kept as a new version.")
 
@@ -271,6 +273,7 @@ class Meeting(BaseModel):
     sequence = IntegerField(default=0)
     agenda_built_at = DateTimeField(null=True)
     reminded_at = DateTimeField(null=True)
+    group_reminded_at = DateTimeField(null=True)
     closed_at = DateTimeField(null=True)
     closed_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
@@ -365,7 +368,7 @@ class Meeting(BaseModel):
         if (starts_at, ends_at) != (self.starts_at, self.ends_at):
             self.starts_at, self.ends_at = starts_at, ends_at
             self.sequence += 1
-            self.reminded_at = None
+            self.reminded_at = self.group_reminded_at = None
             self.save()
 
     def build_agenda(self, now=None):
@@ -397,6 +400,9 @@ class Meeting(BaseModel):
                         (AgendaItem.update(title=found["title"][:300], link=found.get("link", ""),
                                            status=found.get("status", "")).where(AgendaItem.id == item.id)
                          .execute())
+                        if item.notes:
+                            item.title = found["title"][:300]
+                            item.index_for_search()
             gone = [item.id for ref, item in existing.items() if ref not in reported and not item.notes]
             if gone:
                 AgendaItem.delete().where(AgendaItem.id.in_(gone)).execute()
@@ -439,6 +445,7 @@ class Meeting(BaseModel):
             self._refuse_if_closed()
             decision = Decision.create(meeting=self, text=text, created_by=by, updated_by=by)
             AuditEntry.record(by, "decision.create", decision, {"text": [None, text]})
+            decision.index_for_search()
         return decision
 
     def attendance(self):
@@ -501,6 +508,7 @@ class Meeting(BaseModel):
             item = ActionItem.create(meeting=self, what=what, owner=owner, due_on=due_on, created_by=by)
             AuditEntry.record(by, "action_item.create", item, {
                 "what": [None, what], "owner": [None, owner.name], "due_on": [None, due_on.isoformat()]})
+            search.index(**item.search_document())
         return item
 
     def versions(self):
@@ -574,6 +582,7 @@ class Meeting(BaseModel):
                            notes=[item for item in notes if item.ref not in hidden],
                            attendance=attendance, attendance_choices=ATTENDANCE)
                 notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
+            announcements.minutes_closed(self, decisions, _by_owner(actions))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
                               summary="minutes sent to %d people" % len(chosen))
         return chosen
@@ -623,6 +632,23 @@ class Meeting(BaseModel):
             notify(user, "meeting.reminder", link=self.path(), key="meeting.reminder:%d:%d" % (self.id, user.id),
                    subject=self, meeting=self.series.title, time=time)
         Meeting.update(reminded_at=now).where(Meeting.id == self.id).execute()
+
+    @classmethod
+    def starting_soon(cls, now):
+        """Open meetings starting within GROUP_REMINDER whose groups have not been told yet."""
+        return list(cls.select(cls, MeetingSeries).join(MeetingSeries)
+                    .where((cls.state == "open") & cls.group_reminded_at.is_null() & (cls.starts_at > now)
+                           & (cls.starts_at <= now + GROUP_REMINDER)).order_by(cls.starts_at))
+
+    def tell_groups_it_starts(self, now):
+        """Tell the meeting's groups it starts soon; once, whatever the number of workers or restarts."""
+        with db.atomic():
+            # The mark and the messages commit together: a second worker finds the mark set (its
+            # conditional UPDATE changes nothing) and a crash before the commit leaves neither.
+            marked = (Meeting.update(group_reminded_at=now)
+                      .where((Meeting.id == self.id) & Meeting.group_reminded_at.is_null()
+                             & (Meeting.starts_at == self.starts_at)).execute())
+            return announcements.starting(self, now) if marked else []
 
     @classmethod
     def digest_for(cls, user, since):
@@ -702,6 +728,7 @@ class _Editable:
             self.version = version + 1
             changes = {field: [old, text]}
             AuditEntry.record(by, action, self, changes, summary=reason or "")
+            self.index_for_search()
             if correcting:
                 MinutesVersion.record(meeting, by, reason)
         return changes
@@ -732,6 +759,18 @@ class AgendaItem(_Editable, BaseModel):
     def write_notes(self, by, text, version, reason="", correcting=False):
         return self._save_text(by, "notes", text, version, reason, "agenda.notes", correcting)
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="agenda_item", object_id=self.id, title=self.title, body=self.notes,
+                    at=self.updated_at or meeting.starts_at, parent_id=meeting.id, series_id=meeting.series_id)
+
+    def index_for_search(self):
+        """Topics are found by what was said about them: one without notes is not in the index."""
+        if self.notes and self.removed_at is None:
+            search.index(**self.search_document())
+        else:
+            search.remove("agenda_item", self.id)
+
     def move(self, by, step):
         """Swap with the neighbour above (step -1) or below (+1) in the same section."""
         with db.atomic():
@@ -757,6 +796,7 @@ class AgendaItem(_Editable, BaseModel):
             self.removed_at = utcnow()
             self.save()
             AuditEntry.record(by, "agenda.remove", self, {"title": [self.title, None]})
+            search.remove("agenda_item", self.id)
 
 
 class Decision(_Editable, BaseModel):
@@ -771,11 +811,20 @@ class Decision(_Editable, BaseModel):
     def revise(self, by, text, version, reason="", correcting=False):
         return self._save_text(by, "text", text, version, reason, "decision.update", correcting)
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="decision", object_id=self.id, title="", body=self.text, at=self.updated_at,
+                    parent_id=meeting.id, series_id=meeting.series_id, creator_id=self.created_by_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
+
     def withdraw(self, by):
         with db.atomic():
             self.meeting._refuse_if_closed()
             AuditEntry.record(by, "decision.delete", self, {"text": [self.text, None]})
             self.delete_instance()
+            search.remove("decision", self.id)
 
 
 class Attendance(BaseModel):
@@ -846,11 +895,17 @@ class ActionItem(BaseModel):
     def outcome_label(self):
         return agenda.STATUS_LABELS[self.outcome()]
 
+    def search_document(self, meeting=None):
+        meeting = meeting or self.meeting
+        return dict(kind="action_item", object_id=self.id, title=self.what, at=self.created_at, parent_id=meeting.id,
+                    series_id=meeting.series_id, owner_id=self.owner_id, creator_id=self.created_by_id)
+
     def drop(self, by):
         with db.atomic():
             self.meeting._refuse_if_closed()
             AuditEntry.record(by, "action_item.delete", self, {"what": [self.what, None]})
             self.delete_instance()
+            search.remove("action_item", self.id)
 
     def settle(self, by, status):
         """The follow-up after the meeting: done, cancelled, or open again (for items without a task)."""

@@ -3,9 +3,10 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import sheets
 from portal.db import Invalid, utcnow
 from portal.meetings.forms import ActionItemForm, ActionStatusForm, AgendaItemForm, CloseForm, DecisionForm, SeriesForm
-from portal.meetings.models import ATTENDANCE, AlreadyClosed, Meeting, MeetingSeries, MinutesVersion
+from portal.meetings.models import ATTENDANCE, ActionItem, AlreadyClosed, Meeting, MeetingSeries, MinutesVersion
 from portal.params import whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render
@@ -116,6 +117,21 @@ def show(meeting_id):
     meeting = authorized(Meeting, meeting_id)
     meeting.refresh_agenda()
     return render("meetings/show.html", **meeting_context(meeting))
+
+
+@meetings.route("/series/<int:series_id>/actions/export")
+def export_actions(series_id):
+    """Every action item of the series' meetings, with its outcome now, as a spreadsheet."""
+    series = authorized(MeetingSeries, series_id)
+    items = (ActionItem.with_tasks().select_extend(Meeting.starts_at).join_from(ActionItem, Meeting)
+             .where(Meeting.series == series.id).order_by(Meeting.starts_at, ActionItem.id))
+    columns = [sheets.Column(_("Meeting"), "date"), sheets.Column(_("Action item"), width=40),
+               sheets.Column(_("Owner")), sheets.Column(_("Due"), "date"), sheets.Column(_("Outcome")),
+               sheets.Column(_("Task"), "integer", 8)]
+    rows = ([sheets.local(item.meeting.starts_at).date(), item.what, item.owner.name, item.due_on,
+             str(item.outcome_label), item.task_id] for item in items)
+    return sheets.response([sheets.Sheet(series.title, columns, rows)], "actions-%d" % series.id,
+                           sheets.wanted_kind(request.args))
 
 
 @meetings.route("/versions/<int:version_id>")

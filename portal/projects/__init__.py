@@ -7,3 +7,12 @@ def schema():
     from portal.projects.feed import Mention, Photo, ProjectUpdate
     from portal.projects.models import CheckIn, Milestone, Project, ProjectDepartment, Target
     return [Project, ProjectDepartment, Target, CheckIn, Milestone, ProjectUpdate, Photo, Mention, Tension]
+
+
+def search_documents():
+    """Every document this area's things are found by, for rebuilding the search index."""
+    from portal.projects.feed import ProjectUpdate
+    from portal.projects.models import Project, Target
+    return ([project.search_document() for project in Project.select()]
+            + [target.search_document() for target in Target.select()]
+            + [update.search_document() for update in ProjectUpdate.select().where(ProjectUpdate.body != "")])

@@ -5,6 +5,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, Load, TextField
 
+from portal import search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, db, utcnow
@@ -81,11 +82,17 @@ class ProjectUpdate(BaseModel):
                     notify(person, "mention", link=link, subject=update, actor=by.name, place=project.name)
                 AuditEntry.record(by, "update.post", update, summary=body[:200], changes={
                     "photos": [None, len(pictures)], "mentions": [None, names(mentioned)]})
+                if body:
+                    search.index(**update.search_document())
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
             raise
         return update
+
+    def search_document(self):
+        return dict(kind="project_update", object_id=self.id, title="", body=self.body, at=self.created_at,
+                    project_id=self.project_id, creator_id=self.author_id)
 
     def withdraw(self, by):
         """Delete the update with its photos and mentions. The files go once the deletion is stored:
@@ -96,6 +103,7 @@ class ProjectUpdate(BaseModel):
             AuditEntry.record(by, "update.delete", self, summary=self.body[:200], changes={
                 "body": [self.body, None], "photos": [len(pictures), None]})
             self.delete_instance()  # its photos and mentions with it (ON DELETE CASCADE)
+            search.remove("project_update", self.id)
         folder = photos.upload_folder()
         for picture in pictures:
             for thumb in (False, True):

@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     Load, SqliteDatabase, TextField, Value, fn)
 
-from portal import mail
+from portal import mail, robots, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.notifications.models import notify
+from portal.projects import announcements
 
 STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
             "done": _l("Done"), "archived": _l("Archived")}
@@ -29,6 +30,7 @@ DIRECTIONS = {"raise": _l("Raise"), "lower": _l("Lower")}
 # from the baseline on the start date to the target on the due date.
 ON_TRACK, AT_RISK, OFF_TRACK = "on_track", "at_risk", "off_track"
 TARGET_STATUSES = {ON_TRACK: _l("On track"), AT_RISK: _l("At risk"), OFF_TRACK: _l("Off track")}
+SEVERITY = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
 AT_RISK_LAG = 10
 OFF_TRACK_LAG = 25
 GRACE_DAYS = 14
@@ -127,6 +129,12 @@ class Project(BaseModel):
     def department_ids(self):
         return {row.department_id for row in ProjectDepartment.select(ProjectDepartment.department)
                 .where(ProjectDepartment.project == self.id)}
+
+    def heard_by(self, department_ids=()):
+        """Where group robots may tell of something in this project that concerns `department_ids`."""
+        return robots.Where(project_id=self.id, restricted=self.restricted,
+                            project_department_ids=frozenset(self.department_ids),
+                            department_ids=frozenset(department_ids))
 
     def takes_part(self, user):
         """The coordinator and members of participating departments: who posts updates."""
@@ -259,6 +267,7 @@ class Project(BaseModel):
             AuditEntry.record(by, "project.create", project, {
                 **{key: [None, shown(value)] for key, value in values.items() if key != "goal"},
                 "departments": [None, names(departments)]})
+            project.index_for_search()
         return project
 
     def update_details(self, by, *, departments, **values):
@@ -288,6 +297,7 @@ class Project(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "project.update", self, changes)
+                self.index_for_search()
         return changes
 
     def archive(self, by):
@@ -297,6 +307,7 @@ class Project(BaseModel):
             changes = apply_changes(self, status="archived")
             self.save()
             AuditEntry.record(by, "project.archive", self, changes)
+            self.index_for_search()
 
     def restore(self, by):
         """Bring an archived project back as on hold: its coordinator decides whether it goes on."""
@@ -306,6 +317,15 @@ class Project(BaseModel):
             changes = apply_changes(self, status="on_hold")
             self.save()
             AuditEntry.record(by, "project.restore", self, changes)
+            self.index_for_search()
+
+    def search_document(self):
+        """What search finds the project by (portal.search.index's arguments)."""
+        return dict(kind="project", object_id=self.id, title=self.name, body=self.goal, at=self.created_at,
+                    project_id=self.id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
 
     def refuse_if_archived(self, message=None, field=None):
         """Refuse a change to an archived (read-only) project. Call it inside the change's
@@ -368,6 +388,10 @@ class Target(BaseModel):
     def __str__(self):
         return self.title
 
+    def path(self):
+        """The target's page, also outside a web request."""
+        return urlsplit(mail.absolute_url("targets.show", target_id=self.id)).path
+
     @property
     def direction_label(self):
         return DIRECTIONS.get(self.direction, self.direction)
@@ -421,9 +445,13 @@ class Target(BaseModel):
         return self.expected_progress(on) - (self.progress or Decimal(0))
 
     def status_on(self, on):
-        if self.current_value is None and (on - self.start_date).days < GRACE_DAYS:
+        return self.status_at(on, self.current_value)
+
+    def status_at(self, on, value):
+        """The status on `on` had `value` been the latest check-in (None: none yet)."""
+        if value is None and (on - self.start_date).days < GRACE_DAYS:
             return ON_TRACK
-        lag = self.lag(on)
+        lag = self.expected_progress(on) - (Decimal(0) if value is None else self.progress_of(value))
         if lag > OFF_TRACK_LAG:
             return OFF_TRACK
         if lag > AT_RISK_LAG:
@@ -526,6 +554,7 @@ class Target(BaseModel):
             target = cls.create(project=project, **values)
             AuditEntry.record(by, "target.create", target, {key: [None, shown(value)]
                                                             for key, value in values.items() if value is not None})
+            target.index_for_search()
         return target
 
     def update_details(self, by, **values):
@@ -546,7 +575,15 @@ class Target(BaseModel):
             if changes:
                 self.save()
                 AuditEntry.record(by, "target.update", self, changes)
+                self.index_for_search()
         return changes
+
+    def search_document(self):
+        return dict(kind="target", object_id=self.id, title=self.title, at=self.created_at,
+                    project_id=self.project_id, owner_id=self.owner_id, department_id=self.department_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
 
     @classmethod
     def _fresh_parent(cls, parent):
@@ -596,14 +633,16 @@ class Target(BaseModel):
                 self._dirty.clear()
                 if self.status == OFF_TRACK:
                     self.warn_owner()
+                before = self.status_at(today(), previous)
+                if SEVERITY[self.status] > SEVERITY[before]:
+                    announcements.target_worsened(self, check_in)
         return check_in
 
     def warn_owner(self, on=None):
         """Tell the owner their target is off track, once a week at most (the key is the week)."""
         year, week, _ = (on or today()).isocalendar()
-        return notify(self.owner, "target.off_track", link=urlsplit(mail.absolute_url(
-            "targets.show", target_id=self.id)).path, key="target.off_track:%d:%d-W%02d" % (self.id, year, week),
-            subject=self, title=self.title)
+        return notify(self.owner, "target.off_track", link=self.path(),
+                      key="target.off_track:%d:%d-W%02d" % (self.id, year, week), subject=self, title=self.title)
 
     @staticmethod
     def _checked(project, values):

@@ -1,15 +1,20 @@
 """Target pages: defining and editing a target, its chart and check-ins, its history."""
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal import sheets
+from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.import_views import Importer, blueprint
 from portal.permissions import authorized, can
-from portal.projects.chart import TrendChart
+from portal.projects import target_imports
 from portal.projects.alignment import Tension
+from portal.projects.chart import TrendChart
 from portal.projects.forms import CheckInForm, GoalForm, TargetForm, TensionForm
-from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, Project, Target, today
+from portal.projects.models import AT_RISK_LAG, GRACE_DAYS, OFF_TRACK_LAG, CheckIn, Project, Target, today
 from portal.render import render, wants_fragment
 
 targets = Blueprint("targets", __name__)
@@ -106,3 +111,47 @@ def history(target_id):
     target = authorized(Target, target_id)
     return render("projects/target_history.html", target=target, project=target.project,
                   entries=AuditEntry.for_object(target).limit(200))
+
+
+@targets.route("/projects/<int:project_id>/targets/export")
+def export(project_id):
+    """The project's targets, and every check-in on them, as a spreadsheet (?format=csv: the targets)."""
+    project = authorized(Project, project_id)
+    listed = list(Target.of_project(project))
+    targets_sheet = sheets.Sheet(_("Targets"), [
+        sheets.Column(_("Target"), width=30), sheets.Column(_("Unit"), width=8),
+        sheets.Column(_("Starting value"), "number"), sheets.Column(_("Target value"), "number"),
+        sheets.Column(_("Current value"), "number"), sheets.Column(_("Progress (%)"), "percent"),
+        sheets.Column(_("Status")), sheets.Column(_("Owning department")), sheets.Column(_("Owner")),
+        sheets.Column(_("Start date"), "date"), sheets.Column(_("Due date"), "date"),
+        sheets.Column(_("Last check-in"), "datetime", 17)],
+        ([t.title, t.unit, t.baseline, t.target_value, t.current_value, t.progress, str(t.status_label),
+          t.department.display_name, t.owner.name, t.start_date, t.due_date, sheets.local(t.checked_in_at)]
+         for t in listed))
+    titles = {t.id: t.title for t in listed}
+    check_ins = (CheckIn.select(CheckIn, User.id, User.name).join_from(CheckIn, User)
+                 .join_from(CheckIn, Target).where(Target.project == project.id)
+                 .order_by(CheckIn.target, CheckIn.created_at))
+    check_ins_sheet = sheets.Sheet(_("Check-ins"), [
+        sheets.Column(_("Target"), width=30), sheets.Column(_("When"), "datetime", 17),
+        sheets.Column(_("Value"), "number"), sheets.Column(_("By")), sheets.Column(_("Note"), width=40)],
+        ([titles.get(c.target_id, ""), sheets.local(c.created_at), c.value, c.author.name, c.note]
+         for c in check_ins))
+    return sheets.response([targets_sheet, check_ins_sheet], "targets-%d" % project.id,
+                           sheets.wanted_kind(request.args))
+
+
+def _import_names(project):
+    return {"title": _l("Import targets"), "heading": _l("Import targets into %(project)s", project=project.name),
+            "back": url_for("projects.show", project_id=project.id), "back_label": project.name}
+
+
+TARGETS = Importer(
+    fields=target_imports.FIELDS, shown=("title", "baseline", "target_value", "owner"),
+    place=lambda project_id: authorized(Project, project_id, "edit"),
+    planner=target_imports.planner, apply=target_imports.apply, page=_import_names,
+    done=lambda project: url_for("projects.show", project_id=project.id, _anchor="targets"),
+    example=target_imports.EXAMPLE, sheet_title=_l("Targets"),
+    hint=_l("A target whose title is already in the project is updated, not added again, so importing the same "
+            "file twice changes nothing. Without a direction, it follows from the baseline and the goal."))
+target_imports_bp = blueprint("target_imports", "/projects/<int:project_id>/targets/import", TARGETS)

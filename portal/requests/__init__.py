@@ -8,3 +8,11 @@ def schema():
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
     return [RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestRound, RequestStep,
             StepApprover, StepCopy, RequestEvent, Allocation]
+
+
+def search_documents():
+    """Every document this area's things are found by, for rebuilding the search index."""
+    from portal.requests.models import ResourceRequest
+    from portal.requests.types import FlowVersion
+    versions = {version.id: version for version in FlowVersion.select()}
+    return [request.search_document(versions[request.version_id]) for request in ResourceRequest.select()]

@@ -7,7 +7,7 @@ from portal import jobs
 from portal.accounts.models import User
 from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
-from portal.requests import approvers
+from portal.requests import announcements, approvers
 from portal.requests.models import RequestStep, ResourceRequest, StepApprover, deadline
 from portal.requests.notices import tell
 
@@ -54,6 +54,7 @@ def nudge(step, now):
         for seat in step.pending_seats():
             tell(seat.user, "approval.nudge", request, key="approval.nudge:%d" % seat.id, hours=hours)
         request.audit(None, "request.nudge", request.state, {"step": [step.name, "nudged"]})
+        announcements.waiting(step, hours)
         return "nudge"
 
 
@@ -97,6 +98,7 @@ def act_on_time_limit(step, now):
             tell(user, "request.escalated", request, key="request.escalated:%s:%d" % (round_key, user.id),
                  to=names or "—")
         request.audit(None, "request.escalate", before, {"step": [step.name, "escalated"]}, summary=names)
+        announcements.escalated(step, added)
         return "escalate"
 
 

@@ -15,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
+from portal import search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
 from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
-from portal.requests import approvers, fields
+from portal.requests import announcements, approvers, fields
 from portal.requests.notices import tell
 from portal.requests.types import FlowVersion, RequestType
 from portal.tasks.models import Task
@@ -146,6 +147,18 @@ class ResourceRequest(BaseModel):
                 .where((RequestStep.request == self) & (RequestStep.state == "active")
                        & (StepApprover.user == user) & (StepApprover.state == "pending")).first())
 
+    def search_document(self, version=None):
+        """What search finds the request by: its title and the text it was filed with."""
+        values = self.value_map
+        texts = [values[spec.key] for spec in (version or self.version).fields
+                 if spec.kind in ("text", "long_text", "choice") and isinstance(values.get(spec.key), str)]
+        return dict(kind="request", object_id=self.id, title=self.title, body="\n".join(texts), at=self.submitted_at,
+                    owner_id=self.requester_id, department_id=self.department_id,
+                    other_department_id=self.provider_id, project_id=self.project_id)
+
+    def index_for_search(self):
+        search.index(**self.search_document())
+
     def trail(self):
         Actor = User.alias()
         return (RequestEvent.select(RequestEvent, Actor, RequestStep)
@@ -257,6 +270,7 @@ class ResourceRequest(BaseModel):
             request.note(requester, "filed")
             request._start_round(requester)
             request.audit(requester, "request.file", None, summary=title)
+            request.index_for_search()
         return request
 
     def resubmit(self, user, title, values):
@@ -273,6 +287,7 @@ class ResourceRequest(BaseModel):
             request.note(user, "resubmitted")
             request._start_round(user)
             request.audit(user, "request.resubmit", "returned")
+            request.index_for_search()
         return request
 
     def withdraw(self, user, comment=""):
@@ -459,6 +474,8 @@ class ResourceRequest(BaseModel):
             self.note(by, state, comment=comment)
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
+        if state in ("approved", "rejected"):
+            announcements.decided(self, state, by)
 
     def audit(self, by, action, before, changes=None, summary=""):
         """The one audit row of a behaviour: what it did, and the state it left the request in

@@ -6,7 +6,7 @@ import decimal
 import zoneinfo
 
 from flask import current_app
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, fn
 
 from portal.accounts.models import Department
 from portal.calendar import CompanyCalendar
@@ -44,7 +44,9 @@ def monthly_totals(months, side, viewer):
             .join(Allocation, JOIN.LEFT_OUTER)
             .where((ResourceRequest.submitted_at >= months[0][1]) & (ResourceRequest.state != "withdrawn")
                    & ResourceRequest.visibility_for(viewer))
-            .group_by(group, month, ResourceRequest.currency)
+            # By the output name: PostgreSQL would not match the CASE's bound moments with the
+            # selected one's, and no table here has a column of that name.
+            .group_by(group, SQL('"month"'), ResourceRequest.currency)
             .dicts())
     names = {d.id: d.display_name for d in Department.select()}
     result = []

@@ -1,11 +1,16 @@
 """Filing requests, deciding them, and the lists that say where each one is and who holds it."""
+import datetime
+
 from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import format_datetime, get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from peewee import JOIN
 
-from portal.accounts.models import User
+from portal import sheets
+from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.pagination import paginate
 from portal.params import query_int
@@ -14,7 +19,7 @@ from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
                                    request_form, stored_values)
-from portal.requests.models import DECISIONS, RequestStep, ResourceRequest, StepApprover, StepCopy
+from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -50,7 +55,8 @@ def index():
     page = paginate(query, PAGE_SIZE)
     page.items = ResourceRequest.with_holders(page.items)
     return render("requests/index.html", "requests/_list.html", items=page, tabs=tabs, tab=tab,
-                  can_see_reports=can(current_user, "view_request_reports"))
+                  can_see_reports=can(current_user, "view_request_reports"),
+                  export_types=list(RequestType.open_for_filing()))
 
 
 @requests_bp.route("/approvals")
@@ -204,17 +210,103 @@ def allocate(request_id, step_id):
     return _show(item, allocation_form=form)
 
 
+def _report_months():
+    months = query_int("months", 6)
+    return months if months in (3, 6, 12, 24) else 6
+
+
 @requests_bp.route("/reports")
 def report():
     authorize("view_request_reports")
-    months = query_int("months", 6)
-    months = months if months in (3, 6, 12, 24) else 6
+    months = _report_months()
     starts = reports.months_back(months)
     return render("requests/reports.html", months=months,
                   by_provider=reports.monthly_totals(starts, "provider", current_user),
                   by_requester=reports.monthly_totals(starts, "department", current_user),
                   step_times=reports.step_times(starts[0][1], current_user),
                   longest_waiting=ResourceRequest.with_holders(ResourceRequest.waiting_longest(viewer=current_user)))
+
+
+@requests_bp.route("/reports/export")
+def report_export():
+    """The report's tables as a workbook: the totals of both sides in one sheet (CSV gives that
+    one), how long each step takes in another."""
+    authorize("view_request_reports")
+    months = _report_months()
+    starts = reports.months_back(months)
+    sides = ((_("Providing department"), reports.monthly_totals(starts, "provider", current_user)),
+             (_("Requesting department"), reports.monthly_totals(starts, "department", current_user)))
+    totals = [sheets.Column(_("Month"), width=9), sheets.Column(_("Counted for"), width=18),
+              sheets.Column(_("Department"), width=18), sheets.Column(pgettext("count", "Requests"), "integer", 9),
+              sheets.Column(_("People-days asked"), "number"), sheets.Column(_("People-days provided"), "number"),
+              sheets.Column(_("Currency"), width=9), sheets.Column(_("Money asked"), "money"),
+              sheets.Column(_("Money provided"), "money")]
+    english = str(get_locale()) == "en"
+    steps = [sheets.Column(_("Type"), width=24), sheets.Column(_("Step"), width=24),
+             sheets.Column(_("Decided"), "integer", 9), sheets.Column(_("Average, in working hours"), "number"),
+             sheets.Column(_("Slowest, in working hours"), "number")]
+    return sheets.response([
+        sheets.Sheet(_("Requests by month"), totals, (
+            [row["month"], side, row["department"], row["requests"], row["asked_days"], row["given_days"],
+             row["currency"] if row["asked_amount"] is not None else "", row["asked_amount"], row["given_amount"]]
+            for side, rows in sides for row in rows)),
+        sheets.Sheet(_("How long each step takes"), steps, (
+            [(english and row["type_name_en"]) or row["type_name"],
+             _("Allocation by the providing department") if row["kind"] == "allocation"
+             else (english and row["name_en"]) or row["name"], row["decided"],
+             round(row["average"].total_seconds() / 3600, 1), round(row["slowest"].total_seconds() / 3600, 1)]
+            for row in reports.step_times(starts[0][1], current_user)))],
+        "request-reports-%dm" % months, sheets.wanted_kind(request.args))
+
+
+# How each kind of field is typed in a spreadsheet; other kinds are written as the page shows them.
+FIELD_COLUMNS = {"money": "money", "number": "number", "date": "date"}
+
+
+@requests_bp.route("/types/<int:type_id>/export")
+def export(type_id):
+    """The requests of a type that the reader may see, with their fields and where each stands."""
+    request_type = authorized(RequestType, type_id)
+    version = request_type.latest_version()
+    specs = version.fields if version else []
+    items = list(ResourceRequest.visible_to(current_user).where(ResourceRequest.type == request_type.id)
+                 .limit(sheets.MAX_ROWS))
+    names = {("person", u.id): u.name for u in User.select(User.id, User.name)}
+    names.update({("department", d.id): d.display_name for d in Department.select()})
+    last = {}
+    for event in (RequestEvent.select(RequestEvent, User.id, User.name)
+                  .join(User, JOIN.LEFT_OUTER, on=(RequestEvent.actor == User.id))
+                  .where(RequestEvent.request.in_([item.id for item in items])).order_by(RequestEvent.id)):
+        last[event.request_id] = event
+    columns = ([sheets.Column(pgettext("column of ids", "Number"), "integer", 8), sheets.Column(_("Title"), width=30),
+                sheets.Column(_("State")), sheets.Column(_("Requester")), sheets.Column(_("Requesting department")),
+                sheets.Column(_("Providing department")), sheets.Column(_("Filed"), "datetime", 17),
+                sheets.Column(_("Finished"), "datetime", 17)]
+               + [sheets.Column(spec.display_label, FIELD_COLUMNS.get(spec.kind, "text")) for spec in specs]
+               + [sheets.Column(_("Latest in the trail"), width=40)])
+
+    def row(item):
+        values = item.value_map
+        cells = [item.id, item.title, str(item.state_label), item.requester.name,
+                 names.get(("department", item.department_id), ""), names.get(("department", item.provider_id), ""),
+                 sheets.local(item.submitted_at), sheets.local(item.finished_at)]
+        cells += [_cell(spec, values.get(spec.key), names) for spec in specs]
+        event = last.get(item.id)
+        cells.append("%s · %s · %s" % (event.action_label, event.actor.name if event.actor_id else _("Portal"),
+                                       format_datetime(event.at, "short")) if event else "")
+        return cells
+    return sheets.response([sheets.Sheet(request_type.name, columns, (row(item) for item in items))],
+                           "requests-%d" % request_type.id, sheets.wanted_kind(request.args))
+
+
+def _cell(spec, value, names):
+    if value is None or value == "":
+        return ""
+    if spec.kind == "date":
+        return datetime.date.fromisoformat(value)
+    if spec.kind in FIELD_COLUMNS:
+        return value
+    return str(spec.shown(value, names))
 
 
 def _decide(request_id, step_id, decision):

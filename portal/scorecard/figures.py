@@ -134,7 +134,7 @@ class Scorecard:
         self.zone = zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
         self.start, self.end = period.utc_range(self.zone)
         self.calendar = CompanyCalendar.current()
-        self.closed = self.calendar.closed_days()
+        self.closed, self.opened = self.calendar.closed_days(), self.calendar.extra_working_days()
         self.by_department = defaultdict(Figures)
         self.by_person = defaultdict(Figures)
         self.company = Figures()
@@ -182,7 +182,7 @@ class Scorecard:
                         & RequestStep.started_at.is_null(False))
                  .order_by(StepApprover.decided_at, StepApprover.id).tuples())
         for seat_id, user_id, department_id, started, decided in seats:
-            hours = working_hours(self.calendar, started, decided, self.zone, self.closed)
+            hours = working_hours(self.calendar, started, decided, self.zone, self.closed, self.opened)
             self.decision_hours[seat_id] = hours
             self._add("decisions", seat_id, department_id, user_id)
             for figures in (self.company, self.by_department[department_id], self.by_person[user_id]):
@@ -236,7 +236,7 @@ class Scorecard:
     def _working_weeks(self, first, last):
         weeks, day = set(), first
         while day <= last:
-            if self.calendar.is_working_day(day, self.closed):
+            if self.calendar.is_working_day(day, self.closed, self.opened):
                 weeks.add(_week(day))
             day += datetime.timedelta(days=1)
         return weeks
@@ -268,7 +268,7 @@ def _week(day):
     return year, week
 
 
-def working_hours(calendar, start, end, zone, closed):
+def working_hours(calendar, start, end, zone, closed, opened):
     """Hours from `start` to `end` (naive UTC) that fall on the company's working days in `zone`:
     the measure CompanyCalendar.working_deadline counts time limits in."""
     moment = start.replace(tzinfo=datetime.UTC).astimezone(zone)
@@ -276,7 +276,7 @@ def working_hours(calendar, start, end, zone, closed):
     total = datetime.timedelta()
     while moment < finish:
         midnight = datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
-        if calendar.is_working_day(moment.date(), closed):
+        if calendar.is_working_day(moment.date(), closed, opened):
             total += min(midnight, finish) - moment
         moment = midnight
     return total.total_seconds() / 3600

@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal import sheets
 from portal.accounts.models import Department
 from portal.db import Invalid
 from portal.params import query_int, whole_number
 from portal.permissions import authorized, can
 from portal.render import render, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
+from portal.projects.models import Project
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
@@ -171,6 +174,29 @@ def show(scope):
         # The filter form sends every field; the address bar gets only those that narrow the view.
         response.headers["HX-Push-Url"] = board.url()
     return response
+
+
+@boards.route("/<scope>/export")
+def export(scope):
+    """The board's tasks, as filtered, as a spreadsheet (?format=csv for CSV)."""
+    board = Board(scope, request.args)
+    if board.query is None:
+        abort(404)
+    tasks = (board.query.select_extend(Task.estimate_hours, Task.created_at, Task.updated_at, Project.name)
+             .order_by(*Task.card_order()).limit(sheets.MAX_ROWS))
+    statuses, priorities = _translated(STATUSES), _translated(PRIORITIES)
+    columns = [sheets.Column(pgettext("column of ids", "Number"), "integer", 8), sheets.Column(_("Title"), width=40),
+               sheets.Column(_("Status")), sheets.Column(_("Priority")), sheets.Column(_("Owner")),
+               sheets.Column(_("Department")), sheets.Column(_("Asked for by")), sheets.Column(_("Project"), width=24),
+               sheets.Column(_("Due date"), "date"), sheets.Column(_("Estimate (hours)"), "number"),
+               sheets.Column(_("Created"), "datetime", 17), sheets.Column(_("Last changed"), "datetime", 17)]
+    rows = ([task.id, task.title, statuses.get(task.status, task.status), priorities.get(task.priority, task.priority),
+             task.owner.name, task.department.display_name if task.department_id else "",
+             task.requesting_department.display_name if task.requesting_department_id else "",
+             task.project.name if task.project_id else "", task.due_date, task.estimate_hours,
+             sheets.local(task.created_at), sheets.local(task.updated_at)] for task in tasks)
+    return sheets.response([sheets.Sheet(str(board.title), columns, rows)], "tasks-%s" % scope,
+                           sheets.wanted_kind(request.args))
 
 
 @boards.route("/<scope>/columns/<key>")

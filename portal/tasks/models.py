@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
-from portal import mail
+from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, Stale, db, lock, utcnow
 from portal.notifications.models import notify
 from portal.permissions import can
+from portal.tasks import announcements
 from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
 from portal.projects.models import Project
 
@@ -253,6 +254,9 @@ class Task(BaseModel):
             if tag_change:
                 changes["tags"] = tag_change
             AuditEntry.record(by, "task.create", task, changes, summary=reason)
+            if priority in URGENT and status != "done":
+                announcements.priority(task, by, reason=reason)
+            task.index_for_search(comments=())
             if by.id != owner.id:
                 # Whoever asks for the work wants to hear how it goes.
                 TaskWatcher.create(task=task, user=by)
@@ -294,7 +298,10 @@ class Task(BaseModel):
             task._save_over(version)
             AuditEntry.record(by, "task.move" if set(changes) == {"status"} else "task.update", task, changes,
                               summary=reason)
+            task.index_for_search()
             task._tell(by, changes)
+            if _raised(changes) and task.status != "done" and (task.priority in URGENT or _foreign(by, task)):
+                announcements.priority(task, by, old=changes["priority"][0], reason=reason)
             if task.status == "done" and "status" in changes:
                 task._release_dependents(by)
         return task
@@ -412,7 +419,22 @@ class Task(BaseModel):
         with db.atomic():
             comment = TaskComment.create(task=self, author=by, body=body)
             AuditEntry.record(by, "task.comment", self, summary="comment %d" % comment.id)
+            self.index_for_search()
         return comment
+
+    def search_document(self, comments=None):
+        """What search finds the task by: its title, description and comments (`comments`, their
+        texts in order, are read when not given)."""
+        if comments is None:
+            comments = [body for body, in TaskComment.select(TaskComment.body).where(TaskComment.task == self.id)
+                        .order_by(TaskComment.id).tuples()]
+        return dict(kind="task", object_id=self.id, title=self.title, body="\n".join([self.description, *comments]),
+                    at=self.updated_at, project_id=self.project_id, owner_id=self.owner_id,
+                    creator_id=self.created_by_id, department_id=self.department_id,
+                    other_department_id=self.requesting_department_id)
+
+    def index_for_search(self, comments=None):
+        search.index(**self.search_document(comments))
 
     def add_item(self, by, text):
         with db.atomic():
@@ -630,13 +652,16 @@ def _foreign(by, task):
     return by.department_id != task.department_id
 
 
+def _raised(changes):
+    """The priority went up: P0 is the highest, so the new one sorts first."""
+    return "priority" in changes and changes["priority"][1] < changes["priority"][0]
+
+
 def _needs_reason(by, task, changes):
     if not _foreign(by, task):
         return False
-    if "priority" in changes:
-        old, new = changes["priority"]
-        if new in URGENT and new < old:
-            return True
+    if _raised(changes) and changes["priority"][1] in URGENT:
+        return True
     return "due_date" in changes and changes["due_date"][0] is not None
 
 

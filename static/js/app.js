@@ -50,3 +50,22 @@
     showToast("error", document.body.dataset.offlineMessage);
   });
 })();
+
+// A file over the portal's limit is refused before it is sent (the server checks it too):
+// on a phone, nobody should wait for 200 MB to upload only to be told no.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var limit = Number(form.dataset && form.dataset.maxBytes);
+    if (!limit) { return; }
+    var tooLarge = Array.prototype.some.call(form.querySelectorAll('input[type="file"]'), function (input) {
+      return Array.prototype.some.call(input.files || [], function (file) { return file.size > limit; });
+    });
+    if (tooLarge) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      document.dispatchEvent(new CustomEvent("showMessage", {detail: {value: [{level: "error", text: form.dataset.tooLarge}]}}));
+    }
+  }, true);
+})();

@@ -11,6 +11,7 @@ from demo import DEMO_PASSWORD
 from portal.accounts.models import User
 from portal.meetings.models import Meeting
 from portal.projects.models import Project
+from portal.requests.models import RequestStep, StepApprover
 from portal.tasks.models import Task
 from tests.browser.conftest import SMALL_PHONE, sign_in, speaking
 from tests.browser.test_crawl import demo_company  # noqa: F401  (the fixture)
@@ -72,8 +73,14 @@ def test_a_board_and_an_approval_work_from_the_keyboard_alone(page, demo_company
     expect(page.locator("#cards-doing #task-%d" % task.id)).to_be_visible()
     assert Task.get_by_id(task.id).status == "doing"
 
+    # The demo's waiting approval is someone else's: sign in as the person it waits for.
+    seat = (StepApprover.select().join(RequestStep)
+            .where((StepApprover.state == "pending") & (RequestStep.kind == "approval"))
+            .order_by(StepApprover.id).first())
+    page.context.clear_cookies()
+    sign_in(page, seat.user, DEMO_PASSWORD)
     page.goto("/requests/approvals")
-    approve = page.get_by_role("link", name="Approve").first
+    approve = page.get_by_role("link", name="Approve", exact=True).first
     approve.focus()
     page.keyboard.press("Enter")
     confirm = page.get_by_role("button", name="Confirm approval").first

@@ -13,7 +13,7 @@ def test_on_a_phone_an_admin_finds_a_colleague_by_typing_part_of_the_name(phone,
     sign_in(phone, admin, PASSWORD)
     phone.goto("/admin/users/")
     phone.evaluate("window.stillTheSameDocument = true")
-    phone.get_by_label("Search").fill("梅")
+    phone.locator("main").get_by_label("Search").fill("梅")
     expect(phone.locator("#people-list tbody tr")).to_have_count(1)
     expect(phone.locator("#people-list")).to_contain_text("韩梅梅")
     expect(phone).to_have_url(re.compile(r"q=%E6%A2%85"))

@@ -2,6 +2,7 @@
 import datetime
 
 import pytest
+import time_machine
 
 from portal.db import utcnow
 from portal.mail import OutboxMessage
@@ -51,7 +52,15 @@ def test_the_agenda_lists_overdue_and_blocked_work_of_the_participating_departme
                       "#%d Ship samples — Li Na" % waiting.id: "blocked"}
 
 
-def test_the_agenda_lists_work_raised_to_p0_or_p1_since_the_last_meeting(weekly, attendee):
+@pytest.fixture
+def midweek():
+    """Midday on a Wednesday in Shanghai: at some hours of the night the week before the first
+    meeting began later than work raised that day (a test that failed by the clock)."""
+    with time_machine.travel(datetime.datetime(2026, 5, 6, 4, 0, tzinfo=datetime.timezone.utc)):
+        yield
+
+
+def test_the_agenda_lists_work_raised_to_p0_or_p1_since_the_last_meeting(midweek, weekly, attendee):
     series, meeting = weekly
     raised = Task.open(attendee, "Fix the demo unit", attendee)
     raised.revise(attendee, raised.version, priority="P0")

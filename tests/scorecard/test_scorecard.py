@@ -111,7 +111,7 @@ def test_working_hours_skip_holidays_and_count_a_make_up_saturday(app):
     # Thursday 30 April 18:00 to Saturday 9 May 10:00: 6 hours of the Thursday, Labour Day and its
     # bridge (1–5 May) not at all, Wednesday to Friday whole, and the make-up Saturday (调休) till 10:00.
     hours = working_hours(calendar, datetime.datetime(2026, 4, 30, 10), datetime.datetime(2026, 5, 9, 2),
-                          ZoneInfo("Asia/Shanghai"), set())
+                          ZoneInfo("Asia/Shanghai"), set(), set())
     assert hours == 6 + 3 * 24 + 10
 
 

@@ -16,10 +16,12 @@ import io
 import itertools
 import json
 
+import docx
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from portal.db import utcnow
+from portal.files.models import File
 from portal.meetings.models import MeetingSeries
 from portal.projects import photos
 from portal.projects.alignment import Tension
@@ -29,6 +31,7 @@ from portal.reports.models import Report
 from portal.reports.plans import Period, ReportPlan
 from portal.requests.models import RequestStep, ResourceRequest
 from portal.requests.types import RequestType
+from portal.robots.models import SCOPE_EVENTS, Channel
 from portal.tasks.models import Task
 
 _serial = itertools.count(1)
@@ -37,6 +40,8 @@ _serial = itertools.count(1)
 @dataclasses.dataclass
 class Canaries:
     holders: dict = dataclasses.field(default_factory=dict)  # canary → ((model, id), ...)
+    # A canary read only by who may do more than view its holder (a mobile number: "see_mobile").
+    actions: dict = dataclasses.field(default_factory=dict)  # canary → action
     ids: dict = dataclasses.field(default_factory=dict)  # URL argument → ids of the world's objects
 
     def new(self, field):
@@ -52,6 +57,13 @@ class Canaries:
 
     def add(self, argument, *objects):
         self.ids.setdefault(argument, []).extend(obj.id for obj in objects)
+
+
+def _robot(scope_kind, scope_id=None):
+    """A group robot hearing all its scope may, so the crawl reads what each group was told. Its
+    loopback address is refused when sending: the message stays in the outbox to be read."""
+    Channel.add(None, name="%s %s robot" % (scope_kind, scope_id or ""), kind="webhook", url="https://127.0.0.1/hook",
+                secret="canary", scope_kind=scope_kind, scope_id=scope_id, events=SCOPE_EVENTS[scope_kind])
 
 
 def _picture():
@@ -71,12 +83,16 @@ def plant(world):
     c = Canaries()
     outsider, member, head = world.user("outsider"), world.user("member"), world.user("head")
     admin = world.user("admin")
+    _robot("company")
+    for department in (world.ours, world.theirs, world.office):
+        _robot("department", department.id)
 
     name, goal = c.new("project name"), c.new("project goal")
     project = Project.start(outsider, name=name, goal=goal, coordinator=outsider, departments=[world.theirs],
                             start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2027, 12, 31),
                             status="active", visibility="participants")
     c.held_by(project, name, goal)
+    _robot("project", project.id)
     c.add("project_id", project)
 
     # The target serves a company goal and competes with it: the alignment map, its roll-up and its
@@ -136,10 +152,31 @@ def plant(world):
           secret_blocker, released)
 
     _plant_report(world, c, project, outsider)
-    _plant_request(world, c, project, outsider, head, admin)
+    request = _plant_request(world, c, project, outsider, head, admin)
     _plant_waiting_request(world, c, outsider, admin)
-    _plant_meeting(world, c, outsider, head)
+    meeting = _plant_meeting(world, c, outsider, head)
+    for place in (project, secret, request, meeting):
+        _plant_file(c, outsider, place)
+
+    # A private mobile number: digits, as it is stored, and found as digits wherever it leaks.
+    mobile = "1398765%04d" % next(_serial)
+    c.holders[mobile] = ((type(outsider), outsider.id),)
+    c.actions[mobile] = "see_mobile"
+    outsider.set_mobile(outsider, mobile)
     return c
+
+
+def _plant_file(c, by, place):
+    """A Word file in `place`: its name and the text inside (which search finds) are canaries."""
+    name, inside = c.new("file name"), c.new("file text")
+    document, data = docx.Document(), io.BytesIO()
+    document.add_paragraph("Draft %s" % inside)
+    document.save(data)
+    data.seek(0)
+    kept = File.upload(by, place, FileStorage(stream=data, filename="%s.docx" % name))
+    c.held_by(kept, name, inside)
+    c.add("file_id", kept)
+    c.add("file_version_id", kept.latest())
 
 
 def _task(c, by, owner, project, **values):
@@ -187,6 +224,7 @@ def _plant_request(world, c, project, outsider, head, admin):
     c.add("request_id", request)
     c.add("task_id", task)
     c.add("type_id", request_type)
+    return request
 
 
 def _request_type(admin, provider, approver):
@@ -222,6 +260,7 @@ def _plant_meeting(world, c, outsider, head):
         coordinator=outsider, duration_minutes=60, location=place, video_link="https://%s.example/room" % room,
         reminder_minutes=60)
     c.held_by(series, title, place, room)
+    _robot("series", series.id)
     topic, link, notes = c.new("agenda topic"), c.new("agenda link"), c.new("minutes notes")
     decision_text, what = c.new("decision"), c.new("action item")
     item = meeting.add_agenda_item(outsider, "other", topic, "/%s" % link)
@@ -241,3 +280,4 @@ def _plant_meeting(world, c, outsider, head):
     c.add("action_id", action)
     c.add("version_id", *meeting.versions())
     c.add("task_id", task)
+    return meeting

@@ -22,6 +22,7 @@ SELF_SERVICE = {
     "accounts.settings": "changes the signed-in user's own preferences",
     "accounts.me": "links to the pages the signed-in user may open (admin pages for admins only)",
     "accounts.change_password": "changes the signed-in user's own password, knowing the current one",
+    "accounts.update_mobile": "changes the signed-in user's own mobile number",
     "notifications.index": "lists the signed-in user's own notifications",
     "notifications.bell": "counts the signed-in user's own unread notifications",
     "notifications.read_all": "marks the signed-in user's own notifications read",
@@ -32,6 +33,7 @@ SELF_SERVICE = {
     "requests.choose_type": "lists the request types open to everyone for filing",
     "projects.index": "lists only the projects the view rule lets the user see (Project.visible_to, in SQL)",
     "boards.show": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
+    "boards.export": "downloads only the board's tasks the view rule lets the user see (Task.board, in SQL)",
     "boards.column": "shows only the tasks the view rule lets the user see (Task.board, in SQL)",
     "reports.index": "the signed-in user's own reports and the report due from them",
     "reports.start": "starts the signed-in user's own report of their department's plan",
@@ -581,6 +583,101 @@ def _task_of_a_restricted_project(world):
     title = world.unique("Secret task")
     task = Task.open(world.user("outsider"), title=title, owner=world.user("outsider"), project=project)
     return Sample("a task of another department's restricted project", {"task_id": task.id}, [task], (title, name))
+
+
+# -- group robots and webhooks ------------------------------------------------------------------------
+# A channel's pages are guarded by its scope: the project, series or department (none: the company).
+
+def _scope_of(world, kind):
+    if kind == "project":
+        project, name = _theirs_only_project(world)
+        return project, (name,)
+    if kind == "series":
+        series, _, title = _series(world, "theirs")
+        return series, (title,)
+    if kind == "department":
+        return world.ours, ()
+    return None, ()
+
+
+def _channel_sample(world, kind):
+    from portal.robots import Channel
+    scope, secrets = _scope_of(world, kind)
+    name = world.unique("Secret robot")
+    # Loopback: a test message sent during the walk is refused at once, without the network.
+    channel = Channel.add(None, name=name, kind="dingtalk", url="https://127.0.0.1/robot/send?access_token=abc",
+                          secret="SECsample", scope_kind=kind, scope_id=scope.id if scope else None, language="en")
+    return Sample("a %s channel" % kind, {"channel_id": channel.id}, [scope] if scope else [], (name, *secrets))
+
+
+def _channel_scope_sample(world, kind):
+    scope, secrets = _scope_of(world, kind)
+    values = {"scope_kind": kind, "scope_id": scope.id if scope else None}
+    return Sample("the channels of a %s" % kind, values, [scope] if scope else [], secrets)
+
+
+for _kind in ("company", "project", "series", "department"):
+    sample("channel_id")(lambda world, kind=_kind: _channel_sample(world, kind))
+    sample("scope_kind", "scope_id")(lambda world, kind=_kind: _channel_scope_sample(world, kind))
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+def _kept_file(world, place):
+    """A photo kept in `place` (so that every file route, its preview too, has something to show),
+    with a name found nowhere else."""
+    import io
+
+    from PIL import Image
+
+    from portal.files.models import File
+    name = world.unique("Secret file") + ".png"
+    data = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(data, "PNG")
+    data.seek(0)
+
+    class Upload:
+        filename, stream = name, data
+    return File.upload(world.user("admin"), place, Upload()), name
+
+
+@sample("place", "place_id")
+def _files_of_an_open_project(world):
+    project, _, _, _ = _project(world, "company")
+    return Sample("the files of a company-wide project", {"place": "project", "place_id": project.id}, [project], ())
+
+
+@sample("place", "place_id")
+def _files_of_a_restricted_task(world):
+    from portal.tasks.models import Task
+    project, name = _theirs_only_project(world)
+    task = Task.open(world.user("outsider"), world.unique("Secret task"), owner=world.user("outsider"),
+                     project=project)
+    _, file_name = _kept_file(world, task)
+    return Sample("the files of a task of another department's restricted project",
+                  {"place": "task", "place_id": task.id}, [task], (name, file_name))
+
+
+@sample("file_id")
+def _file_of_an_open_project(world):
+    project, _, _, _ = _project(world, "company")
+    kept, _ = _kept_file(world, project)
+    return Sample("a file of a company-wide project", {"file_id": kept.id}, [kept], ())
+
+
+@sample("file_id")
+def _file_of_a_restricted_project(world):
+    project, name = _theirs_only_project(world)
+    kept, file_name = _kept_file(world, project)
+    return Sample("a file of another department's restricted project", {"file_id": kept.id}, [kept], (name, file_name))
+
+
+@sample("file_version_id")
+def _version_of_a_restricted_file(world):
+    project, name = _theirs_only_project(world)
+    kept, file_name = _kept_file(world, project)
+    return Sample("a version of a file of another department's restricted project",
+                  {"file_version_id": kept.latest().id}, [kept.latest()], (name, file_name))
 
 
 # -- weekly and daily reports --------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The canary crawl: with every kind of restricted thing planted (canaries.py), each role reads
 everything it can reach (every page and its htmx fragment, found from the URL map and by
-following every link, every download, its mail in the outbox, its notifications and its weekly
-digest) and no canary turns up where the permissions module hides what holds it.
+following every link, every download, its mail in the outbox, its notifications, its weekly
+digest and what its groups' robots were told) and no canary turns up where the permissions
+module hides what holds it.
 
 A new kind of page needs nothing: the crawl starts from every GET route and follows every link.
-A new kind of output (a feed, an API, group messages, an export) is one line in OUTPUTS: a
+A new kind of output (a feed, an API, an export) is one line in OUTPUTS: a
 function (client, user) → [(where, text)] returning what that role receives.
 """
 import collections
@@ -18,10 +19,13 @@ import pytest
 from flask import url_for
 from flask_babel import force_locale
 
-from portal.mail import OutboxMessage
 from portal import digest
+from portal.mail import OutboxMessage
+from portal.meetings.models import MeetingSeries
 from portal.notifications.models import Notification
 from portal.permissions import can
+from portal.projects.models import Project
+from portal.robots import RobotMessage
 from tests.security.canaries import plant
 from tests.security.samples import ROLES, samples_for
 
@@ -77,6 +81,25 @@ def pages(client, user, start):
                     queue.append(found)
 
 
+def search_results(client, user):
+    """What searching for every canary at once finds (they share a prefix): each kind, each page,
+    as a page and as typed."""
+    queue = ["/search?q=cnry"]
+    seen = set(queue)
+    while queue:
+        url = queue.pop(0)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, "%s answered %d" % (url, response.status_code)
+            body = response.get_data().decode("utf-8")
+            # The matched part is highlighted: <mark>cnry</mark>-task-title-3 still shows the canary.
+            yield "%s%s" % (url, " (htmx)" if headers else ""), re.sub(r"</?mark>", "", body)
+            for found in _pointers(body):
+                if found.startswith("/search?") and found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+
+
 def mail(client, user):
     """Every mail queued to the role: subject, both bodies and attachments (calendar invitations)."""
     for message in OutboxMessage.select().where(OutboxMessage.recipient_id == user.id):
@@ -96,8 +119,20 @@ def weekly_digest(client, user):
         yield "digest section %s" % title, " ".join("%(text)s %(link)s %(note)s" % item for item in items)
 
 
+def group_messages(client, user):
+    """What the group robots told the groups the role is in: a channel speaks to everyone of its scope."""
+    scopes = {"project": Project, "series": MeetingSeries}
+    for message in RobotMessage.select():
+        channel = message.channel
+        kind = channel.scope_kind
+        if (kind == "company" or (kind == "department" and user.department_id == channel.scope_id)
+                or (kind in scopes and can(user, "view", scopes[kind].get_by_id(channel.scope_id)))):
+            yield "group message %s to %s" % (message.event, channel.scope_label()), message.body
+
+
 # What a role receives, by kind. Pages take the crawl's start URLs; the others need only the user.
-OUTPUTS = {"pages": pages, "mail": mail, "notifications": notifications, "digest": weekly_digest}
+OUTPUTS = {"pages": pages, "search": search_results, "mail": mail, "notifications": notifications,
+           "digest": weekly_digest, "group messages": group_messages}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -108,9 +143,10 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     if user is not None:
         client.login(user)
     hidden = {canary: holders for canary, holders in canaries.holders.items()
-              if not any(user is not None and can(user, "view", model.get_by_id(pk)) for model, pk in holders)}
+              if not any(user is not None and can(user, canaries.actions.get(canary, "view"), model.get_by_id(pk))
+                         for model, pk in holders)}
     start = list(_start(app, world, canaries, client))
-    found, read = collections.defaultdict(list), 0
+    found, read, searched = collections.defaultdict(list), 0, set()
     for kind, output in OUTPUTS.items():
         if user is None and kind != "pages":
             continue
@@ -118,6 +154,8 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
         for where, text in received:
             read += kind == "pages"
             text = text.lower()
+            if kind == "search":
+                searched.update(canary for canary in canaries.holders if canary in text)
             for canary in hidden:
                 if canary in text:
                     found[canary].append(where)
@@ -125,6 +163,9 @@ def test_no_canary_reaches_a_role_that_may_not_see_what_holds_it(app, world, rol
     security_report["canary crawl: canaries planted"] = len(canaries.holders)
     security_report["canary crawl: canaries found where hidden"] += len(found)
     assert len(canaries.holders) >= 30 and read >= 100, "the crawl planted or read suspiciously little"
+    assert RobotMessage.select().count() >= 5, "the canary world's groups were told suspiciously little"
+    # The outsider planted everything: their search must reach the canaries, or it proves nothing.
+    assert role != "outsider" or len(searched) >= 10, "searching for the canaries found %d" % len(searched)
     assert not found, "\n".join("%s reached the %s in %d places (held by %s), e.g. %s" % (
         canary, role, len(places), ", ".join("%s %d" % (model.__name__, pk) for model, pk in hidden[canary]),
         "; ".join(places[:4])) for canary, places in sorted(found.items()))

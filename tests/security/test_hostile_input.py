@@ -65,9 +65,12 @@ class FormFinder(HTMLParser):
         if tag == "input" and attrs.get("type") not in ("checkbox", "radio", "file", "submit"):
             fields.setdefault(name, {"type": attrs.get("type", "text"), "value": attrs.get("value") or ""})
         elif tag == "input" and attrs.get("type") in ("checkbox", "radio"):
-            # A browser sends only what is checked; an attack may still send the first option.
+            # A browser sends only what is checked (every checked box of a group); an attack may
+            # still send the first option.
             field = fields.setdefault(name, {"type": "choice", "value": None, "option": attrs.get("value", "on")})
-            if "checked" in attrs and field["value"] is None:
+            if "checked" in attrs and attrs.get("type") == "checkbox":
+                field["value"] = [*(field["value"] or []), attrs.get("value", "on")]
+            elif "checked" in attrs and field["value"] is None:
                 field["value"] = attrs.get("value", "on")
         elif tag == "button":
             fields.setdefault(name, {"type": "button", "value": attrs.get("value", "")})

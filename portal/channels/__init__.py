@@ -1,0 +1,1 @@
+"""Setting up group robots and webhooks for the company, a project, a meeting series or a department."""
