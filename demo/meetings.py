@@ -77,7 +77,7 @@ def _hold(series, starts_at, coordinator, people, decisions, actions, notes, exc
         meeting.record_decision(coordinator, text)
     for what, owner, due_in, status in actions:
         item = meeting.assign_action(coordinator, what, people[owner],
-                                     (starts_at + datetime.timedelta(days=due_in)).date())
+                                     (starts_at + datetime.timedelta(days=due_in)).date(), confirmed=True)
         if status != "open":
             item.settle(people[owner], status)
     statuses = {user.id: "excused" if key in excused else "present" for key, user in people.items()}
@@ -86,6 +86,7 @@ def _hold(series, starts_at, coordinator, people, decisions, actions, notes, exc
     # Closed without mailing anyone: demo minutes are history, not news.
     meeting.state, meeting.closed_at, meeting.closed_by = "closed", starts_at + datetime.timedelta(hours=1), coordinator
     meeting.save()
+    meeting.freeze_participants()
     MinutesVersion.record(meeting, coordinator)
 
 

@@ -72,7 +72,7 @@ def from_environment(instance_path, overrides):
         "MAIL_USE_SSL": _flag("MAIL_USE_SSL"),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Duiqi <noreply@localhost>"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "noreply@localhost"),
         "MAIL_TIMEOUT": int(os.environ.get("PORTAL_MAIL_TIMEOUT", "20")),
         # A message a worker claimed this long ago without finishing is taken back (the worker died).
         "MAIL_STALE_SECONDS": int(os.environ.get("PORTAL_MAIL_STALE_SECONDS", "600")),

@@ -46,6 +46,16 @@ class Invalid(ValueError):
         self.field = field
 
 
+class Ask(Invalid):
+    """A change that may well be right but often is a slip (a date already past, minutes closed
+    before the meeting): nothing was saved; the form asks, and sent again confirmed it goes through.
+    `answer` labels the button that confirms."""
+
+    def __init__(self, message, field=None, answer=None):
+        super().__init__(message, field)
+        self.answer = str(answer) if answer is not None else None
+
+
 class Stale(Invalid):
     """A change made from a copy that someone else has changed since: nothing was saved.
     `current` is the row as it is now, for the page to show beside what the person typed."""

@@ -2,8 +2,11 @@
 import datetime
 from decimal import Decimal
 
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent, format_time
-from flask_babel import format_timedelta, ngettext
+from babel.dates import format_skeleton
+from flask_babel import (format_currency, format_date, format_datetime, format_decimal, format_percent, format_time,
+                         format_timedelta, get_locale, gettext, ngettext, to_user_timezone)
+
+from portal.db import utcnow
 
 
 def number(value):
@@ -55,6 +58,41 @@ def date(value, fmt="medium"):
     return format_date(value, fmt) if value else ""
 
 
+def day(value, today=None):
+    """A date as people say it: 今天 / 明天 / 昨天 near today, 11月30日 this year, 2026年11月30日
+    otherwise (Today, Nov 30, Nov 30, 2026 in English). `today` is the reader's, by default."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = to_user_timezone(value).date()
+    today = today or to_user_timezone(utcnow()).date()
+    near = {0: gettext("today"), 1: gettext("tomorrow"), -1: gettext("yesterday")}.get((value - today).days)
+    if near:
+        return near
+    return format_skeleton("MMMd" if value.year == today.year else "yMMMd", value, locale=get_locale())
+
+
+def when(value, now=None):
+    """A past moment as people say it: 刚刚, 3 分钟前, 3 小时前 today, 昨天 14:05, then as `day`.
+    `value` is naive UTC, like every stored moment."""
+    if not value:
+        return ""
+    now = now or utcnow()
+    ago = now - value
+    local, local_now = to_user_timezone(value), to_user_timezone(now)
+    if datetime.timedelta(0) <= ago < datetime.timedelta(minutes=1):
+        return gettext("just now")
+    if datetime.timedelta(0) <= ago < datetime.timedelta(hours=1):
+        minutes = int(ago.total_seconds() // 60)
+        return ngettext("%(num)d minute ago", "%(num)d minutes ago", minutes)
+    if local.date() == local_now.date() and ago > datetime.timedelta(0):
+        hours = int(ago.total_seconds() // 3600)
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", hours)
+    if local.date() == local_now.date() - datetime.timedelta(days=1):
+        return gettext("yesterday %(time)s", time=format_time(value, "short"))
+    return day(local.date(), local_now.date())
+
+
 def filesize(size):
     """A number of bytes as people read it: 820 KB, 1.4 MB."""
     if size is None:
@@ -67,5 +105,5 @@ def filesize(size):
 
 def init_app(app):
     app.jinja_env.filters.update(number=number, percent=percent, decimal=decimal, money=money, duration=duration,
-                                 working_hours=working_hours, datetime=date_time, date=date, time=clock,
-                                 filesize=filesize)
+                                 working_hours=working_hours, datetime=date_time, date=date, time=clock, day=day,
+                                 when=when, filesize=filesize)

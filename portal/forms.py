@@ -1,14 +1,35 @@
 """The base form: every text field is trimmed and refuses control characters (NUL and the like)."""
 import re
+import zoneinfo
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from peewee import Model
-from wtforms import PasswordField, StringField
+
+from portal.i18n import zone_choices
+from portal.db import Ask
+from wtforms import PasswordField, SelectField, StringField, ValidationError
+from wtforms.csrf.core import CSRFTokenField
 
 from portal.params import LARGEST
 
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class TimeZoneField(SelectField):
+    """A time zone chosen by its name (北京时间 first, then by region); any IANA zone is accepted."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+
+    def process(self, *args, **kwargs):
+        super().process(*args, **kwargs)
+        self.choices = zone_choices(self.data)
+
+    def pre_validate(self, form):
+        if self.data not in zoneinfo.available_timezones():
+            raise ValidationError(_l("Choose a time zone from the list."))
 
 
 def _strip(value):
@@ -21,10 +42,20 @@ def object_id(value):
 
 
 class Form(FlaskForm):
+    question = None
+    # Prefixes the ids (not the names) of the fields: two forms with a field of the same name can
+    # share a page, each label pointing at its own field.
+    id_prefix = ""
+
     class Meta:
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
-            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+            if form.id_prefix and "id" not in unbound_field.kwargs:
+                options["id"] = form.id_prefix + options.get("prefix", "") + options["name"]
+            if issubclass(field_class, CSRFTokenField):
+                # Several forms share a page; one id="csrf_token" per form would repeat it.
+                options["render_kw"] = {"id": False}
+            elif issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options["filters"] = [_strip, *options.get("filters", ())]
             return unbound_field.bind(form=form, **options)
 
@@ -42,8 +73,17 @@ class Form(FlaskForm):
                 self.form_errors.extend(str(error) for error in field.errors)
         return valid
 
+    @property
+    def confirmed(self):
+        """Whether the person answered yes to the question this form asked (portal.db.Ask)."""
+        return request.form.get("confirm") == "yes"
+
     def show_error(self, invalid):
-        """Attach a model's refusal (portal.db.Invalid) to its field, or to the whole form."""
+        """Attach a model's refusal (portal.db.Invalid) to its field, or to the whole form; a
+        question (portal.db.Ask) is asked beside the form's button (the `question` macro)."""
+        if isinstance(invalid, Ask):
+            self.question = invalid
+            return
         field = self._fields.get(invalid.field) if invalid.field else None
         if field is not None:
             field.errors = [*field.errors, invalid.message]

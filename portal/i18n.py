@@ -1,8 +1,13 @@
-"""Language and time zone per request: the user's setting, else the browser's, else the default."""
+"""Language and time zone per request: the user's setting, else the browser's, else the default; time
+zones and countries by the names people use, for reading and for choosing."""
+import functools
+import zoneinfo
+
 from babel.core import get_global
 from babel.dates import get_timezone_location
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # Each language by its own name, as a language menu shows it.
@@ -10,6 +15,12 @@ LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
 # China's zone and the names it went by; people say 北京时间, not "Asia/Shanghai".
 BEIJING_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
+# Where Duiqi's people and their partners mostly are: offered first, after Beijing time.
+COMMON_ZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul",
+                "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
+REGIONS = {"Asia": _l("Asia"), "Europe": _l("Europe"), "America": _l("Americas"), "Africa": _l("Africa"),
+           "Australia": _l("Australia"), "Pacific": _l("Pacific"), "Indian": _l("Indian Ocean"),
+           "Atlantic": _l("Atlantic"), "Antarctica": _l("Antarctica")}
 
 
 def select_locale():
@@ -71,3 +82,33 @@ def zone_name(zone):
     if get_global("zone_territories").get(zone, "ZZ") == "ZZ":
         return zone
     return get_timezone_location(zone, locale=get_locale())
+
+
+def zone_choices(current=None):
+    """Choices for a time zone select: {group: [(zone, name)]}, Beijing time and the common ones first,
+    then each region's by name; `current` (an older name of a zone, say) is offered too, so a saved
+    choice is never lost."""
+    groups = dict(_zone_choices(str(get_locale())))
+    listed = {zone for choices in groups.values() for zone, _name in choices}
+    if current and current not in listed:
+        common = gettext("Common")
+        groups[common] = [(current, zone_name(current))] + groups[common]
+    return groups
+
+
+@functools.cache
+def _zone_choices(_locale_name):
+    known = get_global("zone_territories")
+    groups = {gettext("Common"): [(zone, zone_name(zone)) for zone in COMMON_ZONES]}
+    for prefix, region in REGIONS.items():
+        zones = [z for z in zoneinfo.available_timezones()
+                 if z.startswith(prefix + "/") and z in known and z not in BEIJING_ZONES]
+        groups[str(region)] = sorted(((z, zone_name(z)) for z in zones), key=lambda pair: pair[1])
+    return groups
+
+
+def country_choices(codes):
+    """Choices for a country select: [(code, name)], China first, then by name in the reader's language."""
+    names = get_locale().territories
+    rest = sorted((code for code in codes if code != "CN"), key=lambda code: names.get(code, code))
+    return [(code, names.get(code, code)) for code in (["CN"] if "CN" in codes else []) + rest]

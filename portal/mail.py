@@ -9,6 +9,7 @@ import datetime
 import json
 import re
 import smtplib
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +21,9 @@ from peewee import CharField, DateTimeField, IntegerField, TextField
 
 from portal import jobs
 from portal.db import BaseModel, db, utcnow
+
+# Both names, so the sender reads right in either language of the mail.
+SENDER_NAME = "对齐 Duiqi"
 
 MAX_ATTEMPTS = 20
 
@@ -91,6 +95,12 @@ def queue(template, to, ref="", attachments=(), **context):
         attachments=json.dumps([_encode(a) for a in attachments]))
     db.after_commit(deliver_outbox)
     return message
+
+
+def sender():
+    """The From of every mail: the configured address, named "对齐 Duiqi" if it has no name of its own."""
+    name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    return (name or SENDER_NAME, address)
 
 
 def absolute_url(endpoint, **values):
@@ -169,8 +179,9 @@ class _Transport:
 
     def send(self, message):
         msg = Message(subject=message.subject, recipients=[message.to_address],
-                      body=message.body_text, html=message.body_html,
-                      sender=current_app.config["MAIL_DEFAULT_SENDER"])
+                      body=message.body_text, html=message.body_html, sender=sender(),
+                      # RFC 3834: written by the system, so no out-of-office reply comes back.
+                      extra_headers={"Auto-Submitted": "auto-generated"})
         msg.msgId = message.message_id()
         for item in json.loads(message.attachments):
             msg.attachments.append(Attachment(item["filename"], item["content_type"],

@@ -7,6 +7,7 @@ from flask import current_app, make_response, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.config import PROJECT_ROOT
@@ -42,20 +43,31 @@ def toast(response, text, level="info"):
     return response
 
 
-def trigger(response, event):
-    """Have htmx fire `event` on the page once this response arrives."""
-    _add_trigger(response, event, [])
+def trigger(response, event, detail=None):
+    """Have htmx fire `event` on the page once this response arrives, with `detail` (a dict) if any."""
+    if detail is None:
+        _add_trigger(response, event, [])
+    else:
+        _set_trigger(response, event, detail)
     return response
 
 
-def _add_trigger(response, event, messages):
+def _triggers(response):
     try:
-        triggers = json.loads(response.headers.get("HX-Trigger", "{}"))
+        return json.loads(response.headers.get("HX-Trigger", "{}"))
     except ValueError:
-        triggers = {}
-    triggers.setdefault(event, []).extend(messages)
+        return {}
+
+
+def _set_trigger(response, event, value):
+    triggers = _triggers(response)
+    triggers[event] = value
     # ASCII escapes keep Chinese text legal in a header.
     response.headers["HX-Trigger"] = json.dumps(triggers, ensure_ascii=True)
+
+
+def _add_trigger(response, event, messages):
+    _set_trigger(response, event, _triggers(response).get(event, []) + messages)
 
 
 def _flashes_to_trigger(response):
@@ -102,8 +114,24 @@ def static_url(filename):
     return "/static/%s?v=%s" % (filename, _fingerprint(filename))
 
 
+ICONS = "vendor/lucide-1.62.0.svg"
+
+
+def icon(name, label=None):
+    """An icon of the vendored sprite; with `label` it is announced, else hidden from screen readers."""
+    spoken = Markup(' role="img" aria-label="%s"') % label if label else Markup(' aria-hidden="true"')
+    return Markup('<svg class="icon icon-%s"%s focusable="false"><use href="%s#i-%s"></use></svg>') % (
+        name, spoken, static_url(ICONS), name)
+
+
+def page_exists(endpoint):
+    """Whether a page is part of this portal (a link to an area another branch adds shows once it is)."""
+    return endpoint in current_app.view_functions
+
+
 def init_app(app):
     app.after_request(_flashes_to_trigger)
+    app.jinja_env.globals.update(icon=icon, page_exists=page_exists)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(InternalServerError, error_page)
     app.jinja_env.globals["static_url"] = static_url

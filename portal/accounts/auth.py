@@ -2,18 +2,27 @@
 
 Sessions live server-side (LoginSession): the cookie carries only a token, so logging out,
 changing the password or being deactivated ends every copy of that cookie at its next request.
+flask-login's "strong" protection is off: it signed people out whenever their address changed, which
+a phone does all day between Wi-Fi and 4G. What it guarded is kept: a new token at every sign-in, and
+a session only honoured from the kind of device that started it (LoginSession.device).
 """
 import functools
 
-from flask import current_app, flash, make_response, redirect, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.accounts.forms import LoginForm
 from portal import jobs
 from portal.accounts.models import LoginAttempt, LoginSession, User, normalize_email
 from portal.extensions import login_manager
 from portal.links import safe_next
+
+# The prefix of the sign-in form shown over a page: its fields must not take the page's ids.
+AGAIN = "again"
 
 
 def public(view):
@@ -37,11 +46,15 @@ def act_as(user):
 
 def init_app(app):
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    login_manager.session_protection = None
     login_manager.login_view = "accounts.login"
-    login_manager.user_loader(LoginSession.user_for)
+    login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_login_wall)
+
+
+def _load_user(token):
+    return LoginSession.user_for(token, request.user_agent.string or "")
 
 
 def _login_wall():
@@ -55,14 +68,26 @@ def _login_wall():
 
 def _unauthorized():
     if request.htmx:
-        # A redirect would be followed inside the XHR and the login page swapped into a div.
-        response = make_response("", 401)
+        # A redirect would be followed inside the XHR and the login page swapped into a div. The
+        # page's script shows this sign-in form over the page instead, then sends the request again,
+        # so nothing typed is lost; HX-Redirect is what a page without that script follows.
+        form = LoginForm(formdata=None, prefix=AGAIN)
+        response = make_response(render_template("accounts/_sign_in_again.html", form=form), 401)
         response.headers["HX-Redirect"] = url_for(
             "accounts.login", next=safe_next(request.htmx.current_url or ""))
+        response.headers["HX-Reswap"] = "none"
         return response
     flash(_l("Please sign in to continue."), "info")
-    target = request.full_path if request.method == "GET" else ""
+    # After a form was sent, back to the page that held it: its draft is restored there (forms.js).
+    target = request.full_path if request.method == "GET" else _referring_path()
     return redirect(url_for("accounts.login", next=safe_next(target) or None))
+
+
+def _referring_path():
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return ""
+    return referrer.path + ("?" + referrer.query if referrer.query else "")
 
 
 def authenticate(email, password):
@@ -112,6 +137,8 @@ def log_in(user, remember=False):
     session.clear()
     if language:
         session["language"] = language
+    # The CSRF token lived in the old session; forms.js gives the new one to the open page.
+    g.pop("csrf_token", None)
     user.session_token = LoginSession.start(user, request.user_agent.string or "")
     login_user(user, remember=remember)
 

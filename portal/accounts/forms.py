@@ -4,8 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.models import ROLES, TIMEZONES, Department, User
-from portal.forms import Form, object_id
+from portal.accounts.models import ROLES, Department, User
+from portal.forms import Form, TimeZoneField, object_id
 from portal.i18n import LANGUAGES
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
@@ -35,7 +35,7 @@ class ChangePasswordForm(SetPasswordForm):
 
 class PreferencesForm(Form):
     language = SelectField(_l("Language"), choices=_language_choices())
-    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone) for zone in TIMEZONES])
+    timezone = TimeZoneField(_l("Time zone"))
 
 
 class MobileForm(Form):

@@ -20,6 +20,7 @@ from portal.db import BaseModel, Invalid, db, lock, utcnow
 ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("Member")}
 TIMEZONES = sorted(zoneinfo.available_timezones())
 INVITE_MAX_AGE = 7 * 24 * 3600
+VERSION_NUMBERS = re.compile(r"\d+(?:[._]\d+)*")
 # A mainland mobile number: 1, then 3–9, then nine digits; written with +86 / 0086 / 86 or not,
 # with spaces or hyphens anywhere, as people copy it from a business card.
 MAINLAND_MOBILE = re.compile(r"(?:\+?(?:00)?86)?(1[3-9][0-9]{9})")
@@ -384,15 +385,23 @@ class LoginSession(BaseModel):
         cls.create(user=user, token_hash=_digest(token), user_agent=user_agent[:200])
         return token
 
+    @staticmethod
+    def device(user_agent):
+        """What stays the same about a browser between its updates: its user agent without version
+        numbers ("Chrome/131.0.0.0" and "Chrome/132.0.0.0" are one device)."""
+        return VERSION_NUMBERS.sub("", user_agent or "")
+
     @classmethod
-    def user_for(cls, token):
-        """The active user a session token belongs to, with the token set; None when it has ended."""
+    def user_for(cls, token, user_agent=""):
+        """The active user a session token belongs to, with the token set; None when it has ended or
+        the token comes from another kind of device than the one that signed in (a copied cookie).
+        The address is not compared: a phone changes it whenever it moves between networks."""
         if not token or not isinstance(token, str):
             return None
         row = (cls.select(cls, User).join(User)
                .where((cls.token_hash == _digest(token)) & (User.active == True))  # noqa: E712
                .first())
-        if row is None:
+        if row is None or cls.device(row.user_agent) != cls.device(user_agent[:200]):
             return None
         now = utcnow()
         if now - row.last_seen > cls.IDLE_LIMIT:

@@ -1,7 +1,8 @@
 """Signing in and out, set-password links, and one's own settings."""
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from portal.accounts import auth
 from portal.accounts.forms import (ChangePasswordForm, LoginForm, MobileForm, PreferencesForm, SetPasswordForm,
@@ -12,7 +13,7 @@ from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.links import safe_next
 from portal.mail import absolute_url
-from portal.render import render
+from portal.render import render, trigger, wants_fragment
 
 accounts = Blueprint("accounts", __name__)
 
@@ -22,16 +23,20 @@ accounts = Blueprint("accounts", __name__)
 @accounts.route("/login", methods=["GET", "POST"])
 @auth.public
 def login():
-    if current_user.is_authenticated:
+    again = wants_fragment()  # the form shown over a page whose session ended (auth._unauthorized)
+    if current_user.is_authenticated and not again:
         return redirect(url_for("home.index"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=request.args.get("next", ""), prefix=auth.AGAIN if again else "")
     if form.validate_on_submit():
         user, refusal = auth.authenticate(form.email.data, form.password.data)
         if user is not None:
             auth.log_in(user, remember=form.remember.data)
+            if again:
+                # The page stays; it takes the new CSRF token and sends what it was sending.
+                return trigger(make_response("", 204), "signedIn", {"csrfToken": generate_csrf()})
             return redirect(safe_next(form.next.data) or url_for("home.index"), 303)
         form.form_errors.append(refusal)
-    return render("accounts/login.html", form=form)
+    return render("accounts/login.html", "accounts/_sign_in_again.html", form=form)
 
 
 @accounts.route("/logout", methods=["POST"])
@@ -70,6 +75,12 @@ def set_language():
 
 
 # -- one's own settings ---------------------------------------------------------------------
+
+@accounts.route("/me")
+def me():
+    """The phone's "Me" tab: every place not on the tab bar, one's settings, signing out."""
+    return render("accounts/me.html")
+
 
 @accounts.route("/settings", methods=["GET", "POST"])
 def settings():

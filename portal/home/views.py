@@ -1,13 +1,41 @@
-"""The start page: what needs attention across the shared goals."""
-from flask import Blueprint
+"""The start page (what waits for me first, then what needs attention across the shared goals)
+and the web app manifest."""
+import datetime
+
+from flask import Blueprint, jsonify, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.accounts import auth
+from portal.calendar import CompanyCalendar
+from portal.db import utcnow
+from portal.meetings.models import Meeting
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
-from portal.render import render
+from portal.i18n import current_language
+from portal.render import render, static_url
+from portal.requests.models import StepApprover
+from portal.tasks.models import Task, local_today
 
 home = Blueprint("home", __name__)
 ATTENTION_LIMIT = 15
+WAITING_LIMIT = 5
+
+
+def waiting_for(user, now=None):
+    """What waits for this person, for the top of the start page: decisions, tasks overdue or due by
+    tomorrow, the next meeting, own targets that want a check-in."""
+    now = now or utcnow()
+    day = local_today(user, now)
+    calendar = CompanyCalendar.current()
+    approvals = list(StepApprover.inbox(user).limit(WAITING_LIMIT + 1))
+    tasks = list(Task.waiting_on(user, day + datetime.timedelta(days=1)).limit(WAITING_LIMIT + 1))
+    meeting = Meeting.open_for(user).where(Meeting.ends_at >= now).first()
+    stale_before = now - datetime.timedelta(days=calendar.stale_checkin_days)
+    targets = list(Target.needing_check_in(today(), stale_before, owner=user).limit(WAITING_LIMIT))
+    return {"approvals": approvals[:WAITING_LIMIT], "more_approvals": len(approvals) > WAITING_LIMIT,
+            "tasks": tasks[:WAITING_LIMIT], "more_tasks": len(tasks) > WAITING_LIMIT, "meeting": meeting,
+            "check_ins": targets, "day": day}
 
 
 @home.route("/")
@@ -19,9 +47,24 @@ def index():
     if department is not None:
         mine = list(Target.needing_attention(current_user, department, on).limit(ATTENTION_LIMIT))
         elsewhere = elsewhere.where(Target.department != department)
-    return render("home/index.html", today=on,
+    return render("home/index.html", today=on, waiting=waiting_for(current_user),
                   projects=list(Project.with_details(Project.mine(current_user), departments=False)),
                   mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)),
                   updates=list(ProjectUpdate.latest_for(current_user)),
                   activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))
 
+
+@home.route("/manifest.webmanifest")
+@auth.public
+def manifest():
+    """What "Add to home screen" installs: the name, the icons, the colour of the bar."""
+    icons = [{"src": static_url("icons/duiqi-192.png"), "sizes": "192x192", "type": "image/png"},
+             {"src": static_url("icons/duiqi-512.png"), "sizes": "512x512", "type": "image/png"},
+             {"src": static_url("icons/duiqi-maskable-512.png"), "sizes": "512x512", "type": "image/png",
+              "purpose": "maskable"}]
+    body = {"name": _("Duiqi"), "short_name": _("Duiqi"), "start_url": url_for("home.index"), "scope": "/",
+            "display": "standalone", "background_color": "#f3f4f6", "theme_color": "#0b5cad",
+            "lang": "zh-CN" if current_language() == "zh_CN" else "en", "icons": icons}
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response

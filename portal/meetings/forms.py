@@ -11,8 +11,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import links
 from portal.accounts.forms import NONE
-from portal.accounts.models import TIMEZONES, Department, User
-from portal.forms import Form
+from portal.accounts.models import Department, User
+from portal.forms import Form, TimeZoneField
 from portal.meetings import agenda
 from portal.meetings.models import ACTION_STATES
 
@@ -35,7 +35,7 @@ class SeriesForm(Form):
     start_time = StringField(_l("Start time"), render_kw={"type": "time"}, validators=[DataRequired()])
     duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
                                     validators=[InputRequired(), NumberRange(min=5, max=600)])
-    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone) for zone in TIMEZONES])
+    timezone = TimeZoneField(_l("Time zone"))
     location = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     video_link = URLField(_l("Video link"), validators=[Optional(), Length(max=500)])
     reminder_minutes = IntegerField(_l("Remind participants (minutes before; 0 for never)"), default=60,

@@ -201,10 +201,11 @@ def action_items(meeting_id):
 @minutes.route("/<int:meeting_id>/action-items", methods=["POST"])
 def add_action_item(meeting_id):
     meeting = authorized(Meeting, meeting_id, "contribute")
-    form = ActionItemForm(people=meeting.series.participants())
+    form = ActionItemForm(people=meeting.participants())
     if form.validate_on_submit():
         try:
-            meeting.assign_action(current_user, form.what.data, form.chosen_owner, form.due_on.data)
+            meeting.assign_action(current_user, form.what.data, form.chosen_owner, form.due_on.data,
+                                  confirmed=form.confirmed)
         except Invalid as invalid:
             form.show_error(invalid)
         else:

@@ -14,7 +14,7 @@ from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
-from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
 from portal.i18n import zone_name
 from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
@@ -482,8 +482,25 @@ class Meeting(BaseModel):
         return decision
 
     def attendance(self):
-        """{user id: status} as recorded so far."""
+        """{user id: status} as recorded so far ("" for a participant of closed minutes never marked)."""
         return dict(Attendance.select(Attendance.user, Attendance.status).where(Attendance.meeting == self).tuples())
+
+    def participants(self):
+        """Who takes part: the series' people while the minutes are open; once closed, those who
+        took part then, whoever joined or left the series since."""
+        if not self.closed:
+            return self.series.participants()
+        return (User.select().join(Attendance, on=(Attendance.user == User.id))
+                .where(Attendance.meeting == self).order_by(User.name))
+
+    def freeze_participants(self):
+        """Part of closing: a row (status "") for each participant whose attendance was not marked,
+        so the closed minutes keep who took part."""
+        marked = set(self.attendance())
+        rows = [{"meeting": self, "user": user.id, "status": ""} for user in self.series.participants()
+                if user.id not in marked]
+        if rows:
+            Attendance.insert_many(rows).execute()
 
     def record_attendance(self, by, statuses):
         """Save {user id: status}; an empty status clears what was recorded."""
@@ -506,13 +523,19 @@ class Meeting(BaseModel):
     def action_items_with_owners(self):
         return (ActionItem.with_tasks().where(ActionItem.meeting == self).order_by(ActionItem.due_on, ActionItem.id))
 
-    def assign_action(self, by, what, owner, due_on):
+    def assign_action(self, by, what, owner, due_on, confirmed=False, now=None):
+        """`confirmed`: the person said yes to a due date already past (an item agreed late and
+        recorded afterwards is real); unconfirmed, such a date is asked about, not refused."""
         if owner is None:
             raise Invalid(_l("Every action item needs one owner."), "owner")
         if not owner.active:
             raise Invalid(_l("%(name)s's account is deactivated; choose an active owner.", name=owner.name), "owner")
         if owner.id != self.series.coordinator_id and not self.series.includes(owner):
             raise Invalid(_l("The owner must take part in this meeting."), "owner")
+        if not confirmed and due_on < self.local_today(now):
+            raise Ask(_l("%(date)s has passed: when the minutes close this becomes a task that is already "
+                         "overdue, and %(name)s is told so. Keep this date?",
+                         date=format_date(due_on, "long"), name=owner.name), "due_on", _l("Keep this date"))
         with db.atomic():
             self._refuse_if_closed()
             item = ActionItem.create(meeting=self, what=what, owner=owner, due_on=due_on, created_by=by)
@@ -540,9 +563,15 @@ class Meeting(BaseModel):
     def recipient_candidates(self):
         return [u for u in self.series.participants() if u.email]
 
-    def close(self, by, recipients, now=None):
-        """Lock the minutes (version 1), turn action items into tasks, schedule the next meeting, and
-        queue one mail per recipient. Exactly once: a second click or tab is refused."""
+    def local_today(self, now=None):
+        """Today's date where the meeting takes place."""
+        moment = (now or utcnow()).replace(tzinfo=datetime.UTC)
+        return moment.astimezone(zoneinfo.ZoneInfo(self.series.timezone)).date()
+
+    def close(self, by, recipients, now=None, confirmed=False):
+        """Lock the minutes (version 1), freeze who took part, turn action items into tasks, schedule
+        the next meeting, and queue one mail per recipient. Exactly once: a second click or tab is
+        refused with AlreadyClosed. Before the meeting has begun it asks first (`confirmed`)."""
         now = now or utcnow()
         with db.atomic():
             # The series first: closing plans the next meeting, and planning locks series before meeting.
@@ -550,7 +579,7 @@ class Meeting(BaseModel):
             # Under the write lock from here, so this read sees any other close.
             state = Meeting.locked(self.id).state
             if state == "closed":
-                raise Invalid(_l("These minutes were already closed and sent."))
+                raise AlreadyClosed(_l("These minutes were already closed and sent."))
             if state == "cancelled":
                 raise Invalid(_l("This meeting was cancelled; its minutes cannot be written."))
             allowed = {u.id: u for u in self.recipient_candidates()}
@@ -562,8 +591,12 @@ class Meeting(BaseModel):
                 if not item.owner.active:
                     raise Invalid(_l("“%(what)s” belongs to %(name)s, whose account is deactivated. "
                                      "Give it an active owner first.", what=item.what, name=item.owner.name))
+            if not confirmed and now < self.starts_at:
+                raise Ask(_l("This meeting is planned for %(when)s and has not begun. Close the minutes and send "
+                             "them now?", when=self.when()), answer=_l("Close and send now"))
             self.state, self.closed_at, self.closed_by = "closed", now, by
             self.save()
+            self.freeze_participants()
             MinutesVersion.record(self, by)
             for item in actions:
                 item.to_task(by, self)
@@ -571,15 +604,22 @@ class Meeting(BaseModel):
             link = mail.absolute_url("meetings.show", meeting_id=self.id)
             decisions = list(self.decisions_in_order())
             targets = self.agenda_section_items(agenda.MAILED_SECTION)
+            # The agenda items someone wrote notes on, and who took part as closing froze it.
+            notes = [item for _key, _title, items in self.agenda_sections() for item in items if item.notes]
+            statuses = self.attendance()
+            attendance = [(person, statuses.get(person.id, "")) for person in self.participants()]
             for user in chosen:
                 attachments = []
                 if following is not None:
                     attachments.append(("meeting.ics", "text/calendar; method=REQUEST; charset=utf-8",
                                         invitation(following, user, now)))
-                hidden = agenda.hidden_refs([item.ref for item in targets], user)
+                # What a recipient may not see stays out of their copy: targets and notes alike.
+                hidden = agenda.hidden_refs([item.ref for item in targets + notes], user)
                 mail.queue("minutes", user, ref=self.ref, attachments=attachments, meeting=self,
                            decisions=decisions, actions=_by_owner(actions), link=link, following=following,
-                           targets=[item for item in targets if item.ref not in hidden])
+                           targets=[item for item in targets if item.ref not in hidden],
+                           notes=[item for item in notes if item.ref not in hidden],
+                           attendance=attendance, attendance_choices=ATTENDANCE)
                 notify(user, "minutes.sent", link=self.path(), subject=self, meeting=str(self))
             announcements.minutes_closed(self, decisions, _by_owner(actions))
             AuditEntry.record(by, "meeting.close", self, {"state": ["open", "closed"]},
@@ -675,6 +715,10 @@ class Meeting(BaseModel):
             items.append({"text": gettext("Next meeting: %(title)s, %(when)s", title=upcoming.series.title,
                                      when=upcoming.when()), "link": upcoming.path(), "note": ""})
         return items
+
+
+class AlreadyClosed(Invalid):
+    """Closing minutes that are closed already (a second click, another tab)."""
 
 
 def _last_position(meeting, section):
@@ -864,12 +908,8 @@ class ActionItem(BaseModel):
     def to_task(self, by, meeting):
         """Make this item a real task on its owner's board, linked back to the minutes. Called by
         Meeting.close inside its transaction."""
-        minutes = urlsplit(mail.absolute_url("meetings.show", meeting_id=meeting.id)).path
-        # The task is open to the whole company, the meeting only to its participants: the link
-        # leads them to the minutes, and names the meeting to nobody else.
         task = Task.open(by, title=self.what[:200], owner=self.owner, due_date=self.due_on,
-                         requesting_department=meeting.series.coordinator.department,
-                         description=gettext("Agreed in a meeting: [see its minutes](%(link)s).", link=minutes))
+                         requesting_department=meeting.series.coordinator.department, origin=("meeting", meeting.id))
         ActionItem.update(task_id=task.id).where(ActionItem.id == self.id).execute()
         self.task_id = task.id
         return task

@@ -6,7 +6,7 @@ from flask_login import current_user
 from portal import sheets
 from portal.db import Invalid, utcnow
 from portal.meetings.forms import ActionItemForm, ActionStatusForm, AgendaItemForm, CloseForm, DecisionForm, SeriesForm
-from portal.meetings.models import ATTENDANCE, ActionItem, Meeting, MeetingSeries, MinutesVersion
+from portal.meetings.models import ATTENDANCE, ActionItem, AlreadyClosed, Meeting, MeetingSeries, MinutesVersion
 from portal.params import whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render
@@ -94,7 +94,7 @@ def end_series(series_id):
 
 def meeting_context(meeting, **overrides):
     """Everything the meeting page shows; a view passes the form it re-renders with its errors."""
-    participants = list(meeting.series.participants())
+    participants = list(meeting.participants())
     context = {
         "meeting": meeting, "series": meeting.series, "sections": meeting.agenda_sections(current_user),
         "decisions": list(meeting.decisions_in_order()), "participants": participants,
@@ -146,6 +146,8 @@ def version(version_id):
 @meetings.route("/<int:meeting_id>/close")
 def close_form(meeting_id):
     meeting = authorized(Meeting, meeting_id, "manage")
+    if meeting.closed:
+        return redirect(url_for("meetings.delivery", meeting_id=meeting.id), 303)
     candidates = meeting.recipient_candidates()
     form = CloseForm(formdata=None, candidates=candidates, recipients=[u.id for u in candidates])
     return render("meetings/close.html", form=form, meeting=meeting)
@@ -157,7 +159,11 @@ def close(meeting_id):
     form = CloseForm(candidates=meeting.recipient_candidates())
     if form.validate_on_submit():
         try:
-            sent_to = meeting.close(current_user, form.chosen)
+            sent_to = meeting.close(current_user, form.chosen, confirmed=form.confirmed)
+        except AlreadyClosed as closed:
+            # A second click: land where the first one went.
+            flash(closed.message, "info")
+            return redirect(url_for("meetings.delivery", meeting_id=meeting.id), 303)
         except Invalid as invalid:
             form.show_error(invalid)
         else:

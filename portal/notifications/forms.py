@@ -4,6 +4,7 @@ from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.forms import Form
+from portal.i18n import country_choices
 from portal.notifications.events import CHANNELS, EVENTS
 from portal.calendar import SUPPORTED_COUNTRIES
 
@@ -20,13 +21,17 @@ def preferences_form(channels, formdata=None):
 
 
 class CalendarForm(Form):
-    country = SelectField(_l("Public holidays of"), choices=[SelectChoice(c) for c in SUPPORTED_COUNTRIES])
+    country = SelectField(_l("Public holidays of"))
     quiet_start = IntegerField(_l("Quiet from (hour)"), validators=HOURS)
     quiet_end = IntegerField(_l("Quiet until (hour)"), validators=HOURS)
     digest_hour = IntegerField(_l("Weekly digest at (hour)"), validators=HOURS)
     stale_checkin_days = IntegerField(_l("Remind target owners after this many days without a check-in"),
                                       validators=[InputRequired(), NumberRange(min=1, max=180)])
     office_hours = StringField(_l("Office hours"), validators=[DataRequired(), Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices(SUPPORTED_COUNTRIES)
 
 
 class DayForm(Form):

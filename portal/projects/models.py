@@ -499,6 +499,19 @@ class Target(BaseModel):
         return cls.select().where(cls.status_sql(on) == OFF_TRACK)
 
     @classmethod
+    def needing_check_in(cls, on, stale_before, owner=None):
+        """Running targets of live projects that want a check-in: off track, never checked in, or
+        not since `stale_before`; with project and owner, optionally of one owner."""
+        status = cls.status_sql(on)
+        query = (cls.select(cls, User, Project, status.alias("status_now")).join(User, on=cls.owner)
+                 .switch(cls).join(Project)
+                 .where(Project.status.in_(LIVE) & (User.active == True)  # noqa: E712
+                        & (cls.start_date <= on) & (cls.due_date >= on)
+                        & ((status == OFF_TRACK) | cls.checked_in_at.is_null() | (cls.checked_in_at < stale_before)))
+                 .order_by(cls.id))
+        return query if owner is None else query.where(cls.owner == owner)
+
+    @classmethod
     def needing_attention(cls, user, department=None, on=None):
         """At-risk and off-track targets of live projects the user sees, worst first, with who
         owns them and who last checked in."""

@@ -5,11 +5,10 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from portal import jobs, mail
-from portal.accounts.models import User
 from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
 from portal.notifications.models import notify
-from portal.projects.models import LIVE, OFF_TRACK, Project, Target, today
+from portal.projects.models import OFF_TRACK, Target, today
 
 
 def remind_target_owners(now=None):
@@ -20,14 +19,7 @@ def remind_target_owners(now=None):
     closed = calendar.closed_days()
     on = today()
     stale_before = now - datetime.timedelta(days=calendar.stale_checkin_days)
-    status = Target.status_sql(on)
-    targets = (Target.select(Target, User, status.alias("status_now")).join(User, on=Target.owner)
-               .switch(Target).join(Project)
-               .where(Project.status.in_(LIVE) & (User.active == True)  # noqa: E712
-                      & (Target.start_date <= on) & (Target.due_date >= on)
-                      & ((status == OFF_TRACK) | Target.checked_in_at.is_null()
-                         | (Target.checked_in_at < stale_before)))
-               .order_by(Target.id))
+    targets = Target.needing_check_in(on, stale_before)
     year, week, _ = on.isocalendar()
     sent = 0
     for target in targets:

@@ -60,6 +60,7 @@ class RequestTypeForm(Form):
 class FieldForm(Form):
     """A custom field's settings; which of them show depends on the kind (fields.SETTINGS)."""
 
+    id_prefix = "field-"
     kind = HiddenField()
     label = StringField(_l("Label"), [DataRequired(), Length(max=100)], render_kw={"data-focus": True})
     label_en = StringField(_l("English label"), [Optional(), Length(max=100)])
@@ -97,6 +98,7 @@ class FieldForm(Form):
 
 
 class StepForm(Form):
+    id_prefix = "step-"
     name = StringField(_l("Step name"), [DataRequired(), Length(max=100)], render_kw={"data-focus": True})
     name_en = StringField(_l("English name"), [Optional(), Length(max=100)])
     kinds = SelectMultipleField(_l("Who decides"), option_widget=CheckboxInput(),

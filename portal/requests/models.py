@@ -11,7 +11,7 @@ import json
 import zoneinfo
 
 from flask import current_app
-from flask_babel import gettext, lazy_pgettext
+from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
@@ -24,7 +24,7 @@ from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
 from portal.requests import announcements, approvers, fields
-from portal.requests.notices import request_path, tell
+from portal.requests.notices import tell
 from portal.requests.types import FlowVersion, RequestType
 from portal.tasks.models import Task
 
@@ -480,9 +480,7 @@ class ResourceRequest(BaseModel):
         allocation = self.allocation()
         task = Task.open(by, title=self.title[:200], owner=head, requesting_department=self.department,
                          project=self.project if self.project_id and not self.project.read_only else None,
-                         due_date=allocation.ends_on if allocation else None,
-                         description=gettext("Approved resource request [#%(id)d](%(link)s).",
-                                             id=self.id, link=request_path(self)))
+                         due_date=allocation.ends_on if allocation else None, origin=("request", self.id))
         ResourceRequest.update(task=task).where(ResourceRequest.id == self.id).execute()
         self.task = task
 

@@ -1,4 +1,5 @@
 """The boards: my tasks, my department, company priorities; moving a card; a column's next cards."""
+import datetime
 import functools
 from dataclasses import dataclass
 
@@ -20,6 +21,17 @@ from portal.projects.models import Project
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
+
+
+@boards.app_template_global()
+def overdue_tasks():
+    """For the badge of the tasks tab: one count of the signed-in person's overdue tasks."""
+    if not current_user.is_authenticated:
+        return 0
+    yesterday = local_today(current_user) - datetime.timedelta(days=1)
+    return Task.waiting_on(current_user, yesterday).count()
+
+
 PAGE = 30
 # Cards a column shows before "Show more": a board that opened with thirty in every column spent
 # most of its time rendering cards nobody scrolled to (390 on the company's priorities).
@@ -212,6 +224,7 @@ def move(scope, task_id):
     form = MoveForm()
     # The columns whose counts may change: where the page showed the card, and where it was stored.
     left = {request.form.get("column", ""), board.column_key(task)}
+    status_before = task.status
     try:
         if not form.validate():
             raise Invalid(next(iter(form.errors.values()))[0])
@@ -221,6 +234,9 @@ def move(scope, task_id):
     else:
         if not wants_fragment():
             flash(_("%(task)s moved to %(status)s.", task="#%d" % task.id, status=task.status_label), "success")
+        note = task.done_note(status_before, current_user)
+        if note:
+            flash(note, "info")
     if not wants_fragment():
         return redirect(board.url(), 303)  # a plain form post (no JavaScript): back to the board
     return redirect(board.url("boards.card", task_id=task.id, left=",".join(sorted(key for key in left if key))),

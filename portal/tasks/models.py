@@ -48,6 +48,13 @@ NEEDS_REASON = _l("Say briefly why: raising another department's task to P0/P1 o
                   "needs a reason, which is kept in the history.")
 
 
+# The kinds of origin a task can have: the sentence, the endpoint of its page and that page's argument.
+ORIGINS = {
+    "meeting": (_l("Agreed in a meeting: [see its minutes](%(link)s)."), "meetings.show", "meeting_id"),
+    "request": (_l("Approved resource request [#%(id)d](%(link)s)."), "requests.show", "request_id"),
+}
+
+
 def local_today(user, now=None):
     """Today's date where `user` is."""
     now = now or utcnow()
@@ -95,12 +102,46 @@ class Task(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     done_at = DateTimeField(null=True)
+    # Where the system made this task (an action item of a meeting, an approved request): stored as
+    # facts, said in the reader's language when shown (`origin_text`).
+    origin_kind = CharField(max_length=20, null=True)
+    origin_id = IntegerField(null=True)
 
     class Meta:
         indexes = ((("status", "priority", "due_date"), False),)
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
+
+    @property
+    def origin_text(self):
+        """Where the task came from, as Markdown in the reader's language ("" for a task people made).
+        The meeting is not named: the task is open to the company, the minutes to the participants."""
+        if self.origin_kind not in ORIGINS:
+            return ""
+        message, endpoint, argument = ORIGINS[self.origin_kind]
+        link = urlsplit(mail.absolute_url(endpoint, **{argument: self.origin_id})).path
+        return gettext(message, id=self.origin_id, link=link)
+
+    @classmethod
+    def waiting_on(cls, owner, until):
+        """The owner's unfinished tasks due on or before `until`, soonest first."""
+        return (cls.select().where((cls.owner == owner) & (cls.status != "done") & (cls.due_date <= until))
+                .order_by(cls.due_date, cls.priority, cls.id))
+
+    def done_note(self, status_before, viewer):
+        """A word when a task that was waiting goes to done: not refused (work gets finished other
+        ways), but said, naming only the blockers `viewer` may see. None otherwise."""
+        if self.status != "done" or status_before == "done":
+            return None
+        waiting = [task for task in self.blockers(viewer) if task.status != "done"]
+        if waiting:
+            names = [str(task) if task.visible else str(RESTRICTED_IN_TEXT) for task in waiting]
+            return gettext("%(task)s is done, though it still waits for %(tasks)s. Check that they are still needed.",
+                           task="#%d" % self.id, tasks=gettext(", ").join(names))
+        if status_before == "blocked":
+            return gettext("%(task)s is done; it was marked blocked until now.", task="#%d" % self.id)
+        return None
 
     @property
     def link(self):
@@ -186,8 +227,9 @@ class Task(BaseModel):
 
     @classmethod
     def open(cls, by, title, owner, priority="P2", status="todo", description="", requesting_department=None,
-             due_date=None, estimate_hours=None, tags=(), reason="", project=None):
-        """Create a task for `owner`; `tags` is a list of names or text to split."""
+             due_date=None, estimate_hours=None, tags=(), reason="", project=None, origin=None):
+        """Create a task for `owner`; `tags` is a list of names or text to split; `origin` is
+        (kind, id) of what made it, a key of ORIGINS."""
         _check_choices(priority=priority, status=status)
         _check_owner(owner)
         _check_project(project)
@@ -197,6 +239,8 @@ class Task(BaseModel):
                        requesting_department=requesting_department, project=project, created_by=by,
                        priority=priority, status=status, due_date=due_date, estimate_hours=estimate_hours,
                        done_at=utcnow() if status == "done" else None)
+            if origin is not None:
+                task.origin_kind, task.origin_id = origin
             if priority in URGENT and _foreign(by, task) and not reason:
                 raise Invalid(NEEDS_REASON, "reason")
             task.save()

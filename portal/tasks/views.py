@@ -52,11 +52,11 @@ def edit(task_id):
 def update(task_id):
     task = authorized(Task, task_id, "edit")
     form = TaskForm(task=task)
-    current = None
+    current, status_before = None, task.status
     if form.validate_on_submit():
         try:
-            task.revise(current_user, form.version.data, reason=form.reason.data or "", tags=form.tags.data or "",
-                        owner=form.chosen_owner(), **form.values())
+            task = task.revise(current_user, form.version.data, reason=form.reason.data or "",
+                               tags=form.tags.data or "", owner=form.chosen_owner(), **form.values())
         except Stale as stale:
             form.show_error(stale)
             current = stale.current
@@ -65,6 +65,9 @@ def update(task_id):
             form.show_error(invalid)
         else:
             flash(_("Saved."), "success")
+            note = task.done_note(status_before, current_user)
+            if note:
+                flash(note, "info")
             return redirect(url_for("tasks.show", task_id=task.id), 303)
     return _form_page(form, task, current)
 

@@ -1,4 +1,4 @@
-// Behaviour for every page: CSRF on htmx requests, the phone menu, toasts.
+// Behaviour for every page: CSRF on htmx requests, toasts, tables that stack on phones.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -6,15 +6,6 @@
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
-  });
-
-  // Delegated, so the menu keeps working after a boosted navigation replaces the body.
-  document.addEventListener("click", function (event) {
-    var toggle = event.target.closest(".menu-toggle");
-    if (!toggle) { return; }
-    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
-    var open = nav.classList.toggle("open");
-    toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
   function showToast(level, text) {
@@ -38,6 +29,22 @@
     var target = root.matches && root.matches("[data-focus]") ? root : root.querySelector && root.querySelector("[data-focus]");
     if (target) { target.focus(); }
   });
+
+  // On a phone a list table stacks each row into a card (app.css); every cell then shows its
+  // column's heading, taken from the table's own header row.
+  function labelCells(root) {
+    if (!root.querySelectorAll) { return; }
+    var tables = root.matches && root.matches("table.list") ? [root] : root.querySelectorAll("table.list");
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        Array.prototype.forEach.call(row.cells, function (cell, i) {
+          if (i > 0 && heads[i] && !cell.hasAttribute("colspan")) { cell.dataset.label = heads[i]; }
+        });
+      });
+    });
+  }
+  document.addEventListener("htmx:load", function (event) { labelCells(event.detail.elt); });
 
   document.addEventListener("htmx:sendError", function () {
     showToast("error", document.body.dataset.offlineMessage);

@@ -136,6 +136,14 @@ def test_an_office_address_tolerates_more_failures_than_one_account(app):
     assert LoginAttempt.wait(office) == 0
 
 
+def test_a_session_is_honoured_after_a_browser_update_but_not_from_another_kind_of_device(member):
+    pixel = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile"
+    token = LoginSession.start(member, pixel)
+    assert LoginSession.user_for(token, pixel.replace("131.0.0.0", "132.0.6834.83")) == member
+    assert LoginSession.user_for(token, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0.0.0") is None
+    assert LoginSession.user_for(token, pixel) == member, "a refused copy does not end the owner's session"
+
+
 def test_two_admins_adding_one_department_in_different_cases_at_once_make_one(admin, make_user, at_once):
     other = make_user(role="admin")
     for name in ("Quality", "Legal", "Logistics", "Security", "Training"):

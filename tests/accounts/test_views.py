@@ -2,6 +2,8 @@
 import datetime
 import re
 
+import json
+
 import time_machine
 
 from portal.accounts.models import Department, User
@@ -23,6 +25,62 @@ def test_sign_in_never_redirects_off_site(client, member):
         response = client.post("/login", data={"email": member.email, "password": PASSWORD, "next": target})
         assert response.headers["Location"] == "/"
         client.post("/logout")
+
+
+def test_a_phone_that_moves_from_wifi_to_4g_stays_signed_in(client, member):
+    wifi, mobile = {"REMOTE_ADDR": "192.168.1.23"}, {"REMOTE_ADDR": "10.64.7.200"}
+    client.post("/login", data={"email": member.email, "password": PASSWORD}, environ_base=wifi)
+    assert client.get("/settings", environ_base=wifi).status_code == 200
+    response = client.get("/settings", environ_base=mobile)
+    assert response.status_code == 200 and "Language and time zone" in response.get_data(as_text=True)
+    assert client.get("/settings", environ_base=wifi).status_code == 200
+
+
+def test_a_copied_session_cookie_is_not_honoured_in_another_kind_of_browser(client, member):
+    client.post("/login", data={"email": member.email, "password": PASSWORD},
+                headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1"})
+    iphone_update = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) Safari/605.1"}
+    assert client.get("/settings", headers=iphone_update).status_code == 200
+    elsewhere = client.get("/settings", headers={"User-Agent": "curl/8.5.0"})
+    assert elsewhere.status_code == 302 and elsewhere.headers["Location"].startswith("/login")
+
+
+def test_an_htmx_request_after_the_session_ended_gets_a_sign_in_form_to_show_over_the_page(client, member):
+    client.login(member)
+    client.post("/logout")
+    response = client.post("/projects/1/updates", data={"body": "typed"}, headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers["HX-Reswap"] == "none"
+    body = response.get_data(as_text=True)
+    assert 'id="sign-in-again"' in body and 'id="again-password"' in body and 'id="password"' not in body
+
+
+def test_signing_in_again_over_a_page_hands_it_a_new_csrf_token_that_works(client, member):
+    client.login(member)
+    client.post("/logout")
+    response = client.post("/login", data={"again-email": member.email, "again-password": PASSWORD},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    token = json.loads(response.headers["HX-Trigger"])["signedIn"]["csrfToken"]
+    saved = client.post("/settings", data={"language": "zh_CN", "timezone": "Asia/Shanghai"},
+                        headers={"X-CSRFToken": token}, csrf=False)
+    assert saved.status_code == 303
+
+
+def test_a_wrong_password_over_a_page_shows_the_form_again_with_the_message(client, member):
+    response = client.post("/login", data={"again-email": member.email, "again-password": "nope-nope"},
+                           headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="sign-in-again"' in body
+    assert "The email or password is not correct." in body and 'value="%s"' % member.email in body
+
+
+def test_a_plain_form_sent_after_the_session_ended_returns_to_its_page_after_signing_in(client, member):
+    response = client.post("/projects/1/updates", data={"body": "typed"},
+                           headers={"Referer": "http://localhost/projects/1?tab=updates"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/projects/1?tab%3Dupdates"
+    elsewhere = client.post("/projects/1/updates", headers={"Referer": "https://evil.example/projects/1"})
+    assert elsewhere.headers["Location"] == "/login"
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, member):
@@ -119,7 +177,7 @@ def test_settings_refuse_an_unknown_time_zone_and_keep_the_rest(client, member):
     client.login(member)
     response = client.post("/settings", data={"language": "en", "timezone": "Mars/Olympus"})
     assert response.status_code == 200
-    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert "Choose a time zone from the list." in response.get_data(as_text=True)
     assert User.get_by_id(member.id).timezone == "Asia/Shanghai"
 
 

@@ -37,19 +37,23 @@ def test_an_htmx_fragment_swaps_only_its_part_and_keeps_the_url_shareable(page, 
     assert page.evaluate("window.stillTheSameDocument") is True
 
 
-def test_on_a_phone_the_menu_opens_with_a_tap_and_nothing_overflows(phone, member):
+def test_on_a_phone_the_tab_bar_leads_everywhere_with_a_tap_and_nothing_overflows(phone, member):
     phone.goto("/login")
     phone.fill("#email", member.email)
     phone.fill("#password", PASSWORD)
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", level=1)).to_contain_text(member.name)
-    nav = phone.get_by_role("navigation", name="Main")
-    expect(nav).to_be_hidden()
-    phone.get_by_role("button", name="Menu").tap()
-    expect(nav).to_be_visible()
-    nav.get_by_role("link", name="Settings").tap()
+    expect(phone.get_by_role("navigation", name="Main")).to_be_hidden()
+    tabs = phone.get_by_role("navigation", name="Tabs")
+    expect(tabs.get_by_role("link")).to_have_text(["Home", "Tasks", "Approvals", "Meetings", "Me"])
+    tabs.get_by_role("link", name="Me").tap()
+    expect(tabs.get_by_role("link", name="Me")).to_have_attribute("aria-current", "page")
+    phone.get_by_role("link", name="Language, time zone and password").tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Settings")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    tap_targets = phone.evaluate("[...document.querySelectorAll('.tabbar a, .topbar a, main button')]"
+                                 ".map(e => e.getBoundingClientRect()).map(r => Math.min(r.width, r.height))")
+    assert min(tap_targets) >= 44, "every control of the shell takes a thumb"
 
 
 def test_the_sign_in_form_works_from_the_keyboard_alone(page, member):

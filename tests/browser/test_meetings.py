@@ -30,8 +30,8 @@ def _weekly(team):
 
 def test_a_coordinator_runs_the_meeting_on_a_laptop_and_closes_it_with_one_click(page, team):
     series, last_week = _weekly(team)
-    last_week.assign_action(team["coordinator"], "Send the price list", team["li"], utcnow().date())
-    last_week.close(team["coordinator"], [team["li"]])
+    last_week.assign_action(team["coordinator"], "Send the price list", team["li"], utcnow().date(), confirmed=True)
+    last_week.close(team["coordinator"], [team["li"]], confirmed=True)
     this_week = last_week.following()
     sign_in(page, team["coordinator"], PASSWORD)
     page.get_by_role("link", name="Meetings").click()
@@ -79,11 +79,10 @@ def test_a_coordinator_runs_the_meeting_on_a_laptop_and_closes_it_with_one_click
 def test_an_attendee_reads_the_minutes_on_a_phone(phone, team):
     series, meeting = _weekly(team)
     meeting.record_decision(team["coordinator"], "Open a **Shenzhen** office")
-    meeting.assign_action(team["coordinator"], "Find a lease", team["chen"], utcnow().date())
-    meeting.close(team["coordinator"], [team["chen"], team["li"]])
+    meeting.assign_action(team["coordinator"], "Find a lease", team["chen"], utcnow().date(), confirmed=True)
+    meeting.close(team["coordinator"], [team["chen"], team["li"]], confirmed=True)
     sign_in(phone, team["chen"], PASSWORD)
-    phone.get_by_role("button", name="Menu").tap()
-    phone.get_by_role("link", name="Meetings").tap()
+    phone.get_by_role("navigation", name="Tabs").get_by_role("link", name="Meetings").tap()
     phone.get_by_role("link", name="Weekly alignment").last.tap()
     expect(phone.get_by_role("heading", name="Past meetings")).to_be_visible()
     phone.locator(".archived-meeting h3 a").first.tap()

@@ -93,14 +93,14 @@ def test_a_member_files_a_request_and_a_head_approves_it_on_a_phone_in_two_taps(
     expect(phone.get_by_text("Now at: 部门负责人审批")).to_be_visible()
     expect(phone.get_by_text("Waiting for Li Na")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.get_by_role("button", name="Menu").tap()
+    phone.get_by_role("navigation", name="Tabs").get_by_role("link", name="Me").tap()
     phone.get_by_role("button", name="Sign out").tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sign in")
 
     sign_in(phone, head, PASSWORD)
-    expect(phone.get_by_role("button", name="Menu")).to_contain_text("1")
-    phone.get_by_role("button", name="Menu").tap()
-    phone.get_by_role("link", name=re.compile("My approvals")).tap()
+    approvals_tab = phone.get_by_role("navigation", name="Tabs").get_by_role("link", name=re.compile("Approvals"))
+    expect(approvals_tab).to_contain_text("1")
+    approvals_tab.tap()
     item = phone.locator(".approval", has_text="Booth at the trade fair")
     expect(item).to_contain_text("CN¥12,000.50")
     item.get_by_role("link", name="Approve").tap()                 # tap one

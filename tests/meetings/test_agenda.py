@@ -71,6 +71,6 @@ def test_the_agenda_lists_work_raised_to_p0_or_p1_since_the_last_meeting(midweek
 def test_the_minutes_mail_carries_the_targets_status_as_it_stood(weekly, launch, coordinator, attendee):
     series, meeting = weekly
     meeting.build_agenda(now=utcnow())
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     body = OutboxMessage.get((OutboxMessage.template == "minutes") & (OutboxMessage.to_address == attendee.email))
     assert "Orders — X200 launch" in body.body_text

@@ -34,16 +34,19 @@ def _held_in_berlin(plan_series, sales, coordinator, attendee):
     series, meeting = plan_series(departments=[sales], day=datetime.date(2026, 10, 20), timezone="Europe/Berlin",
                                   now=datetime.datetime(2026, 10, 1), title="对齐周会")
     meeting.record_decision(coordinator, "Launch in **May**")
-    meeting.assign_action(coordinator, "Book the hall", attendee, datetime.date(2026, 10, 23))
-    meeting.assign_action(coordinator, "Print flyers", attendee, datetime.date(2026, 10, 22))
-    meeting.assign_action(coordinator, "Tell the press", coordinator, datetime.date(2026, 10, 26))
+    topic = meeting.add_agenda_item(coordinator, "other", "Trade fair")
+    topic.write_notes(coordinator, "- Booth *B12* booked\n- Budget [sheet](https://example.com/sheet)", version=0)
+    meeting.record_attendance(coordinator, {attendee.id: "present"})
+    meeting.assign_action(coordinator, "Book the hall", attendee, datetime.date(2026, 10, 23), confirmed=True)
+    meeting.assign_action(coordinator, "Print flyers", attendee, datetime.date(2026, 10, 22), confirmed=True)
+    meeting.assign_action(coordinator, "Tell the press", coordinator, datetime.date(2026, 10, 26), confirmed=True)
     return series, meeting
 
 
 def test_each_recipient_gets_the_minutes_in_their_language_with_an_invitation_to_the_next_meeting(
         smtp, plan_series, sales, coordinator, attendee, colleague):
     series, meeting = _held_in_berlin(plan_series, sales, coordinator, attendee)
-    meeting.close(coordinator, [attendee, colleague], now=datetime.datetime(2026, 10, 20, 9, 0))
+    meeting.close(coordinator, [attendee, colleague], now=datetime.datetime(2026, 10, 20, 9, 0), confirmed=True)
     received = {m["To"]: m for m in smtp.messages}
     assert set(received) == {attendee.email, colleague.email}
 
@@ -54,7 +57,15 @@ def test_each_recipient_gets_the_minutes_in_their_language_with_an_invitation_to
     assert "决议" in zh_text and "行动项" in zh_text
     assert "Li Na：\r\n  - Print flyers（2026年10月22日 截止）" in zh_text, "Chinese punctuation in Chinese mail"
     assert "德国（柏林）时间" in zh_text and "Germany (Berlin) Time" in en_text, "zones by name, not Europe/Berlin"
-    assert "Decisions" in en_text and "Launch in **May**" in en_text and "<strong>May</strong>" in en_html
+    assert "Decisions" in en_text and "Launch in May" in en_text and "<strong>May</strong>" in en_html
+    assert "*" not in en_text, "no Markdown marks in the text part"
+    assert en_text.index("== Decisions ==") < en_text.index("== Action items ==") < en_text.index("== Notes ==")
+    lines = en_text.replace("\r\n", "\n")
+    assert "Trade fair\n  - Booth B12 booked\n  - Budget sheet (https://example.com/sheet)" in lines
+    assert "- Li Na: Present" in en_text and "- Chen Chen: not recorded" in en_text
+    assert "- Li Na：出席" in zh_text and "Booth <em>B12</em> booked" in en_html and "Attendance" in en_html
+    assert english["Auto-Submitted"] == "auto-generated"
+    assert str(make_header(decode_header(english["From"]))) == "对齐 Duiqi <noreply@localhost>"
     owners = en_text.split("== Action items ==")[1]
     assert owners.index("Cora Coordinator:") < owners.index("Li Na:") < owners.index("Print flyers") < owners.index(
         "Book the hall"), "grouped by owner, each owner's items by due date"
@@ -93,7 +104,7 @@ def test_a_refused_address_fails_alone_and_the_others_get_their_minutes(smtp, we
                                                                           sales, attendee):
     bounce = make_user(department=sales, email="bounce@example.com", name="Bo Bounce")
     series, meeting = weekly
-    meeting.close(coordinator, [attendee, bounce, coordinator])
+    meeting.close(coordinator, [attendee, bounce, coordinator], confirmed=True)
     assert sorted(m["To"] for m in smtp.messages) == sorted([attendee.email, coordinator.email])
     failed = OutboxMessage.get(OutboxMessage.to_address == bounce.email)
     assert failed.state == "failed" and "no such user" in failed.last_error
@@ -104,7 +115,7 @@ def test_a_refused_address_fails_alone_and_the_others_get_their_minutes(smtp, we
 def test_with_smtp_down_closing_succeeds_and_everyone_gets_the_minutes_once_when_it_returns(
         smtp_port, smtp_server_on, weekly, coordinator, attendee, colleague):
     series, meeting = weekly
-    meeting.close(coordinator, [attendee, colleague, coordinator])
+    meeting.close(coordinator, [attendee, colleague, coordinator], confirmed=True)
     assert Meeting.get_by_id(meeting.id).state == "closed"
     assert {m.state for m in OutboxMessage.select()} == {"queued"}
     server = smtp_server_on(smtp_port)
@@ -116,7 +127,7 @@ def test_with_smtp_down_closing_succeeds_and_everyone_gets_the_minutes_once_when
 def test_a_worker_killed_mid_batch_leaves_no_duplicates_after_the_restart(
         smtp_port, smtp_server_on, weekly, coordinator, attendee, colleague):
     series, meeting = weekly
-    meeting.close(coordinator, [attendee, colleague, coordinator])  # SMTP down: all queued
+    meeting.close(coordinator, [attendee, colleague, coordinator], confirmed=True)  # SMTP down: all queued
     server = smtp_server_on(smtp_port)
     first = OutboxMessage.select().order_by(OutboxMessage.id).first()
     # The killed worker had claimed the first message and died before sending it.
@@ -134,7 +145,7 @@ def test_a_double_click_on_close_sends_one_mail_per_recipient(smtp, client, week
                                                                colleague):
     series, meeting = weekly
     client.login(coordinator)
-    form = {"recipients": [str(attendee.id), str(colleague.id)]}
+    form = {"recipients": [str(attendee.id), str(colleague.id)], "confirm": "yes"}
     client.post("/meetings/%d/close" % meeting.id, data=form)
     client.post("/meetings/%d/close" % meeting.id, data=form)
     assert sorted(m["To"] for m in smtp.messages) == sorted([attendee.email, colleague.email])

@@ -17,7 +17,7 @@ TOMORROW = utcnow().date() + datetime.timedelta(days=1)
 
 
 def _held(meeting, coordinator, recipients):
-    meeting.close(coordinator, recipients)
+    meeting.close(coordinator, recipients, confirmed=True)
     return meeting.following()
 
 
@@ -38,7 +38,8 @@ def test_the_next_agenda_lists_the_last_meetings_action_items_with_how_each_stan
 
 def test_overdue_action_items_show_as_overdue_on_the_agenda(weekly, coordinator, attendee):
     series, first = weekly
-    first.assign_action(coordinator, "Old promise", attendee, utcnow().date() - datetime.timedelta(days=3))
+    first.assign_action(coordinator, "Old promise", attendee, utcnow().date() - datetime.timedelta(days=3),
+                        confirmed=True)
     following = _held(first, coordinator, [attendee])
     assert [i.status for i in following.agenda_section_items("actions")] == ["overdue"]
 
@@ -105,13 +106,13 @@ def test_closing_locks_the_minutes_keeps_version_one_and_plans_the_next_meeting(
     meeting.record_decision(attendee, "Hire two engineers")
     meeting.assign_action(coordinator, "Post the job ad", attendee, TOMORROW)
     meeting.record_attendance(coordinator, {attendee.id: "present", colleague.id: "excused"})
-    sent_to = meeting.close(coordinator, [attendee, colleague])
+    sent_to = meeting.close(coordinator, [attendee, colleague], confirmed=True)
     assert {u.id for u in sent_to} == {attendee.id, colleague.id}
     closed = Meeting.get_by_id(meeting.id)
     assert closed.state == "closed" and closed.closed_by_id == coordinator.id
     version, = MinutesVersion.select().where(MinutesVersion.meeting == meeting)
     assert version.number == 1 and version.content["decisions"] == ["Hire two engineers"]
-    assert version.content["attendance"] == [["Chen Chen", "excused"], ["Li Na", "present"]]
+    assert version.content["attendance"] == [["Chen Chen", "excused"], ["Cora Coordinator", ""], ["Li Na", "present"]]
     assert version.content["action_items"][0]["owner"] == "Li Na"
     following = closed.following()
     assert following.starts_at == meeting.starts_at + datetime.timedelta(days=7) and following.state == "open"
@@ -123,7 +124,7 @@ def test_closed_minutes_refuse_edits_but_the_coordinator_corrects_them_as_a_new_
         weekly, coordinator, attendee):
     series, meeting = weekly
     decision = meeting.record_decision(attendee, "Budget: 10k")
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     with pytest.raises(Invalid) as refused:
         Decision.get_by_id(decision.id).revise(attendee, "Budget: 50k", version=1)
     assert "closed and can no longer be edited" in str(refused.value.message)
@@ -143,9 +144,9 @@ def test_closed_minutes_refuse_edits_but_the_coordinator_corrects_them_as_a_new_
 
 def test_closing_twice_is_refused_and_sends_once(weekly, coordinator, attendee):
     series, meeting = weekly
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     with pytest.raises(Invalid) as refused:
-        Meeting.get_by_id(meeting.id).close(coordinator, [attendee])
+        Meeting.get_by_id(meeting.id).close(coordinator, [attendee], confirmed=True)
     assert "already closed" in str(refused.value.message)
     assert OutboxMessage.select().count() == 1 and MinutesVersion.select().count() == 1
 
@@ -160,7 +161,7 @@ def test_two_tabs_closing_at_the_same_moment_send_exactly_once(app, weekly, coor
             tab = Meeting.get_by_id(meeting.id)
             start.wait()
             try:
-                tab.close(coordinator, [attendee, colleague])
+                tab.close(coordinator, [attendee, colleague], confirmed=True)
                 outcomes.append("closed")
             except Invalid:
                 outcomes.append("refused")
@@ -181,7 +182,7 @@ def test_a_deactivated_owner_stops_the_close_until_the_item_is_reassigned(weekly
     meeting.assign_action(coordinator, "Follow up", attendee, TOMORROW)
     attendee.deactivate(admin)
     with pytest.raises(Invalid) as refused:
-        meeting.close(coordinator, [coordinator])
+        meeting.close(coordinator, [coordinator], confirmed=True)
     assert "Follow up" in str(refused.value.message) and "deactivated" in str(refused.value.message)
     assert Meeting.get_by_id(meeting.id).state == "open" and OutboxMessage.select().count() == 0
 
@@ -205,7 +206,7 @@ def test_the_weekly_digest_tells_about_decisions_action_items_and_the_next_meeti
     series, meeting = weekly
     meeting.record_decision(coordinator, "Move the launch to **May**")
     meeting.assign_action(coordinator, "Tell the customers", attendee, TOMORROW)
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     sections = dict(compose(attendee, utcnow() - datetime.timedelta(days=7)))
     texts = [str(item["text"]) for item in sections["Meetings"]]
     assert texts[0] == "Decision: Move the launch to **May**"
@@ -220,10 +221,26 @@ def test_closing_turns_each_action_item_into_a_task_on_its_owners_board(weekly, 
     _held(first, coordinator, [attendee])
     task = Task.get_by_id(ActionItem.get_by_id(item.id).task_id)
     assert (task.title, task.owner, task.due_date) == ("Send the quote", attendee, TOMORROW)
-    assert "/meetings/%d" % first.id in task.description, "the task links back to the minutes"
+    assert (task.origin_kind, task.origin_id, task.description) == ("meeting", first.id, "")
+    assert task.origin_text == "Agreed in a meeting: [see its minutes](/meetings/%d)." % first.id
     # The task is open to the company, the meeting to its participants only.
-    assert "Weekly alignment" not in task.description
+    assert "Weekly alignment" not in task.origin_text
     assert Notification.select().where((Notification.user == attendee) & (Notification.event == "task.assigned")
                                        ).exists()
     with pytest.raises(Invalid):
         ActionItem.get_by_id(item.id).settle(attendee, "done")
+
+
+def test_a_closed_meeting_keeps_who_took_part_when_people_join_or_leave_the_series_later(
+        weekly, coordinator, attendee, colleague, make_user, sales):
+    series, meeting = weekly
+    meeting.record_attendance(coordinator, {attendee.id: "present"})
+    meeting.close(coordinator, [attendee], confirmed=True)
+    before = [u.name for u in Meeting.get_by_id(meeting.id).participants()]
+    make_user(department=sales, name="Newcomer")  # joins the department, so the series, afterwards
+    closed = Meeting.get_by_id(meeting.id)
+    assert [u.name for u in closed.participants()] == before and "Newcomer" not in before
+    assert closed.attendance() == {attendee.id: "present", colleague.id: "", coordinator.id: ""}
+    assert "Newcomer" in [u.name for u in closed.following().participants()], "the next meeting has them"
+    assert sorted(MinutesVersion.get(MinutesVersion.meeting == meeting.id).content["attendance"]) == sorted(
+        [["Li Na", "present"], ["Chen Chen", ""], ["Cora Coordinator", ""]])

@@ -186,16 +186,48 @@ def test_only_the_coordinator_arranges_the_agenda_and_closes(client, weekly, coo
     assert Meeting.get_by_id(meeting.id).state == "open" and AgendaItem.get_by_id(item.id).removed_at is None
 
 
-def test_the_coordinator_closes_once_even_when_clicking_twice(client, weekly, coordinator, attendee, colleague):
+def test_the_coordinator_closes_once_and_a_second_click_lands_where_the_first_went(
+        client, weekly, coordinator, attendee, colleague):
     series, meeting = weekly
     client.login(coordinator)
     close_page = _text(client.get("/meetings/%d/close" % meeting.id))
     assert "Li Na" in close_page and "Chen Chen" in close_page
-    first = client.post("/meetings/%d/close" % meeting.id, data={"recipients": [str(attendee.id)]})
+    form = {"recipients": [str(attendee.id)], "confirm": "yes"}
+    first = client.post("/meetings/%d/close" % meeting.id, data=form)
     assert first.status_code == 303 and first.headers["Location"] == "/meetings/%d/delivery" % meeting.id
-    second = client.post("/meetings/%d/close" % meeting.id, data={"recipients": [str(attendee.id)]})
-    assert second.status_code == 200 and "These minutes were already closed and sent." in _text(second)
+    second = client.post("/meetings/%d/close" % meeting.id, data=form)
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    assert "These minutes were already closed and sent." in _text(client.get(second.headers["Location"]))
+    assert client.get("/meetings/%d/close" % meeting.id).headers["Location"] == first.headers["Location"]
     assert [m.to_address for m in OutboxMessage.select()] == [attendee.email], "only the chosen recipient, once"
+
+
+def test_closing_minutes_before_the_meeting_begins_asks_first_and_keeps_the_choice(
+        client, weekly, coordinator, attendee, colleague):
+    series, meeting = weekly
+    client.login(coordinator)
+    asked = client.post("/meetings/%d/close" % meeting.id, data={"recipients": [str(colleague.id)]})
+    page = _text(asked)
+    assert asked.status_code == 200 and "has not begun. Close the minutes and send them now?" in page
+    assert 'name="confirm" value="yes"' in page and "Close and send now" in page
+    ticked = re.findall(r'<input checked[^>]*value="(\d+)"', page)
+    assert ticked == [str(colleague.id)], "the chosen recipients are kept"
+    assert Meeting.get_by_id(meeting.id).state == "open"
+    confirmed = client.post("/meetings/%d/close" % meeting.id,
+                            data={"recipients": [str(colleague.id)], "confirm": "yes"})
+    assert confirmed.status_code == 303 and Meeting.get_by_id(meeting.id).state == "closed"
+
+
+def test_an_action_item_due_in_the_past_is_asked_about_then_kept(client, weekly, coordinator, attendee):
+    series, meeting = weekly
+    client.login(coordinator)
+    form = {"what": "Send the signed contract", "owner": str(attendee.id), "due_on": "2025-11-03"}
+    asked = client.post("/meetings/%d/action-items" % meeting.id, data=form, headers={"HX-Request": "true"})
+    page = _text(asked)
+    assert "November 3, 2025 has passed" in page and "Li Na is told so" in page and "Keep this date" in page
+    assert 'value="Send the signed contract"' in page and ActionItem.select().count() == 0
+    kept = client.post("/meetings/%d/action-items" % meeting.id, data={**form, "confirm": "yes"})
+    assert kept.status_code == 303 and ActionItem.get().due_on.isoformat() == "2025-11-03"
 
 
 def test_closing_without_recipients_is_refused(client, weekly, coordinator):
@@ -209,7 +241,7 @@ def test_closing_without_recipients_is_refused(client, weekly, coordinator):
 def test_editing_closed_minutes_is_refused_with_a_clear_message(client, weekly, coordinator, attendee, colleague):
     series, meeting = weekly
     decision = meeting.record_decision(attendee, "Original")
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     client.login(colleague)
     page = _text(client.get("/meetings/%d" % meeting.id))
     assert "These minutes are closed." in page and "Record the decision" not in page
@@ -223,7 +255,7 @@ def test_the_coordinator_corrects_closed_minutes_as_a_new_version_in_the_history
                                                                                  attendee):
     series, meeting = weekly
     decision = meeting.record_decision(attendee, "Budget 10k")
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     client.login(coordinator)
     client.post("/meetings/decisions/%d" % decision.id,
                 data={"text": "Budget 12k", "version": "1", "reason": "wrong amount"})
@@ -238,7 +270,7 @@ def test_a_correction_without_a_reason_is_refused_and_keeps_what_was_typed(clien
     series, meeting = weekly
     item = meeting.add_agenda_item(coordinator, "other", "Pricing")
     item.write_notes(coordinator, "Raise 5%", version=0)
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     client.login(coordinator)
     response = client.post("/meetings/agenda/%d/notes" % item.id, data={"notes": "Raise 6%", "version": "1"},
                            headers=HX)
@@ -251,7 +283,7 @@ def test_a_correction_without_a_reason_is_refused_and_keeps_what_was_typed(clien
 def test_the_delivery_page_shows_each_recipient_and_resends_to_those_who_failed(
         client, weekly, coordinator, attendee, colleague):
     series, meeting = weekly
-    meeting.close(coordinator, [attendee, colleague])
+    meeting.close(coordinator, [attendee, colleague], confirmed=True)
     failed = OutboxMessage.get(OutboxMessage.to_address == colleague.email)
     OutboxMessage.update(state="failed", last_error="550 no such user").where(OutboxMessage.id == failed.id).execute()
     client.login(coordinator)
@@ -270,7 +302,7 @@ def test_the_series_archive_shows_past_decisions_and_how_action_items_turned_out
     series, meeting = weekly
     meeting.record_decision(coordinator, "Open a Shenzhen office")
     action = meeting.assign_action(coordinator, "Find a lease", colleague, NEXT_WEEK)
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     client.login(colleague)
     refused = client.post("/meetings/action-items/%d/status" % action.id, data={"status": "done"},
                           follow_redirects=True)
@@ -314,11 +346,11 @@ def test_the_meeting_page_and_the_archive_cost_the_same_queries_however_long_the
     for _ in range(4):
         grow()
     assert _queries_for(app, client, "/meetings/%d" % meeting.id) == few
-    meeting.close(coordinator, [colleague])
+    meeting.close(coordinator, [colleague], confirmed=True)
     archive = _queries_for(app, client, "/meetings/series/%d" % series.id)
     following = meeting.following()
     following.record_decision(coordinator, "Another")
-    following.close(coordinator, [colleague])
+    following.close(coordinator, [colleague], confirmed=True)
     assert _queries_for(app, client, "/meetings/series/%d" % series.id) == archive
 
 

@@ -115,9 +115,9 @@ def test_editing_a_project_is_in_its_history(client, company, restricted):
                 data=project_form(company, name="Secret pricing", end_date="2026-06-30",
                                   departments=[str(company.sales.id), str(company.rnd.id), str(company.finance.id)]))
     page = client.get("/projects/%d/history" % restricted.id).get_data(as_text=True)
-    assert "project.update" in page and "2026-04-11 → 2026-06-30" in page
+    assert "changed the project" in page and "2026-04-11 → 2026-06-30" in page
     assert "研发部, 销售部 → 研发部, 财务部, 销售部" in page
-    assert "target.create" in page and "<em>Margin</em>" in page, "the targets' changes are part of it"
+    assert "set the target" in page and "<em>Margin</em>" in page, "the targets' changes are part of it"
 
 
 def test_archiving_keeps_the_project_findable_but_read_only(client, company, make_project, make_target):

@@ -232,7 +232,8 @@ def test_a_type_that_asks_for_tasks_gives_the_providing_head_a_task_on_final_app
     task = ResourceRequest.get_by_id(request.id).task
     assert (task.owner, task.requesting_department, str(task.due_date)) == (
         company.rnd_head, company.sales, "2026-06-05")
-    assert "/requests/%d" % request.id in task.description
+    assert (task.origin_kind, task.origin_id) == ("request", request.id)
+    assert "[#%d](/requests/%d)" % (request.id, request.id) in task.origin_text
 
 
 def test_the_projects_coordinator_can_be_an_approver(file_request, make_type, company, make_department):

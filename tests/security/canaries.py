@@ -266,9 +266,9 @@ def _plant_meeting(world, c, outsider, head):
     item = meeting.add_agenda_item(outsider, "other", topic, "/%s" % link)
     item.write_notes(outsider, notes, item.version)
     decision = meeting.record_decision(outsider, decision_text)
-    action = meeting.assign_action(outsider, what, outsider, datetime.date(2026, 8, 1))
+    action = meeting.assign_action(outsider, what, outsider, datetime.date(2026, 8, 1), confirmed=True)
     c.held_by(meeting, topic, link, notes, decision_text, what)
-    meeting.close(outsider, [outsider, head])
+    meeting.close(outsider, [outsider, head], confirmed=True)
     task = Task.get_by_id(type(action).get_by_id(action.id).task_id)
     c.held_by(task, what)  # an action item becomes its owner's task, open to the company
     following = meeting.following()

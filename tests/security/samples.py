@@ -21,6 +21,7 @@ ROLES = ("anonymous", "outsider", "member", "head", "coordinator", "admin")
 SELF_SERVICE = {
     "home.index": "shows the signed-in user their own department",
     "accounts.settings": "changes the signed-in user's own preferences",
+    "accounts.me": "links to the pages the signed-in user may open (admin pages for admins only)",
     "accounts.change_password": "changes the signed-in user's own password, knowing the current one",
     "accounts.update_mobile": "changes the signed-in user's own mobile number",
     "notifications.index": "lists the signed-in user's own notifications",
@@ -262,7 +263,7 @@ def _action_values(world, series, meeting):
 
 
 def _version_values(world, series, meeting):
-    meeting.close(series.coordinator, [series.coordinator])
+    meeting.close(series.coordinator, [series.coordinator], confirmed=True)
     version = meeting.versions().first()
     return {"version_id": version.id}, [version], ()
 

@@ -47,8 +47,13 @@ def _minutes_mail(recipient):
         coordinator=recipient, duration_minutes=60, location=HOSTILE[:100], video_link="", reminder_minutes=60)
     decision = meeting.record_decision(recipient, HOSTILE)
     action = meeting.assign_action(recipient, HOSTILE, recipient, datetime.date(2030, 1, 1))
+    topic = meeting.add_agenda_item(recipient, "other", HOSTILE[:300])
+    topic.write_notes(recipient, HOSTILE, version=0)
+    from portal.meetings.models import ATTENDANCE, AgendaItem
     return {"meeting": meeting, "decisions": [decision], "actions": [(recipient, [action])], "targets": [],
-            "link": mail.absolute_url("meetings.show", meeting_id=meeting.id), "following": None}
+            "link": mail.absolute_url("meetings.show", meeting_id=meeting.id), "following": None,
+            "notes": [AgendaItem.get_by_id(topic.id)], "attendance": [(recipient, "present")],
+            "attendance_choices": ATTENDANCE}
 
 
 # How to fill each template in templates/email/; a new template fails the test until it has one.

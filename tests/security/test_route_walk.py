@@ -5,7 +5,7 @@ from flask import url_for
 from werkzeug.routing import IntegerConverter, PathConverter
 
 PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.healthz",
-          "monitoring.metrics", "api.openapi"}
+          "monitoring.metrics", "api.openapi", "home.manifest"}
 # Views that check a credential of their own instead of the session: the API (a bearer token) and the
 # calendar feeds (the secret in the address). Without it they refuse: 401 for the API, 404 for a feed.
 OWN_CREDENTIALS = {"api": 401, "feeds": 404}

@@ -261,3 +261,19 @@ def test_departments_and_people_stay_readable_in_chinese(client, company, asked)
     client.login(company.coordinator)
     page = _text(client.get("/boards/priorities"))
     assert "P0 紧急" in page and "研发部" in page and "公司重点任务" in page
+
+
+def test_a_task_moved_to_done_while_it_waits_for_others_says_so_and_is_done(client, company, asked, make_task):
+    prototype = make_task(company.engineer, title="Prototype")
+    asked.add_blocker(company.engineer, prototype)
+    client.login(company.engineer)
+    response = _move(client, Task.get_by_id(asked.id), "done")
+    toasts = json.loads(response.headers["HX-Trigger"])["showMessage"]
+    assert {"level": "info", "text": "#%d is done, though it still waits for #%d Prototype. Check that they are "
+            "still needed." % (asked.id, prototype.id)} in toasts
+    assert Task.get_by_id(asked.id).status == "done"
+    marked = make_task(company.engineer, title="Waiting on the supplier", status="blocked")
+    page = _move(client, marked, "done", headers={})
+    assert "#%d is done; it was marked blocked until now." % marked.id in _text(client.get(page.headers["Location"]))
+    plain = make_task(company.engineer, title="Nothing in the way")
+    assert "showMessage" not in json.loads(_move(client, plain, "done").headers.get("HX-Trigger", "{}"))

@@ -311,3 +311,13 @@ def test_a_hostile_title_quoted_in_a_refusal_is_escaped(client, company, task, m
     response = client.post("/tasks/%d/blockers" % task.id, data={"blocker": str(hostile.id)}, headers=HX)
     assert "circle" in _text(response) and "<img src=x" not in _text(response)
     assert "&lt;img src=x onerror=alert(1)&gt;" in _text(response)
+
+
+def test_where_the_system_made_a_task_is_said_in_each_readers_language(client, company, make_task):
+    task = make_task(company.engineer, by=company.sales_head, title="Send the quote", origin=("meeting", 7))
+    client.login(company.engineer)
+    english = client.get("/tasks/%d" % task.id).get_data(as_text=True)
+    assert 'Agreed in a meeting: <a href="/meetings/7" rel="noopener noreferrer">see its minutes</a>.' in english
+    company.engineer.update_preferences("zh_CN", company.engineer.timezone)
+    chinese = client.get("/tasks/%d" % task.id).get_data(as_text=True)
+    assert '在会议上商定：<a href="/meetings/7" rel="noopener noreferrer">查看会议纪要</a>。' in chinese
