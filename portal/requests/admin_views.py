@@ -90,16 +90,16 @@ def new_field(type_id):
     kind = request.args.get("kind", "")
     if kind not in fields.KINDS:
         return _section(request_type, "fields", choosing_kind=True)
-    return _section(request_type, "fields", field_form=FieldForm(kind=kind, formdata=None, data={
-        "kind": kind, "currency": "CNY"}))
+    return _section(request_type, "fields", field_form=FieldForm(kind=kind, request_type=request_type, formdata=None,
+                                                                 data={"kind": kind, "currency": "CNY"}))
 
 
 @request_types.route("/<int:type_id>/fields", methods=["POST"])
 def add_field(type_id):
     request_type = authorized(RequestType, type_id, "edit")
-    form = FieldForm()
-    if form.kind.data not in fields.KINDS:
+    if request.form.get("kind") not in fields.KINDS:
         abort(400)
+    form = FieldForm(request_type=request_type)
     if form.validate_on_submit():
         try:
             field = request_type.add_field(current_user, kind=form.kind.data, **form.values())
@@ -113,16 +113,14 @@ def add_field(type_id):
 @request_types.route("/<int:type_id>/fields/<int:field_id>/edit")
 def edit_field(type_id, field_id):
     request_type, field = _part(TypeField, type_id, field_id)
-    form = FieldForm(obj=field, kind=field.kind, formdata=None)
-    if form.shows("measure"):
-        form.measure.data = bool(field.measure)
+    form = FieldForm.of(field)
     return _section(request_type, "fields", field_form=form, editing_field=field)
 
 
 @request_types.route("/<int:type_id>/fields/<int:field_id>", methods=["POST"])
 def update_field(type_id, field_id):
     request_type, field = _part(TypeField, type_id, field_id)
-    form = FieldForm(kind=field.kind)
+    form = FieldForm(kind=field.kind, request_type=request_type)
     if form.validate_on_submit():
         try:
             field.update_settings(current_user, **form.values())

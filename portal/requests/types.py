@@ -196,6 +196,10 @@ class TypeField(_Ordered, BaseModel):
     choices = TextField(default="")
     currency = CharField(max_length=3, default="")
     measure = CharField(max_length=20, default="")
+    # A line-item table's columns: [{"label": "金额", "kind": "money"}, ...]
+    columns = TextField(default="[]")
+    # A calculated field's formula: {"op": "sum" | "product", "fields": [type field ids]}
+    formula = TextField(default="{}")
 
     def __str__(self):
         return self.label
@@ -212,13 +216,24 @@ class TypeField(_Ordered, BaseModel):
     def choice_list(self):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
+    @property
+    def column_list(self):
+        return json.loads(self.columns or "[]")
+
+    @property
+    def formula_map(self):
+        return json.loads(self.formula or "{}")
+
     def definition(self):
         return {"key": self.key, "label": self.label, "label_en": self.label_en, "help": self.help,
                 "kind": self.kind, "required": self.required,
                 "min_value": None if self.min_value is None else str(self.min_value),
                 "max_value": None if self.max_value is None else str(self.max_value),
                 "max_length": self.max_length, "choices": self.choice_list, "currency": self.currency,
-                "measure": self.measure}
+                "measure": self.measure,
+                "columns": [dict(column, key="c%d" % n) for n, column in enumerate(self.column_list, 1)],
+                "formula": {"op": self.formula_map.get("op"),
+                            "fields": ["f%d" % i for i in self.formula_map.get("fields", [])]}}
 
     def update_settings(self, by, **values):
         with db.atomic():
@@ -238,6 +253,12 @@ class TypeField(_Ordered, BaseModel):
             if user is not None:
                 raise Invalid(_l("The step “%(step)s” has a condition on this field. Change that "
                                  "condition first.", step=user.name))
+            calculated = next((field for field in TypeField.select().where(
+                (TypeField.type == self.type_id) & (TypeField.kind == "calculated"))
+                if self.id in field.formula_map.get("fields", [])), None)
+            if calculated is not None:
+                raise Invalid(_l("The calculated field “%(field)s” uses this field. Change its formula "
+                                 "first.", field=calculated.label))
             self._delete_and_close_gap(by, "request_type.field_remove")
 
 
@@ -362,8 +383,14 @@ def _check_field(request_type, values, own=None):
         if len(set(options)) != len(options) or len(options) > 50 or max(map(len, options)) > 100:
             raise Invalid(_l("Choices must differ from each other: at most 50, each up to 100 characters."),
                           "choices")
-    if kind == "money" and values.get("currency") not in fields.CURRENCIES:
+    if kind in ("money", "table") and values.get("currency") not in fields.CURRENCIES:
         raise Invalid(_l("Choose a currency."), "currency")
+    if kind == "calculated" and values.get("currency") not in ("", *fields.CURRENCIES):
+        raise Invalid(_l("Choose a currency."), "currency")
+    if kind == "table":
+        _check_columns(json.loads(values.get("columns") or "[]"))
+    if kind == "calculated":
+        _check_formula(request_type, json.loads(values.get("formula") or "{}"), own)
     measure = values.get("measure") or ""
     if measure:
         if fields.MEASURES.get(kind, (None,))[0] != measure:
@@ -372,6 +399,26 @@ def _check_field(request_type, values, own=None):
                                          & (TypeField.id != (own.id if own else 0)))
         if taken.exists():
             raise Invalid(_l("Another field of this type already counts in reports this way."), "measure")
+
+
+def _check_columns(columns):
+    if not columns:
+        raise Invalid(_l("Give the table at least one column."), "columns")
+    if len(columns) > fields.MAX_COLUMNS:
+        raise Invalid(_l("A table has at most %(n)d columns.", n=fields.MAX_COLUMNS), "columns")
+    if any(column.get("kind") not in fields.COLUMN_KINDS or not column.get("label") for column in columns):
+        raise Invalid(_l("Give each column a name and a kind."), "columns")
+
+
+def _check_formula(request_type, formula, own):
+    if formula.get("op") not in fields.FORMULAS:
+        raise Invalid(_l("Choose how to calculate."), "formula_op")
+    operands = list(TypeField.select().where((TypeField.type == request_type)
+                                             & TypeField.id.in_(formula.get("fields") or [])))
+    if len(operands) < 2 or len(operands) != len(formula["fields"]):
+        raise Invalid(_l("Choose at least two fields to calculate from."), "formula_fields")
+    if any(field.kind not in fields.OPERAND_KINDS or (own and field.id == own.id) for field in operands):
+        raise Invalid(_l("Calculate from numbers, money and line-item totals only."), "formula_fields")
 
 
 def _check_step(request_type, values, own=None):
@@ -402,8 +449,10 @@ def _check_step(request_type, values, own=None):
     if field is None or field.type_id != request_type.id:
         raise Invalid(_l("The condition's field no longer exists. Choose another one or remove the "
                          "condition."), "condition_field")
-    if field.kind not in fields.CONDITION_KINDS:
-        raise Invalid(_l("Conditions can test numbers, money and choices only."), "condition_field")
+    if field.kind not in fields.CONDITION_KINDS or (
+            field.kind == "table" and fields.FieldSpec(field.definition()).total_column is None):
+        raise Invalid(_l("Conditions can test numbers, money, choices, calculated fields and line-item "
+                         "totals only."), "condition_field")
     op, value = values.get("condition_op"), values.get("condition_value") or ""
     allowed = fields.CHOICE_OPERATORS if field.kind == "choice" else fields.OPERATORS
     if op not in allowed:
