@@ -9,7 +9,7 @@ from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField,
                      SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
 from wtforms import Form as PlainForm
 from wtforms.widgets import CheckboxInput
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.projects.models import LIVE, Project
@@ -35,6 +35,9 @@ class RequestTypeForm(Form):
     allocation_hours = IntegerField(_l("Time limit for the allocation, in working hours"), HOURS)
     creates_tasks = BooleanField(_l("Create tasks for the providing department when approved"))
     active = BooleanField(_l("Open for new requests"), default=True)
+    number_prefix = StringField(_l("Number prefix"), [Optional(), Regexp(
+        r"^[A-Za-z][A-Za-z0-9]{0,9}$", message=_l("Use up to 10 Latin letters and digits, starting with a letter."))],
+        filters=[lambda text: (text or "").strip().upper()], render_kw={"autocapitalize": "characters"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,7 +48,8 @@ class RequestTypeForm(Form):
     @classmethod
     def of(cls, request_type):
         return cls(formdata=None, data={name: getattr(request_type, name) for name in (
-            "name", "name_en", "description", "allocation_step", "allocation_hours", "creates_tasks", "active")},
+            "name", "name_en", "description", "allocation_step", "allocation_hours", "creates_tasks", "active",
+            "number_prefix")},
             provider=request_type.provider_id)
 
     def validate_provider(self, field):
@@ -56,7 +60,7 @@ class RequestTypeForm(Form):
         return {"name": self.name.data, "name_en": self.name_en.data or "", "description": self.description.data or "",
                 "provider": self.departments[self.provider.data], "allocation_step": self.allocation_step.data,
                 "allocation_hours": self.allocation_hours.data, "creates_tasks": self.creates_tasks.data,
-                "active": self.active.data}
+                "active": self.active.data, "number_prefix": self.number_prefix.data or ""}
 
 
 class ColumnForm(PlainForm):

@@ -4,10 +4,13 @@ The draft is ordinary rows an admin edits freely; publishing freezes it into a F
 JSON snapshot of fields and steps. Each request points at the version it was filed under, so
 editing or republishing a type never changes a request already submitted.
 """
+import datetime
 import decimal
 import functools
 import json
+import zoneinfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
@@ -36,6 +39,8 @@ class RequestType(BaseModel):
     # Once tasks exist, an approved request creates tasks for the providing department.
     creates_tasks = BooleanField(default=False)
     active = BooleanField(default=True)
+    # Requests of this type are numbered PREFIX-YEAR-0001 (BX-2026-0001) when a prefix is set.
+    number_prefix = CharField(max_length=10, default="")
     version_number = IntegerField(default=0)
     draft_changed = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
@@ -76,7 +81,7 @@ class RequestType(BaseModel):
     @classmethod
     def add(cls, by, **values):
         with db.atomic():
-            cls._refuse_taken(values["name"])
+            cls._refuse_taken(values["name"], prefix=values.get("number_prefix", ""))
             request_type = cls.create(**values)
             AuditEntry.record(by, "request_type.create", request_type, {"name": [None, request_type.name]})
         return request_type
@@ -84,8 +89,7 @@ class RequestType(BaseModel):
     def update_details(self, by, **values):
         with db.atomic():
             self.refresh()
-            if values.get("name", self.name) != self.name:
-                self._refuse_taken(values["name"], self.id)
+            self._refuse_taken(values.get("name", self.name), self.id, values.get("number_prefix", self.number_prefix))
             changes = apply_changes(self, **values)
             if changes:
                 self.draft_changed = True
@@ -150,10 +154,40 @@ class RequestType(BaseModel):
         AuditEntry.record(by, action, self, changes)
 
     @classmethod
-    def _refuse_taken(cls, name, own_id=0):
+    def _refuse_taken(cls, name, own_id=0, prefix=""):
         lock("request_type.name")  # unique whatever the case, which no index says
         if cls.select().where((fn.lower(cls.name) == name.lower()) & (cls.id != own_id)).exists():
             raise Invalid(_l("A request type with this name already exists."), "name")
+        if prefix and cls.select().where((cls.number_prefix == prefix) & (cls.id != own_id)).exists():
+            raise Invalid(_l("Another request type numbers its requests with this prefix."), "number_prefix")
+
+    def next_number(self, at):
+        """The next number of this type's series for the year of `at` (in the company's zone), as
+        BX-2026-0001; "" without a prefix. Call it inside the transaction that files the request:
+        a request that is not filed after all gives its number back, so the series has no gaps."""
+        if not self.number_prefix:
+            return ""
+        year = at.replace(tzinfo=datetime.timezone.utc).astimezone(
+            zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).year
+        lock("request_number.%d" % self.id)  # PostgreSQL: filings of one type take turns; SQLite: already
+        counter = RequestCounter.get_or_none((RequestCounter.type == self.id) & (RequestCounter.year == year))
+        if counter is None:
+            counter = RequestCounter.create(type=self.id, year=year, last=1)
+        else:
+            counter.last += 1
+            counter.save()
+        return "%s-%d-%04d" % (self.number_prefix, year, counter.last)
+
+
+class RequestCounter(BaseModel):
+    """The last number given to a type's requests in a year."""
+
+    type = ForeignKeyField(RequestType, backref="+", on_delete="CASCADE")
+    year = IntegerField()
+    last = IntegerField()
+
+    class Meta:
+        indexes = ((("type", "year"), True),)
 
 
 class _Ordered:
