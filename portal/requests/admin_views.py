@@ -9,7 +9,9 @@ from portal.db import Invalid
 from portal.permissions import authorize, authorized
 from portal.render import render, wants_fragment
 from portal.requests import approvers, fields
-from portal.requests.forms import FieldForm, RequestTypeForm, StepForm
+from portal.i18n import current_language
+from portal.requests.forms import FieldForm, PresetForm, RequestTypeForm, StepForm
+from portal.requests.presets import PRESETS
 from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField
 
 request_types = Blueprint("request_types", __name__, url_prefix="/admin/request-types")
@@ -19,7 +21,20 @@ SECTIONS = {"fields": "requests/_type_fields.html", "steps": "requests/_type_ste
 @request_types.route("/")
 def index():
     authorize("administer")
-    return render("requests/type_index.html", types=RequestType.for_admin())
+    return render("requests/type_index.html", types=RequestType.for_admin(), preset_form=PresetForm())
+
+
+@request_types.route("/presets", methods=["POST"])
+def install():
+    authorize("administer")
+    form = PresetForm()
+    if not form.validate_on_submit():
+        return render("requests/type_index.html", types=RequestType.for_admin(), preset_form=form)
+    request_type = RequestType.install(current_user, PRESETS[form.preset.data], form.departments[form.provider.data],
+                                       english=current_language() == "en")
+    flash(_("Request type %(name)s is ready as a draft. Check its fields and steps, then publish it.",
+            name=request_type.name), "success")
+    return redirect(url_for("request_types.edit", type_id=request_type.id), 303)
 
 
 @request_types.route("/new")

@@ -15,6 +15,7 @@ from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
+from portal.requests.presets import PRESETS
 from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
@@ -61,6 +62,20 @@ class RequestTypeForm(Form):
                 "provider": self.departments[self.provider.data], "allocation_step": self.allocation_step.data,
                 "allocation_hours": self.allocation_hours.data, "creates_tasks": self.creates_tasks.data,
                 "active": self.active.data, "number_prefix": self.number_prefix.data or ""}
+
+
+class PresetForm(Form):
+    """Install a ready-made type: the button pressed names the preset."""
+
+    preset = SelectField(choices=[SelectChoice(key, preset["title"]) for key, preset in PRESETS.items()])
+    provider = SelectField(_l("Providing department"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {d.id: d for d in Department.ordered()}
+        self.provider.choices = [SelectChoice(d.id, d.display_name) for d in self.departments.values()]
+        if not self.is_submitted() and current_user.department_id in self.departments:
+            self.provider.data = current_user.department_id
 
 
 class ColumnForm(PlainForm):
