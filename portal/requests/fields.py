@@ -8,6 +8,7 @@ import unicodedata
 from flask import render_template
 from flask_babel import format_currency, format_date, format_decimal, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import (BooleanField, DateField, FieldList, FormField, SelectChoice, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms import Form as PlainForm
@@ -243,7 +244,7 @@ class FieldSpec:
         if self.kind == "multi_choice":
             return ("、" if current_language() == "zh" else ", ").join(value)
         if self.is_money:
-            return money_text(decimal.Decimal(value), self.currency or "CNY")
+            return Money(decimal.Decimal(value), self.currency or "CNY")
         if self.kind in ("number", "calculated"):
             return format_decimal(decimal.Decimal(value))
         if self.kind == "date":
@@ -278,10 +279,21 @@ def capitals(amount):
     return an2cn("{:f}".format(decimal.Decimal(amount).quantize(decimal.Decimal("0.01"))), "rmb")
 
 
-def money_text(amount, currency):
-    """An amount as a reader sees it; yuan also in Chinese capitals, which finance asks for on screen and paper."""
-    shown = format_currency(amount, currency)
-    return "%s（%s）" % (shown, capitals(amount)) if currency == "CNY" else shown
+class Money:
+    """An amount as a reader sees it: on a page (and on paper), yuan also in Chinese capitals, which
+    finance asks for; as text (exports, the API, comparing rounds) only the figure."""
+
+    def __init__(self, amount, currency):
+        self.amount, self.currency = amount, currency
+
+    def __str__(self):
+        return format_currency(self.amount, self.currency)
+
+    def __html__(self):
+        shown = escape(str(self))
+        if self.currency != "CNY":
+            return shown
+        return Markup('%s<span class="capitals">（%s）</span>') % (shown, capitals(self.amount))
 
 
 class LineItems:
@@ -297,8 +309,7 @@ class LineItems:
         total, column = spec.number(rows), spec.total_column
         self.total = None
         if total is not None:
-            self.total = (money_text(total, spec.currency or "CNY") if column["kind"] == "money"
-                          else format_decimal(total))
+            self.total = Money(total, spec.currency or "CNY") if column["kind"] == "money" else format_decimal(total)
 
     def __str__(self):
         lines = ["; ".join(text for _, text in row if text) for row in self.rows]

@@ -103,8 +103,9 @@ def test_a_requester_adds_and_removes_rows_without_scripts_and_files_with_the_to
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and ResourceRequest.select().count() == 0
     assert 'value="1,280.50"' in body and 'autofocus id="%s-1-c1"' % key["Items"] in body
-    assert "Total: CN¥1,280.50（壹仟贰佰捌拾元伍角）" in body
-    assert "CN¥1,350.00（壹仟叁佰伍拾元整）" in body  # the calculated lodging, before sending
+    assert "Total: CN¥1,280.50<span class=\"capitals\">（壹仟贰佰捌拾元伍角）</span>" in body
+    # the calculated lodging, before sending
+    assert "CN¥1,350.00<span class=\"capitals\">（壹仟叁佰伍拾元整）</span>" in body
 
     rows = _rows(key["Items"], ("机票", "2026-11-02", "1,280.50", "1"), ("酒店", "2026-11-03", "4000", "3"),
                  ("出租车", "", "", ""))
@@ -125,7 +126,8 @@ def test_a_requester_adds_and_removes_rows_without_scripts_and_files_with_the_to
 
     page = client.get("/requests/%d" % request.id).get_data(as_text=True)
     assert '<td class="number">CN¥4,000.00</td>' in page and "酒店" in page
-    assert "Total: CN¥5,280.50（伍仟贰佰捌拾元伍角）" in page and "差旅, 招待" in page
+    assert "Total: CN¥5,280.50<span class=\"capitals\">（伍仟贰佰捌拾元伍角）</span>" in page
+    assert "差旅, 招待" in page
 
 
 def test_a_table_total_under_the_limit_skips_finance_and_an_empty_required_table_is_refused(

@@ -9,7 +9,7 @@ def test_the_print_view_shows_values_in_capitals_each_decider_and_time_and_is_fo
     login(client, company.seller)
     assert 'href="/requests/%d/print"' % request.id in client.get("/requests/%d" % request.id).get_data(as_text=True)
     page = client.get("/requests/%d/print" % request.id).get_data(as_text=True)
-    assert "CN¥12,000.50（壹万贰仟元伍角）" in page and "#%d" % request.id in page
+    assert "CN¥12,000.50<span class=\"capitals\">（壹万贰仟元伍角）</span>" in page and "#%d" % request.id in page
     steps = page[page.index('class="list print-steps"'):page.index("</table>", page.index("print-steps"))]
     assert "部门负责人审批" in steps and "Li Na" in steps and "同意" in steps and "Approved" in steps
     assert "财务审批" in steps and "Wang Fang" in steps and "Waiting" in steps
