@@ -258,8 +258,8 @@ class _LargeRequests:
                                                    & (User.role == "member")).order_by(User.id))
         self.seated = {}
         self.requests = Rows(ResourceRequest, "type", "version", "requester", "department", "provider", "title",
-                             "values", "amount_cents", "currency", "people_days", "state", "round", "submitted_at",
-                             "finished_at")
+                             "number", "values", "amount_cents", "currency", "people_days", "state", "round",
+                             "submitted_at", "finished_at")
         self.rounds = Rows(RequestRound, "request", "number", "title", "values", "submitted_at")
         self.steps = Rows(RequestStep, "request", "round", "position", "kind", "spec_index", "name", "name_en",
                           "mode", "state", "time_limit_hours", "on_timeout", "started_at", "due_at",
@@ -507,7 +507,7 @@ class _Flow:
     def write(self):
         company, values = self.company, self.measures()
         company.requests.fill(self.id, self.version.type_id, self.version.id, self.requester.id,
-                              self.requester.department_id, self.provider_id, self.title,
+                              self.requester.department_id, self.provider_id, self.title, "",
                               json.dumps(self.values, ensure_ascii=False), values["amount_cents"], values["currency"],
                               values["people_days"], self.state, 1, self.filed, self.finished)
         company.rounds.add(self.id, 1, self.title, json.dumps(self.values, ensure_ascii=False), self.filed)

@@ -56,7 +56,7 @@ class Form(FlaskForm):
                 # Several forms share a page; one id="csrf_token" per form would repeat it.
                 options["render_kw"] = {"id": False}
             elif issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                options["filters"] = [_strip, *options.get("filters", ())]
+                options["filters"] = [_strip, *unbound_field.kwargs.get("filters", ())]
             return unbound_field.bind(form=form, **options)
 
     def validate(self, extra_validators=None):

@@ -77,7 +77,7 @@ def _detail(r):
         holders = [seat.user for seat in StepApprover.on_steps([step.id]).where(StepApprover.state == "pending")]
         waiting = schemas.Step(id=step.id, name=str(step.display_name), state=step.state, started_at=step.started_at,
                                due_at=step.due_at, waiting_for=[ref(u, u.name) for u in holders])
-    fields = [schemas.FieldValue(key=spec.key, label=spec.display_label, value=text or "")
+    fields = [schemas.FieldValue(key=spec.key, label=spec.display_label, value=str(text or ""))
               for spec, text in r.shown_values()]
     return schemas.RequestDetail(**_request(r).model_dump(), fields=fields, waiting_step=waiting)
 

@@ -5,8 +5,8 @@ def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
                                         StepApprover, StepCopy)
-    from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
-    return [RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestRound, RequestStep,
+    from portal.requests.types import FlowStep, FlowVersion, RequestCounter, RequestType, TypeField
+    return [RequestType, TypeField, FlowStep, FlowVersion, RequestCounter, ResourceRequest, RequestRound, RequestStep,
             StepApprover, StepCopy, RequestEvent, Allocation]
 
 

@@ -9,7 +9,9 @@ from portal.db import Invalid
 from portal.permissions import authorize, authorized
 from portal.render import render, wants_fragment
 from portal.requests import approvers, fields
-from portal.requests.forms import FieldForm, RequestTypeForm, StepForm
+from portal.i18n import current_language
+from portal.requests.forms import FieldForm, PresetForm, RequestTypeForm, StepForm
+from portal.requests.presets import PRESETS
 from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField
 
 request_types = Blueprint("request_types", __name__, url_prefix="/admin/request-types")
@@ -19,7 +21,20 @@ SECTIONS = {"fields": "requests/_type_fields.html", "steps": "requests/_type_ste
 @request_types.route("/")
 def index():
     authorize("administer")
-    return render("requests/type_index.html", types=RequestType.for_admin())
+    return render("requests/type_index.html", types=RequestType.for_admin(), preset_form=PresetForm())
+
+
+@request_types.route("/presets", methods=["POST"])
+def install():
+    authorize("administer")
+    form = PresetForm()
+    if not form.validate_on_submit():
+        return render("requests/type_index.html", types=RequestType.for_admin(), preset_form=form)
+    request_type = RequestType.install(current_user, PRESETS[form.preset.data], form.departments[form.provider.data],
+                                       english=current_language() == "en")
+    flash(_("Request type %(name)s is ready as a draft. Check its fields and steps, then publish it.",
+            name=request_type.name), "success")
+    return redirect(url_for("request_types.edit", type_id=request_type.id), 303)
 
 
 @request_types.route("/new")
@@ -90,16 +105,16 @@ def new_field(type_id):
     kind = request.args.get("kind", "")
     if kind not in fields.KINDS:
         return _section(request_type, "fields", choosing_kind=True)
-    return _section(request_type, "fields", field_form=FieldForm(kind=kind, formdata=None, data={
-        "kind": kind, "currency": "CNY"}))
+    return _section(request_type, "fields", field_form=FieldForm(kind=kind, request_type=request_type, formdata=None,
+                                                                 data={"kind": kind, "currency": "CNY"}))
 
 
 @request_types.route("/<int:type_id>/fields", methods=["POST"])
 def add_field(type_id):
     request_type = authorized(RequestType, type_id, "edit")
-    form = FieldForm()
-    if form.kind.data not in fields.KINDS:
+    if request.form.get("kind") not in fields.KINDS:
         abort(400)
+    form = FieldForm(request_type=request_type)
     if form.validate_on_submit():
         try:
             field = request_type.add_field(current_user, kind=form.kind.data, **form.values())
@@ -113,16 +128,14 @@ def add_field(type_id):
 @request_types.route("/<int:type_id>/fields/<int:field_id>/edit")
 def edit_field(type_id, field_id):
     request_type, field = _part(TypeField, type_id, field_id)
-    form = FieldForm(obj=field, kind=field.kind, formdata=None)
-    if form.shows("measure"):
-        form.measure.data = bool(field.measure)
+    form = FieldForm.of(field)
     return _section(request_type, "fields", field_form=form, editing_field=field)
 
 
 @request_types.route("/<int:type_id>/fields/<int:field_id>", methods=["POST"])
 def update_field(type_id, field_id):
     request_type, field = _part(TypeField, type_id, field_id)
-    form = FieldForm(kind=field.kind)
+    form = FieldForm(kind=field.kind, request_type=request_type)
     if form.validate_on_submit():
         try:
             field.update_settings(current_user, **form.values())

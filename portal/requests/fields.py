@@ -1,33 +1,50 @@
 """The custom field kinds of a request type: their limits, form inputs, stored values and display."""
 import datetime
 import decimal
+import functools
 import re
 import unicodedata
 
+from flask import render_template
 from flask_babel import format_currency, format_date, format_decimal, gettext, lazy_pgettext, ngettext
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, FormField, SelectChoice, SelectField, StringField, TextAreaField
+from markupsafe import Markup, escape
+from wtforms import (BooleanField, DateField, FieldList, FormField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
 from wtforms import Form as PlainForm
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.i18n import current_language
 
 KINDS = {
     "text": _l("Short text"), "long_text": _l("Long text"), "number": _l("Number"),
     "money": _l("Money"), "date": _l("Date"), "date_range": _l("Date range"), "choice": _l("Choice"),
     "person": _l("Person"), "department": _l("Department"), "checkbox": _l("Checkbox"),
+    "multi_choice": _l("Several choices"), "table": _l("Line items (明细)"), "calculated": _l("Calculated"),
 }
 # Which settings beyond label, help and "required" each kind takes.
 SETTINGS = {
     "text": {"max_length"}, "long_text": {"max_length"},
     "number": {"min_value", "max_value", "measure"},
     "money": {"min_value", "max_value", "currency", "measure"},
-    "choice": {"choices"},
+    "choice": {"choices"}, "multi_choice": {"choices"},
+    "table": {"columns", "currency", "measure"},
+    "calculated": {"formula", "currency"},
 }
 MAX_LENGTH = {"text": (200, 500), "long_text": (4000, 20000)}  # (default, largest allowed)
 CURRENCIES = ("CNY", "USD", "EUR", "HKD", "JPY", "GBP")
 # A field can count in the reports: money as the amount asked for, a number as people-days.
 MEASURES = {"money": ("money", _l("Counts as the amount in reports")),
-            "number": ("people_days", _l("Counts as people-days in reports"))}
-CONDITION_KINDS = {"number", "money", "choice"}
+            "number": ("people_days", _l("Counts as people-days in reports")),
+            "table": ("money", _l("Its money total counts as the amount in reports"))}
+CONDITION_KINDS = {"number", "money", "choice", "table", "calculated"}
+# What a calculated field may use, and what it does with them.
+OPERAND_KINDS = {"number", "money", "table"}
+FORMULAS = {"sum": _l("Sum (+)"), "product": _l("Product (×)")}
+COLUMN_KINDS = {"text": _l("Short text"), "number": _l("Number"), "money": _l("Money"), "date": _l("Date")}
+MAX_COLUMNS = 6
+MAX_ROWS = 50
 OPERATORS = {
     ">": (_l("is more than"), lambda a, b: a > b), ">=": (_l("is at least"), lambda a, b: a >= b),
     "<": (_l("is less than"), lambda a, b: a < b), "<=": (_l("is at most"), lambda a, b: a <= b),
@@ -75,10 +92,11 @@ class FieldSpec:
         self.choices = list(data.get("choices") or [])
         self.currency = data.get("currency") or ""
         self.measure = data.get("measure") or ""
+        self.columns = data.get("columns") or []
+        self.formula = data.get("formula") or {}
 
     @property
     def display_label(self):
-        from portal.i18n import current_language
         return self.label_en if self.label_en and current_language() == "en" else self.label
 
     # -- the form input ---------------------------------------------------------------------
@@ -107,16 +125,46 @@ class FieldSpec:
                              description=self.help)
         if self.kind == "checkbox":
             return BooleanField(label, [_ticked] if self.required else [], description=self.help)
+        if self.kind == "multi_choice":
+            return SelectMultipleField(label, [_some_chosen] if self.required else [], description=self.help,
+                                       choices=[SelectChoice(c) for c in self.choices],
+                                       widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+        if self.kind == "table":
+            return FieldList(FormField(self._row_form), label, [_some_rows] if self.required else [],
+                             description=self.help, min_entries=1, max_entries=MAX_ROWS)
         options = {"choice": [SelectChoice(c) for c in self.choices],
                    "person": [SelectChoice(str(u.id), u.name) for u in people],
                    "department": [SelectChoice(str(d.id), d.display_name) for d in departments]}[self.kind]
         return SelectField(label, checks, choices=[SelectChoice("", _l("— choose —"))] + options,
                            description=self.help)
 
+    @functools.cached_property
+    def _row_form(self):
+        class Row(PlainForm):
+            pass
+        for column in self.columns:
+            kind, label = column["kind"], column["label"]
+            if kind == "text":
+                cell = StringField(label, [Optional(), Length(max=200)])
+            elif kind == "date":
+                cell = DateField(label, [Optional()])
+            else:
+                cell = DecimalText(label, [Optional(), _within(decimal.Decimal(0) if kind == "money" else None, None)],
+                                   money=kind == "money", render_kw={"inputmode": "decimal", "autocomplete": "off"})
+            setattr(Row, column["key"], cell)
+        return Row
+
     # -- stored values ------------------------------------------------------------------------
 
     def stored(self, data):
         """The JSON-safe value kept on the request for what the form field holds."""
+        if self.kind == "table":
+            rows = [{column["key"]: _cell_stored(column["kind"], row.get(column["key"])) for column in self.columns}
+                    for row in data or []]
+            rows = [row for row in rows if any(cell is not None for cell in row.values())]
+            return rows or None
+        if self.kind == "multi_choice":
+            return [choice for choice in self.choices if choice in (data or [])] or None
         if self.kind in ("number", "money"):
             return None if data is None else str(data)
         if self.kind == "date":
@@ -137,6 +185,10 @@ class FieldSpec:
             return None
         if self.kind in ("number", "money"):
             return value
+        if self.kind == "table":
+            return [{key: datetime.date.fromisoformat(cell) if cell and kinds[key] == "date" else cell
+                     for key, cell in row.items()}
+                    for kinds in [{c["key"]: c["kind"] for c in self.columns}] for row in value]
         if self.kind == "date":
             return datetime.date.fromisoformat(value)
         if self.kind == "date_range":
@@ -146,8 +198,40 @@ class FieldSpec:
         return value
 
     def number(self, value):
-        """The stored value as a Decimal, for conditions and reports; None when empty."""
-        return decimal.Decimal(value) if value is not None and self.kind in ("number", "money") else None
+        """The stored value as a Decimal, for conditions and reports (a table's: its total); None when empty."""
+        if value is None:
+            return None
+        if self.kind == "table":
+            column = self.total_column
+            return None if column is None else self.totals(value)[column["key"]]
+        return decimal.Decimal(value) if self.kind in ("number", "money", "calculated") else None
+
+    @property
+    def is_money(self):
+        return self.kind == "money" or (self.kind in ("table", "calculated") and bool(self.currency))
+
+    @property
+    def total_column(self):
+        """The column whose total stands for a table in conditions, formulas and reports: the first
+        money column, else the first number column."""
+        numeric = [c for c in self.columns if c["kind"] in ("money", "number")]
+        return next((c for c in numeric if c["kind"] == "money"), numeric[0] if numeric else None)
+
+    def totals(self, rows):
+        """{column key: Decimal total} of the number and money columns of stored rows."""
+        return {c["key"]: sum((decimal.Decimal(row[c["key"]]) for row in rows or [] if row.get(c["key"]) is not None),
+                              decimal.Decimal(0))
+                for c in self.columns if c["kind"] in ("money", "number")}
+
+    def calculate(self, values, specs):
+        """A calculated field's value from the other stored values; None while an operand is empty."""
+        numbers = [spec.number(values.get(spec.key)) for spec in specs if spec.key in self.formula.get("fields", [])]
+        if not numbers or None in numbers:
+            return None
+        result = sum(numbers) if self.formula.get("op") == "sum" else functools.reduce(lambda a, b: a * b, numbers)
+        if abs(result) >= 10 ** 13:
+            return None
+        return str(result.quantize(decimal.Decimal("0.01")) if self.currency else result.normalize())
 
     def shown(self, value, names):
         """The stored value as a reader sees it; `names` maps ("person"|"department", id) to a name."""
@@ -155,9 +239,13 @@ class FieldSpec:
             return _l("Yes") if value else _l("No")
         if value is None or value == "":
             return "—"
-        if self.kind == "money":
-            return format_currency(decimal.Decimal(value), self.currency or "CNY")
-        if self.kind == "number":
+        if self.kind == "table":
+            return LineItems(self, value)
+        if self.kind == "multi_choice":
+            return ("、" if current_language() == "zh" else ", ").join(value)
+        if self.is_money:
+            return Money(decimal.Decimal(value), self.currency or "CNY")
+        if self.kind in ("number", "calculated"):
             return format_decimal(decimal.Decimal(value))
         if self.kind == "date":
             return format_date(datetime.date.fromisoformat(value))
@@ -174,12 +262,64 @@ class FieldSpec:
 def condition_holds(condition, spec, value):
     """Whether a step's condition holds for a field value; for an empty value, as the admin chose
     (flows published before there was a choice: it does not hold)."""
-    if value is None or value == "":
+    number = value if spec.kind == "choice" else spec.number(value)
+    if number is None or number == "":
         return condition.get("if_empty") == "holds"
     test = OPERATORS[condition["op"]][1]
     if spec.kind == "choice":
         return test(value, condition["value"])
-    return test(decimal.Decimal(value), decimal.Decimal(condition["value"]))
+    return test(number, decimal.Decimal(condition["value"]))
+
+
+def capitals(amount):
+    """An amount of yuan in Chinese capitals (大写金额), as cheques and expense forms write it:
+    12345.67 → 壹万贰仟叁佰肆拾伍元陆角柒分, 100 → 壹佰元整."""
+    # cn2an builds its text-cleaning tables on import (a third of a second): only pages with money pay it.
+    from cn2an import an2cn
+    return an2cn("{:f}".format(decimal.Decimal(amount).quantize(decimal.Decimal("0.01"))), "rmb")
+
+
+class Money:
+    """An amount as a reader sees it: on a page (and on paper), yuan also in Chinese capitals, which
+    finance asks for; as text (exports, the API, comparing rounds) only the figure."""
+
+    def __init__(self, amount, currency):
+        self.amount, self.currency = amount, currency
+
+    def __str__(self):
+        return format_currency(self.amount, self.currency)
+
+    def __html__(self):
+        shown = escape(str(self))
+        if self.currency != "CNY":
+            return shown
+        return Markup('%s<span class="capitals">（%s）</span>') % (shown, capitals(self.amount))
+
+
+class LineItems:
+    """A table's rows as shown: a table in HTML, a line of text everywhere else (exports, the API,
+    comparing rounds)."""
+
+    def __init__(self, spec, rows):
+        self.spec = spec
+        self.rows = [[(column, _cell_shown(column["kind"], row.get(column["key"]), spec.currency))
+                      for column in spec.columns] for row in rows]
+        totals = spec.totals(rows)
+        self.totals = [(column, totals.get(column["key"])) for column in spec.columns]
+        total, column = spec.number(rows), spec.total_column
+        self.total = None
+        if total is not None:
+            self.total = Money(total, spec.currency or "CNY") if column["kind"] == "money" else format_decimal(total)
+
+    def __str__(self):
+        lines = ["; ".join(text for _, text in row if text) for row in self.rows]
+        if self.total is not None:
+            lines.append(gettext("Total: %(total)s", total=self.total))
+        return " / ".join(lines)
+
+    def __html__(self):
+        # Jinja takes what __html__ returns as safe: the template escaped every cell.
+        return render_template("requests/_line_items.html", items=self)
 
 
 class DecimalText(StringField):
@@ -214,6 +354,36 @@ class _OptionalDateRange(PlainForm):
 class _DateRange(_OptionalDateRange):
     start = DateField(lazy_pgettext("date range", "From"), [InputRequired()])
     end = DateField(lazy_pgettext("date range", "To"), [InputRequired()])
+
+
+def _cell_stored(kind, data):
+    if data is None or data == "":
+        return None
+    if kind == "date":
+        return data.isoformat()
+    return str(data)
+
+
+def _cell_shown(kind, value, currency):
+    if value is None:
+        return ""
+    if kind == "money":
+        return format_currency(decimal.Decimal(value), currency or "CNY")
+    if kind == "number":
+        return format_decimal(decimal.Decimal(value))
+    if kind == "date":
+        return format_date(datetime.date.fromisoformat(value))
+    return value
+
+
+def _some_rows(form, field):
+    if not any(any(value not in (None, "") for value in entry.data.values()) for entry in field.entries):
+        raise ValidationError(_l("Fill in at least one row."))
+
+
+def _some_chosen(form, field):
+    if not field.data:
+        raise ValidationError(_l("Choose at least one."))
 
 
 def _ticked(form, field):

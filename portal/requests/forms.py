@@ -1,18 +1,21 @@
 """Forms: the type and flow builder, the request form built from a version's fields, decisions."""
 import json
 
+from flask import request
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectChoice, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, FieldList, FormField, HiddenField, IntegerField, RadioField,
+                     SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms import Form as PlainForm
 from wtforms.widgets import CheckboxInput
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.accounts.models import MAX_LEVELS, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
+from portal.requests.presets import PRESETS
 from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
@@ -33,6 +36,9 @@ class RequestTypeForm(Form):
     allocation_hours = IntegerField(_l("Time limit for the allocation, in working hours"), HOURS)
     creates_tasks = BooleanField(_l("Create tasks for the providing department when approved"))
     active = BooleanField(_l("Open for new requests"), default=True)
+    number_prefix = StringField(_l("Number prefix"), [Optional(), Regexp(
+        r"^[A-Za-z][A-Za-z0-9]{0,9}$", message=_l("Use up to 10 Latin letters and digits, starting with a letter."))],
+        filters=[lambda text: (text or "").strip().upper()], render_kw={"autocapitalize": "characters"})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,7 +49,8 @@ class RequestTypeForm(Form):
     @classmethod
     def of(cls, request_type):
         return cls(formdata=None, data={name: getattr(request_type, name) for name in (
-            "name", "name_en", "description", "allocation_step", "allocation_hours", "creates_tasks", "active")},
+            "name", "name_en", "description", "allocation_step", "allocation_hours", "creates_tasks", "active",
+            "number_prefix")},
             provider=request_type.provider_id)
 
     def validate_provider(self, field):
@@ -54,7 +61,27 @@ class RequestTypeForm(Form):
         return {"name": self.name.data, "name_en": self.name_en.data or "", "description": self.description.data or "",
                 "provider": self.departments[self.provider.data], "allocation_step": self.allocation_step.data,
                 "allocation_hours": self.allocation_hours.data, "creates_tasks": self.creates_tasks.data,
-                "active": self.active.data}
+                "active": self.active.data, "number_prefix": self.number_prefix.data or ""}
+
+
+class PresetForm(Form):
+    """Install a ready-made type: the button pressed names the preset."""
+
+    preset = SelectField(choices=[SelectChoice(key, preset["title"]) for key, preset in PRESETS.items()])
+    provider = SelectField(_l("Providing department"), coerce=int)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {d.id: d for d in Department.ordered()}
+        self.provider.choices = [SelectChoice(d.id, d.display_name) for d in self.departments.values()]
+        if not self.is_submitted() and current_user.department_id in self.departments:
+            self.provider.data = current_user.department_id
+
+
+class ColumnForm(PlainForm):
+    name = StringField(_l("Column"), [Optional(), Length(max=50)])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, v) for k, v in fields.COLUMN_KINDS.items()],
+                       default="text")
 
 
 class FieldForm(Form):
@@ -72,16 +99,42 @@ class FieldForm(Form):
     choices = TextAreaField(_l("Choices, one per line"), [Optional(), Length(max=5000)])
     currency = SelectField(_l("Currency"), choices=[SelectChoice(c) for c in fields.CURRENCIES])
     measure = BooleanField()
+    columns = FieldList(FormField(ColumnForm), _l("Columns"), min_entries=fields.MAX_COLUMNS,
+                        max_entries=fields.MAX_COLUMNS)
+    formula_op = RadioField(_l("Calculate"), choices=[SelectChoice(k, v) for k, v in fields.FORMULAS.items()],
+                            default="sum")
+    formula_fields = SelectMultipleField(_l("From the fields"), coerce=int, option_widget=CheckboxInput())
 
-    def __init__(self, *args, kind=None, **kwargs):
+    def __init__(self, *args, kind=None, request_type=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind_key = kind or self.kind.data
         shown = fields.SETTINGS.get(self.kind_key, set())
         for setting in ("min_value", "max_value", "max_length", "choices", "currency", "measure"):
             if setting not in shown:
                 delattr(self, setting)  # a setting this kind does not take is neither shown nor checked
+        if "columns" not in shown:
+            delattr(self, "columns")
+        if "formula" in shown:
+            self.formula_fields.choices = [SelectChoice(f.id, f.label) for f in request_type.ordered_fields()
+                                           if f.kind in fields.OPERAND_KINDS]
+            self.currency.choices = [SelectChoice("", _l("— a plain number —"))] + self.currency.choices
+            self.currency.label.text = _l("Show the result as money in")
+        else:
+            delattr(self, "formula_op")
+            delattr(self, "formula_fields")
         if "measure" in shown:
             self.measure.label.text = fields.MEASURES[self.kind_key][1]
+
+    @classmethod
+    def of(cls, field):
+        """The form filled in from a field's settings."""
+        data = {name: getattr(field, name) for name in (
+            "kind", "label", "label_en", "help", "required", "min_value", "max_value", "max_length", "choices",
+            "currency")}
+        return cls(kind=field.kind, request_type=field.type, formdata=None, data=dict(
+            data, measure=bool(field.measure),
+            columns=[{"name": column["label"], "kind": column["kind"]} for column in field.column_list],
+            formula_op=field.formula_map.get("op", "sum"), formula_fields=field.formula_map.get("fields", [])))
 
     def shows(self, setting):
         return setting in self
@@ -94,6 +147,11 @@ class FieldForm(Form):
             "required": self.required.data, "min_value": given("min_value"), "max_value": given("max_value"),
             "max_length": given("max_length"), "choices": given("choices", ""), "currency": given("currency", ""),
             "measure": fields.MEASURES[self.kind_key][0] if "measure" in self and self.measure.data else "",
+            "columns": json.dumps([{"label": entry["name"].data.strip(), "kind": entry["kind"].data}
+                                   for entry in self.columns if (entry["name"].data or "").strip()]
+                                  if "columns" in self else [], ensure_ascii=False),
+            "formula": json.dumps({"op": self.formula_op.data, "fields": self.formula_fields.data or []}
+                                  if "formula_op" in self else {}),
         }
 
 
@@ -200,6 +258,11 @@ def request_form(version, data=None, for_project=True):
                             description=_l("What it is for, in a few words."))
         version_id = HiddenField(default=version.id)
 
+        def validate(self, extra_validators=None):
+            if self.rows_changed:  # adding or removing a line-item row shows the form again, it does not send it
+                return False
+            return super().validate(extra_validators)
+
     projects = {}
     if for_project:
         projects = {p.id: p for p in Project.visible_to(current_user).where(Project.status.in_(LIVE))
@@ -207,16 +270,55 @@ def request_form(version, data=None, for_project=True):
         RequestForm.project = SelectField(_l("For project"), coerce=int, default=0, choices=[
             SelectChoice(0, _l("— none —"))] + [SelectChoice(p.id, p.name) for p in projects.values()])
     for spec in specs:
-        setattr(RequestForm, spec.key, spec.form_field(people, departments))
+        if spec.kind != "calculated":
+            setattr(RequestForm, spec.key, spec.form_field(people, departments))
     form = RequestForm(data=data)
     form.specs = specs
+    form.rows_changed = _change_rows(form)
+    form.focus_row = form.rows_changed if form.rows_changed and form.rows_changed.endswith("-new") else None
+    form.max_rows = fields.MAX_ROWS
+    form.preview = lambda spec: spec.shown(spec.calculate(
+        {s.key: s.stored(form[s.key].data) for s in specs if s.key in spec.formula["fields"]}, specs), {})
+    form.preview_totals = lambda spec: _total_text(spec, form)
     form.chosen_project = lambda: projects.get(form.project.data) if for_project else None
     return form
 
 
+def _change_rows(form):
+    """Add or remove a line-item row as the pressed button says (`f12:add`, `f12:remove:3`); the
+    id of the row to focus (or "" after a removal), None when no row button was pressed."""
+    if not form.is_submitted():
+        return None
+    key, _, action = (request.form.get("rows") or "").partition(":")
+    table = form._fields.get(key) if any(spec.key == key and spec.kind == "table" for spec in form.specs) else None
+    if table is None:
+        return None
+    if action == "add":
+        if len(table.entries) < fields.MAX_ROWS:
+            table.append_entry()
+        return table.entries[-1].id + "-new"
+    verb, _, name = action.partition(":")
+    if verb == "remove":
+        table.entries = [entry for entry in table.entries if entry.name != "%s-%s" % (key, name)]
+        if not table.entries:
+            table.append_entry()
+        return "removed"
+    return None
+
+
+def _total_text(spec, form):
+    rows = spec.stored(form[spec.key].data)
+    return "" if rows is None or spec.total_column is None else spec.shown(rows, {}).total
+
+
 def stored_values(form):
-    """The filled-in request form's values, as the request keeps them."""
-    return {spec.key: spec.stored(form[spec.key].data) for spec in form.specs}
+    """The filled-in request form's values, as the request keeps them; calculated fields last,
+    from the others."""
+    values = {spec.key: spec.stored(form[spec.key].data) for spec in form.specs if spec.kind != "calculated"}
+    for spec in form.specs:
+        if spec.kind == "calculated":
+            values[spec.key] = spec.calculate(values, form.specs)
+    return values
 
 
 def form_data(request):

@@ -70,6 +70,8 @@ class ResourceRequest(BaseModel):
     # The task the providing department got on final approval, when the type asks for one.
     task = ForeignKeyField(Task, null=True, backref="+", on_delete="SET NULL")
     title = CharField(max_length=200)
+    # BX-2026-0001 when its type numbers requests (RequestType.next_number), else "".
+    number = CharField(max_length=30, default="")
     values = TextField(default="{}")
     # Copied out of the fields that count in reports, so the database can sum them.
     amount_cents = BigIntegerField(null=True)
@@ -86,6 +88,10 @@ class ResourceRequest(BaseModel):
     @property
     def state_label(self):
         return STATES.get(self.state, self.state)
+
+    @property
+    def reference(self):
+        return self.number or "#%d" % self.id
 
     @property
     def is_open(self):
@@ -291,6 +297,7 @@ class ResourceRequest(BaseModel):
             request = cls(type=version.type_id, version=version, requester=requester,
                           department=requester.department_id, provider=version.data["provider_id"],
                           project=project, title=title, state="in_review")
+            request.number = version.type.next_number(request.submitted_at)
             request._set_values(values)
             request.save()
             RequestRound.create(request=request, number=1, title=title, values=request.values,
@@ -526,6 +533,11 @@ class ResourceRequest(BaseModel):
         return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
                                    waited_seconds=None if waited is None else int(waited.total_seconds()),
                                    detail=json.dumps(detail or {}, ensure_ascii=False))
+
+
+# A safety net under the counter: no two requests ever share a number.
+ResourceRequest.add_index(ResourceRequest.index(ResourceRequest.number, unique=True)
+                          .where(ResourceRequest.number != ""))
 
 
 class RequestRound(BaseModel):

@@ -4,10 +4,13 @@ The draft is ordinary rows an admin edits freely; publishing freezes it into a F
 JSON snapshot of fields and steps. Each request points at the version it was filed under, so
 editing or republishing a type never changes a request already submitted.
 """
+import datetime
 import decimal
 import functools
 import json
+import zoneinfo
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
@@ -36,6 +39,8 @@ class RequestType(BaseModel):
     # Once tasks exist, an approved request creates tasks for the providing department.
     creates_tasks = BooleanField(default=False)
     active = BooleanField(default=True)
+    # Requests of this type are numbered PREFIX-YEAR-0001 (BX-2026-0001) when a prefix is set.
+    number_prefix = CharField(max_length=10, default="")
     version_number = IntegerField(default=0)
     draft_changed = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
@@ -76,16 +81,52 @@ class RequestType(BaseModel):
     @classmethod
     def add(cls, by, **values):
         with db.atomic():
-            cls._refuse_taken(values["name"])
+            cls._refuse_taken(values["name"], prefix=values.get("number_prefix", ""))
             request_type = cls.create(**values)
             AuditEntry.record(by, "request_type.create", request_type, {"name": [None, request_type.name]})
+        return request_type
+
+    @classmethod
+    def install(cls, by, preset, provider, english=False):
+        """A new draft type made from a preset (portal.requests.presets) in one change, named in
+        the installer's language (and a free name: 报销 2 when 报销 exists); edited like any other."""
+        def pick(pair):
+            return pair[1] if english else pair[0]
+        with db.atomic():
+            lock("request_type.name")
+            taken = {name.lower() for (name,) in cls.select(cls.name).tuples()}
+            name = next(candidate for candidate in (
+                pick(preset["name"]) + ("" if n == 1 else " %d" % n) for n in range(1, len(taken) + 2))
+                if candidate.lower() not in taken)
+            request_type = cls.create(name=name, name_en=preset["name"][1], description=pick(preset["description"]),
+                                      provider=provider)
+            made = {}
+            for position, item in enumerate(preset["fields"], 1):
+                values = {"label": pick(item["label"]), "label_en": item["label"][1], "kind": item["kind"],
+                          "required": item.get("required", False), "min_value": _decimal(item.get("min_value")),
+                          "max_value": _decimal(item.get("max_value")),
+                          "choices": "\n".join(pick(item["choices"])) if "choices" in item else "",
+                          "currency": item.get("currency", ""), "measure": item.get("measure", ""),
+                          "columns": json.dumps([{"label": pick(c["label"]), "kind": c["kind"]}
+                                                 for c in item.get("columns", [])], ensure_ascii=False)}
+                _check_field(request_type, values)
+                made[item["ref"]] = TypeField.create(type=request_type, position=position, **values)
+            for position, item in enumerate(preset["steps"], 1):
+                condition = item.get("condition") or {}
+                values = _check_step(request_type, {
+                    "name": pick(item["name"]), "name_en": item["name"][1], "approvers": json.dumps(item["approvers"]),
+                    "mode": "any", "condition_field": made.get(condition.get("field")),
+                    "condition_op": condition.get("op", ""), "condition_value": condition.get("value", ""),
+                    "condition_if_empty": "fails", "copied": "[]", "time_limit_hours": item.get("time_limit_hours"),
+                    "on_timeout": "remind"})
+                FlowStep.create(type=request_type, position=position, **values)
+            AuditEntry.record(by, "request_type.install", request_type, {"name": [None, name]})
         return request_type
 
     def update_details(self, by, **values):
         with db.atomic():
             self.refresh()
-            if values.get("name", self.name) != self.name:
-                self._refuse_taken(values["name"], self.id)
+            self._refuse_taken(values.get("name", self.name), self.id, values.get("number_prefix", self.number_prefix))
             changes = apply_changes(self, **values)
             if changes:
                 self.draft_changed = True
@@ -150,10 +191,40 @@ class RequestType(BaseModel):
         AuditEntry.record(by, action, self, changes)
 
     @classmethod
-    def _refuse_taken(cls, name, own_id=0):
+    def _refuse_taken(cls, name, own_id=0, prefix=""):
         lock("request_type.name")  # unique whatever the case, which no index says
         if cls.select().where((fn.lower(cls.name) == name.lower()) & (cls.id != own_id)).exists():
             raise Invalid(_l("A request type with this name already exists."), "name")
+        if prefix and cls.select().where((cls.number_prefix == prefix) & (cls.id != own_id)).exists():
+            raise Invalid(_l("Another request type numbers its requests with this prefix."), "number_prefix")
+
+    def next_number(self, at):
+        """The next number of this type's series for the year of `at` (in the company's zone), as
+        BX-2026-0001; "" without a prefix. Call it inside the transaction that files the request:
+        a request that is not filed after all gives its number back, so the series has no gaps."""
+        if not self.number_prefix:
+            return ""
+        year = at.replace(tzinfo=datetime.timezone.utc).astimezone(
+            zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).year
+        lock("request_number.%d" % self.id)  # PostgreSQL: filings of one type take turns; SQLite: already
+        counter = RequestCounter.get_or_none((RequestCounter.type == self.id) & (RequestCounter.year == year))
+        if counter is None:
+            counter = RequestCounter.create(type=self.id, year=year, last=1)
+        else:
+            counter.last += 1
+            counter.save()
+        return "%s-%d-%04d" % (self.number_prefix, year, counter.last)
+
+
+class RequestCounter(BaseModel):
+    """The last number given to a type's requests in a year."""
+
+    type = ForeignKeyField(RequestType, backref="+", on_delete="CASCADE")
+    year = IntegerField()
+    last = IntegerField()
+
+    class Meta:
+        indexes = ((("type", "year"), True),)
 
 
 class _Ordered:
@@ -196,6 +267,10 @@ class TypeField(_Ordered, BaseModel):
     choices = TextField(default="")
     currency = CharField(max_length=3, default="")
     measure = CharField(max_length=20, default="")
+    # A line-item table's columns: [{"label": "金额", "kind": "money"}, ...]
+    columns = TextField(default="[]")
+    # A calculated field's formula: {"op": "sum" | "product", "fields": [type field ids]}
+    formula = TextField(default="{}")
 
     def __str__(self):
         return self.label
@@ -212,13 +287,24 @@ class TypeField(_Ordered, BaseModel):
     def choice_list(self):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
+    @property
+    def column_list(self):
+        return json.loads(self.columns or "[]")
+
+    @property
+    def formula_map(self):
+        return json.loads(self.formula or "{}")
+
     def definition(self):
         return {"key": self.key, "label": self.label, "label_en": self.label_en, "help": self.help,
                 "kind": self.kind, "required": self.required,
                 "min_value": None if self.min_value is None else str(self.min_value),
                 "max_value": None if self.max_value is None else str(self.max_value),
                 "max_length": self.max_length, "choices": self.choice_list, "currency": self.currency,
-                "measure": self.measure}
+                "measure": self.measure,
+                "columns": [dict(column, key="c%d" % n) for n, column in enumerate(self.column_list, 1)],
+                "formula": {"op": self.formula_map.get("op"),
+                            "fields": ["f%d" % i for i in self.formula_map.get("fields", [])]}}
 
     def update_settings(self, by, **values):
         with db.atomic():
@@ -238,6 +324,12 @@ class TypeField(_Ordered, BaseModel):
             if user is not None:
                 raise Invalid(_l("The step “%(step)s” has a condition on this field. Change that "
                                  "condition first.", step=user.name))
+            calculated = next((field for field in TypeField.select().where(
+                (TypeField.type == self.type_id) & (TypeField.kind == "calculated"))
+                if self.id in field.formula_map.get("fields", [])), None)
+            if calculated is not None:
+                raise Invalid(_l("The calculated field “%(field)s” uses this field. Change its formula "
+                                 "first.", field=calculated.label))
             self._delete_and_close_gap(by, "request_type.field_remove")
 
 
@@ -362,8 +454,14 @@ def _check_field(request_type, values, own=None):
         if len(set(options)) != len(options) or len(options) > 50 or max(map(len, options)) > 100:
             raise Invalid(_l("Choices must differ from each other: at most 50, each up to 100 characters."),
                           "choices")
-    if kind == "money" and values.get("currency") not in fields.CURRENCIES:
+    if kind in ("money", "table") and values.get("currency") not in fields.CURRENCIES:
         raise Invalid(_l("Choose a currency."), "currency")
+    if kind == "calculated" and values.get("currency") not in ("", *fields.CURRENCIES):
+        raise Invalid(_l("Choose a currency."), "currency")
+    if kind == "table":
+        _check_columns(json.loads(values.get("columns") or "[]"))
+    if kind == "calculated":
+        _check_formula(request_type, json.loads(values.get("formula") or "{}"), own)
     measure = values.get("measure") or ""
     if measure:
         if fields.MEASURES.get(kind, (None,))[0] != measure:
@@ -372,6 +470,30 @@ def _check_field(request_type, values, own=None):
                                          & (TypeField.id != (own.id if own else 0)))
         if taken.exists():
             raise Invalid(_l("Another field of this type already counts in reports this way."), "measure")
+
+
+def _decimal(text):
+    return None if text is None else decimal.Decimal(text)
+
+
+def _check_columns(columns):
+    if not columns:
+        raise Invalid(_l("Give the table at least one column."), "columns")
+    if len(columns) > fields.MAX_COLUMNS:
+        raise Invalid(_l("A table has at most %(n)d columns.", n=fields.MAX_COLUMNS), "columns")
+    if any(column.get("kind") not in fields.COLUMN_KINDS or not column.get("label") for column in columns):
+        raise Invalid(_l("Give each column a name and a kind."), "columns")
+
+
+def _check_formula(request_type, formula, own):
+    if formula.get("op") not in fields.FORMULAS:
+        raise Invalid(_l("Choose how to calculate."), "formula_op")
+    operands = list(TypeField.select().where((TypeField.type == request_type)
+                                             & TypeField.id.in_(formula.get("fields") or [])))
+    if len(operands) < 2 or len(operands) != len(formula["fields"]):
+        raise Invalid(_l("Choose at least two fields to calculate from."), "formula_fields")
+    if any(field.kind not in fields.OPERAND_KINDS or (own and field.id == own.id) for field in operands):
+        raise Invalid(_l("Calculate from numbers, money and line-item totals only."), "formula_fields")
 
 
 def _check_step(request_type, values, own=None):
@@ -402,8 +524,10 @@ def _check_step(request_type, values, own=None):
     if field is None or field.type_id != request_type.id:
         raise Invalid(_l("The condition's field no longer exists. Choose another one or remove the "
                          "condition."), "condition_field")
-    if field.kind not in fields.CONDITION_KINDS:
-        raise Invalid(_l("Conditions can test numbers, money and choices only."), "condition_field")
+    if field.kind not in fields.CONDITION_KINDS or (
+            field.kind == "table" and fields.FieldSpec(field.definition()).total_column is None):
+        raise Invalid(_l("Conditions can test numbers, money, choices, calculated fields and line-item "
+                         "totals only."), "condition_field")
     op, value = values.get("condition_op"), values.get("condition_value") or ""
     allowed = fields.CHOICE_OPERATORS if field.kind == "choice" else fields.OPERATORS
     if op not in allowed:

@@ -11,7 +11,7 @@ from peewee import JOIN
 
 from portal import sheets
 from portal.accounts.models import Department, User
-from portal.db import Invalid
+from portal.db import Invalid, utcnow
 from portal.pagination import paginate
 from portal.params import query_int
 from portal.permissions import authorize, authorized, can
@@ -169,6 +169,19 @@ def withdraw(request_id):
 @requests_bp.route("/<int:request_id>")
 def show(request_id):
     return _show(authorized(ResourceRequest, request_id))
+
+
+@requests_bp.route("/<int:request_id>/print")
+def print_view(request_id):
+    """The request on one A4 sheet: its fields, line items, amounts in capitals, and each step of
+    the current round with who decided and when, for the paper file (and signatures beside it)."""
+    item = authorized(ResourceRequest, request_id)
+    steps = list(item.round_steps())
+    seats = {}
+    for seat in StepApprover.on_steps([step.id for step in steps]):
+        seats.setdefault(seat.step_id, []).append(seat)
+    return render("requests/print.html", item=item, values=item.shown_values(), steps=steps, seats=seats,
+                  trail=list(item.trail()), printed_at=utcnow())
 
 
 @requests_bp.route("/<int:request_id>/steps/<int:step_id>/decision")

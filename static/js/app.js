@@ -69,3 +69,11 @@
     }
   }, true);
 })();
+
+// The print view's button: the browser's own print dialog (CSP allows no inline handler).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+})();

@@ -2,6 +2,7 @@
 import decimal
 
 import pytest
+from markupsafe import escape
 
 from portal.requests.fields import FieldSpec, condition_holds, parse_decimal
 
@@ -41,7 +42,9 @@ def test_stored_values_are_shown_in_the_readers_terms(app):
         money = FieldSpec({"key": "f1", "label": "金额", "kind": "money", "currency": "CNY"})
         days = FieldSpec({"key": "f2", "label": "期间", "kind": "date_range"})
         person = FieldSpec({"key": "f3", "label": "领用人", "kind": "person"})
-        assert money.shown("12000.50", {}) == "CN¥12,000.50"
+        assert str(money.shown("12000.50", {})) == "CN¥12,000.50"
+        assert escape(money.shown("12000.50", {})) == (
+            'CN¥12,000.50<span class="capitals">（壹万贰仟元伍角）</span>')
         assert days.shown(["2026-06-01", "2026-06-05"], {}) == "Jun 1, 2026 – Jun 5, 2026 (5 days)"
         assert person.shown(7, {("person", 7): "周杰"}) == "周杰"
         assert money.shown(None, {}) == "—"
