@@ -93,7 +93,7 @@ def test_a_member_files_a_request_and_a_head_approves_it_on_a_phone_in_two_taps(
     expect(phone.get_by_text("Now at: 部门负责人审批")).to_be_visible()
     expect(phone.get_by_text("Waiting for Li Na")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.get_by_role("navigation", name="Tabs").get_by_role("link", name="Me").tap()
+    phone.get_by_role("navigation", name="Tabs").get_by_role("link", name="Me", exact=True).tap()
     phone.get_by_role("button", name="Sign out").tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Sign in")
 
