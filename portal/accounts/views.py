@@ -13,6 +13,7 @@ from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.links import safe_next
 from portal.mail import absolute_url
+from portal.permissions import authorize, can
 from portal.render import render, trigger, wants_fragment
 
 accounts = Blueprint("accounts", __name__)
@@ -72,6 +73,23 @@ def set_language():
     if current_user.is_authenticated:
         current_user.update_preferences(language, current_user.timezone)
     return redirect(safe_next(request.form.get("next", "")) or url_for("home.index"), 303)
+
+
+# -- choosing people in a form ----------------------------------------------------------------
+
+# As many as a phone shows under the box without scrolling far; typing more narrows the list.
+PEOPLE_FOUND = 12
+
+
+@accounts.route("/people/found")
+def people_found():
+    """Active people whose name, email or department holds what was typed: the list under a people
+    picker (the `people` macro in _form_macros.html)."""
+    authorize("search")
+    typed = request.args.get("q", "").strip()[:100]
+    found = User.directory(typed).where(User.active).limit(PEOPLE_FOUND) if typed else []
+    return render("accounts/_people_found.html", "accounts/_people_found.html", typed=typed,
+                  people=[person for person in found if can(current_user, "view", person)])
 
 
 # -- one's own settings ---------------------------------------------------------------------

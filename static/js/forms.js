@@ -322,11 +322,144 @@
     if (event.target.dataset && event.target.dataset.maxlength) { updateCounter(event.target); }
   });
 
+  // -- people chosen by typing a name (the `people` macro) ------------------------------------------
+  // The field's select stays in the form, hidden, and holds the choice: the chips above the box are
+  // its chosen options, the list below what the server found for what was typed.
+
+  function pickerSelect(picker) { return picker.querySelector("select"); }
+
+  function isNone(option) { return option.value === "" || option.value === "0"; }
+
+  function showChosen(picker) {
+    var select = pickerSelect(picker);
+    var chosen = picker.querySelector(".chosen");
+    var removable = picker.dataset.people === "many" || Array.prototype.some.call(select.options, isNone);
+    chosen.textContent = "";
+    Array.prototype.forEach.call(select.selectedOptions, function (option) {
+      if (isNone(option)) { return; }
+      var item = document.createElement("li");
+      var name = document.createElement("span");
+      name.textContent = option.textContent;
+      item.appendChild(name);
+      if (removable) {
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "unchoose";
+        remove.value = option.value;
+        remove.setAttribute("aria-label", format(chosen.dataset.remove, {name: option.textContent}));
+        remove.textContent = "×";
+        item.appendChild(remove);
+      }
+      chosen.appendChild(item);
+    });
+    chosen.hidden = !chosen.children.length;
+    markFound(picker);
+  }
+
+  // Someone the field does not offer (no longer active, outside its list) is not shown as a choice.
+  function markFound(picker) {
+    var select = pickerSelect(picker);
+    picker.querySelectorAll(".found button.person").forEach(function (button) {
+      var option = Array.prototype.find.call(select.options, function (o) { return o.value === button.value; });
+      button.parentNode.hidden = !option;
+      button.setAttribute("aria-pressed", option && option.selected ? "true" : "false");
+    });
+  }
+
+  function choosePerson(picker, value, on) {
+    var select = pickerSelect(picker);
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (option.value === value) {
+        option.selected = on;
+      } else if (on && picker.dataset.people === "one") {
+        option.selected = false;
+      } else if (!on && picker.dataset.people === "one" && isNone(option)) {
+        option.selected = true;
+      }
+    });
+    if (drafted(select.form)) { saveDraft(select.form); }
+    showChosen(picker);
+  }
+
+  function preparePickers(root) {
+    var pickers = root.matches && root.matches(".people-picker") ? [root] : root.querySelectorAll(".people-picker");
+    Array.prototype.forEach.call(pickers, function (picker) {
+      if (picker.dataset.ready) { return; }
+      picker.dataset.ready = "1";
+      var select = pickerSelect(picker);
+      var search = picker.querySelector("input[type=search]");
+      select.hidden = true;
+      select.required = false;  // a hidden control the browser would refuse without saying where
+      picker.querySelector("label").htmlFor = search.id;
+      picker.querySelector(".people-ui").hidden = false;
+      // A restored draft or a reset form changes the select: the chips follow.
+      select.addEventListener("input", function () { showChosen(picker); });
+      showChosen(picker);
+    });
+  }
+
+  function foundButtons(picker) {
+    return Array.prototype.filter.call(picker.querySelectorAll(".found button.person"), function (b) {
+      return !b.parentNode.hidden;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".people-picker .found button.person, .people-picker .chosen .unchoose");
+    if (!button) { return; }
+    var picker = button.closest(".people-picker");
+    var search = picker.querySelector("input[type=search]");
+    if (button.classList.contains("unchoose")) {
+      choosePerson(picker, button.value, false);
+      search.focus();
+    } else if (picker.dataset.people === "one") {
+      choosePerson(picker, button.value, true);
+      search.value = "";
+      picker.querySelector(".found").textContent = "";
+      search.focus();
+    } else {
+      choosePerson(picker, button.value, button.getAttribute("aria-pressed") !== "true");
+    }
+  });
+
+  // From the box, Down goes into the list and Enter takes the first found; in the list, Up and Down
+  // move and Escape goes back to the box.
+  document.addEventListener("keydown", function (event) {
+    var picker = event.target.closest && event.target.closest(".people-picker");
+    if (!picker || !picker.dataset.ready) { return; }
+    var buttons = foundButtons(picker);
+    var search = picker.querySelector("input[type=search]");
+    var at = buttons.indexOf(event.target);
+    if (event.target === search && event.key === "Enter") {
+      event.preventDefault();
+      if (buttons.length) { buttons[0].click(); }
+    } else if (event.key === "ArrowDown" && buttons.length && (event.target === search || at >= 0)) {
+      event.preventDefault();
+      buttons[Math.min(at + 1, buttons.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      (at === 0 ? search : buttons[at - 1]).focus();
+    } else if (event.key === "Escape" && at >= 0) {
+      event.preventDefault();
+      search.focus();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var picker = event.detail.target.closest && event.detail.target.closest(".people-picker");
+    if (picker) { markFound(picker); }
+  });
+
+  document.addEventListener("reset", function (event) {
+    setTimeout(function () { event.target.querySelectorAll(".people-picker").forEach(showChosen); }, 0);
+  });
+
   // -- on every page and every swapped-in part ------------------------------------------------------
 
   function prepare(root) {
     if (!root.querySelectorAll) { return; }
     prepareCounters(root);
+    preparePickers(root);
     var forms = root.tagName === "FORM" ? [root] : Array.prototype.slice.call(root.querySelectorAll("form"));
     forms.filter(drafted).forEach(restoreDraft);
   }

@@ -1,7 +1,5 @@
-"""Boards in a real browser: drag a card on a desktop, move one with the phone control, and find
-the change still there after a reload."""
-import re
-
+"""Boards in a real browser: drag a card on a desktop, move one with the "move to" sheet by thumb
+and by keyboard, and find the change still there after a reload."""
 import pytest
 from playwright.sync_api import expect
 
@@ -49,20 +47,33 @@ def test_dragging_a_card_to_another_column_moves_it_and_survives_a_reload(page, 
     assert Task.get_by_id(first.id).status == "doing"
 
 
-def test_the_move_control_works_from_the_keyboard_alone(page, owner, cards):
+def test_the_move_sheet_works_from_the_keyboard_alone_and_gives_the_focus_back(page, owner, cards):
     second = cards[1]
     sign_in(page, owner, PASSWORD)
     page.goto("/boards/mine")
-    page.focus("#move-%d" % second.id)
-    page.select_option("#move-%d" % second.id, "review")
-    page.keyboard.press("Tab")
-    expect(page.locator("#task-%d button" % second.id)).to_be_focused()
+    expect(page.locator("#move-%d" % second.id)).to_be_hidden()  # the plain select is for pages without scripts
+    trigger = page.locator("#task-%d" % second.id).get_by_role("button", name="Move #%d" % second.id)
+    trigger.focus()
+    page.keyboard.press("Enter")
+    sheet = page.get_by_role("dialog", name="Move #%d to" % second.id)
+    expect(sheet.get_by_role("button", name="To do")).to_be_focused()
+    expect(sheet.get_by_role("button", name="To do")).to_have_attribute("aria-current", "true")
+    page.keyboard.press("Escape")
+    expect(sheet).to_be_hidden()
+    expect(trigger).to_be_focused()
+    assert Task.get_by_id(second.id).status == "todo"
+
+    page.keyboard.press("Enter")
+    for _ in range(3):  # In progress, Blocked, In review
+        page.keyboard.press("Tab")
+    expect(sheet.get_by_role("button", name="In review")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#cards-review #task-%d" % second.id)).to_be_visible()
     expect(page.locator("#count-review")).to_have_text("1")
+    expect(page.locator("#cards-review #task-%d .move-open" % second.id)).to_be_focused()
 
 
-def test_on_a_phone_the_move_control_moves_a_card_and_the_change_persists(phone, owner, cards):
+def test_on_a_phone_the_move_sheet_rises_from_the_bottom_and_the_change_persists(phone, owner, cards):
     first = cards[0]
     phone.goto("/login")
     phone.fill("#email", owner.email)
@@ -70,14 +81,21 @@ def test_on_a_phone_the_move_control_moves_a_card_and_the_change_persists(phone,
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", level=1)).to_contain_text(owner.name)
     phone.goto("/boards/mine")
-    card = phone.locator("#task-%d" % first.id)
     phone.evaluate("window.stillTheSameDocument = true")
-    card.get_by_label(re.compile("Move #%d to" % first.id)).select_option(label="In review")
-    card.get_by_role("button", name="Move").tap()
+    phone.locator("#task-%d" % first.id).get_by_role("button", name="Move #%d" % first.id).tap()
+    sheet = phone.get_by_role("dialog", name="Move #%d to" % first.id)
+    expect(sheet).to_be_visible()
+    box = sheet.bounding_box()
+    assert round(box["y"] + box["height"]) == 844 and box["width"] == 390, "a sheet along the bottom edge"
+    choices = sheet.get_by_role("button").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().height)")
+    assert len(choices) == 6 and min(choices) >= 44, "five statuses and Cancel, each a thumb high"
+    phone.mouse.click(195, 40)  # a tap above the sheet closes it
+    expect(sheet).to_be_hidden()
 
+    phone.locator("#task-%d" % first.id).get_by_role("button", name="Move #%d" % first.id).tap()
+    sheet.get_by_role("button", name="In review").tap()
     moved = phone.locator("#cards-review #task-%d" % first.id)
     expect(moved).to_be_visible()
-    expect(moved.get_by_label(re.compile("Move #%d to" % first.id))).to_have_value("review")
     expect(phone.locator("#count-review")).to_have_text("1")
     expect(phone.locator("#count-todo")).to_have_text("1")
     assert phone.evaluate("window.stillTheSameDocument") is True
@@ -93,8 +111,8 @@ def test_someone_elses_earlier_move_wins_and_the_card_returns_to_where_it_really
     sign_in(page, owner, PASSWORD)
     page.goto("/boards/mine")
     first.move(owner, first.version, "blocked")  # a colleague moves it while the board is open
-    page.select_option("#move-%d" % first.id, "done")
-    page.locator("#task-%d" % first.id).get_by_role("button", name="Move").click()
+    page.locator("#task-%d .move-open" % first.id).click()
+    page.get_by_role("dialog").get_by_role("button", name="Done").click()
     expect(page.locator("#toasts")).to_contain_text("changed this task since you opened it")
     expect(page.locator("#cards-blocked #task-%d" % first.id)).to_be_visible()
     expect(page.locator("#count-blocked")).to_have_text("1")

@@ -82,11 +82,11 @@ def test_a_draft_survives_signing_in_again_on_the_sign_in_page(small_phone, lang
 
 WORDS = {
     "zh_CN": {"close": "结束并发送", "delivery": "发送情况", "record": "记录决议", "add_action": "添加行动项",
-              "keep_date": "就用这个日期", "file": "提交申请", "subject": "标题", "move": "移动", "done": "已完成",
+              "keep_date": "就用这个日期", "file": "提交申请", "subject": "标题", "done": "已完成",
               "still_waits": "它的前置任务", "agreed": "在会议上商定：查看会议纪要。", "not_begun": "还没开始"},
     "en": {"close": "Close and send", "delivery": "Delivery", "record": "Record the decision",
            "add_action": "Add the action item", "keep_date": "Keep this date", "file": "File the request",
-           "subject": "Subject", "move": "Move", "done": "Done", "still_waits": "though it still waits for",
+           "subject": "Subject", "done": "Done", "still_waits": "though it still waits for",
            "agreed": "Agreed in a meeting: see its minutes.", "not_begun": "has not begun"},
 }
 
@@ -214,8 +214,8 @@ def test_a_past_due_date_is_asked_about_and_a_blocked_task_moved_to_done_gets_a_
     waiting.add_blocker(m.coordinator, first)
     small_phone.goto("/boards/mine")
     card = small_phone.locator("#task-%d" % waiting.id)
-    card.locator("select").select_option(label=words["done"])
-    card.get_by_role("button", name=words["move"]).tap()
+    card.locator(".move-open").tap()
+    small_phone.get_by_role("dialog").get_by_role("button", name=words["done"]).tap()
     expect(small_phone.locator("#toasts")).to_contain_text(words["still_waits"])
     _fits(small_phone)
 
@@ -268,3 +268,51 @@ def test_picked_photos_show_as_thumbnails_and_an_opened_photo_closes_back_to_the
     expect(lightbox).to_be_hidden()
     assert small_phone.url == here
     assert small_phone.evaluate("window.stillTheSameDocument") is True, "the page was not reloaded"
+
+
+def test_people_are_chosen_by_typing_a_name_with_a_thumb_or_the_keyboard(small_phone, language, meeting_today,
+                                                                          make_user, make_department):
+    m = meeting_today
+    guest = make_user(department=make_department("采购部", "Procurement"), name="Guest Gu")
+    gone = make_user(department=m.sales, name="Guest Gone")
+    gone.deactivate(m.coordinator)
+    sign_in(small_phone, speaking(m.coordinator, language), PASSWORD)
+    small_phone.goto("/meetings/series/new")
+    expect(small_phone.locator("#people")).to_be_hidden()
+    box = small_phone.locator("#people-q")
+    picker = small_phone.locator(".people-picker", has=box)
+    box.type("Guest")
+    found = picker.locator(".found button.person")
+    expect(found).to_have_text([re.compile("Guest Gu")])
+    found.first.tap()
+    expect(picker.locator(".chosen li")).to_have_text([re.compile("Guest Gu")])
+    expect(found.first).to_have_attribute("aria-pressed", "true")
+    box.fill("")
+    box.type("Li N")
+    expect(found).to_have_text([re.compile("Li Na")])
+    box.press("ArrowDown")
+    expect(found.first).to_be_focused()
+    small_phone.keyboard.press("Enter")
+    expect(picker.locator(".chosen li")).to_have_count(2)
+    picker.locator(".chosen li", has_text="Guest Gu").get_by_role("button").tap()
+    expect(picker.locator(".chosen li")).to_have_text([re.compile("Li Na")])
+    _fits(small_phone)
+    small_phone.fill("#title", "Supplier review")
+    small_phone.fill("#day", "2026-12-07")
+    small_phone.fill("#start_time", "10:00")
+    small_phone.locator("form.series-form button[type=submit]").last.tap()
+    expect(small_phone).to_have_url(re.compile(r"/meetings/\d+$"))
+    series = MeetingSeries.get(MeetingSeries.title == "Supplier review")
+    assert [person.name for person in series.people()] == ["Li Na"]
+
+    small_phone.goto("/tasks/new")
+    owner = small_phone.locator(".people-picker", has=small_phone.locator("#owner-q"))
+    expect(owner.locator(".chosen li")).to_have_count(1)
+    owner.locator("#owner-q").type("Guest")
+    expect(owner.locator(".found button.person")).to_have_count(1)  # not who has left
+    owner.locator("#owner-q").press("Enter")
+    expect(owner.locator(".chosen li")).to_have_text([re.compile("Guest Gu")])
+    small_phone.fill("#title", "Price the new locks")
+    small_phone.locator("main form button[type=submit]").last.tap()
+    expect(small_phone).to_have_url(re.compile(r"/tasks/\d+$"))
+    assert Task.get(Task.title == "Price the new locks").owner_id == guest.id
