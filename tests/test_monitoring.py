@@ -68,7 +68,7 @@ def test_healthz_answers_503_in_json_and_pages_a_translated_503_when_the_databas
     assert body["status"] == "unavailable" and body["database"] == {"state": "unreachable", "error": "OperationalError"}
     assert body["queue"]["state"] == "ok"
     page = client.get("/login", headers={"Accept-Language": "zh-CN"})
-    assert page.status_code == 503 and "门户暂时连不上数据库" in page.get_data(as_text=True)
+    assert page.status_code == 503 and "系统暂时连不上数据库" in page.get_data(as_text=True)
 
 
 def test_metrics_count_requests_by_view_and_status_and_show_the_outbox(app, client, member):
