@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, finder, i18n, jobs, markdown, monitoring, params, render
+    from portal import db, filters, finder, i18n, jobs, markdown, monitoring, params, render, storage
     from portal.accounts import auth
     # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
     app.url_map.converters["int"] = params.BoundedInteger
@@ -28,6 +28,7 @@ def create_app(overrides=None):
     monitoring.init_app(app)  # first: the latency measured includes the other hooks
     db.init_app(app, all_models())
     jobs.init_app(app)
+    storage.init_app(app)
     htmx.init_app(app)
     mail.init_app(app)
     auth.init_app(app)  # The login wall runs before the CSRF check: strangers get the login page.

@@ -53,6 +53,7 @@ def from_environment(instance_path, overrides):
         "BASE_URL": base_url.rstrip("/"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("PORTAL_MAX_REQUEST_MB", "48")) * 1024 * 1024,
         "STORAGE_DIR": os.environ.get("PORTAL_STORAGE_DIR") or None,
+        "STORAGE_URL": os.environ.get("PORTAL_STORAGE_URL") or None,
         "DEFAULT_LOCALE": os.environ.get("PORTAL_DEFAULT_LOCALE", "zh_CN"),
         "DEFAULT_TIMEZONE": os.environ.get("PORTAL_DEFAULT_TIMEZONE", "Asia/Shanghai"),
         "TRUSTED_PROXIES": int(os.environ.get("PORTAL_TRUSTED_PROXIES", "0")),

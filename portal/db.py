@@ -6,7 +6,8 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from peewee import DatabaseProxy, DecimalField, Model, PostgresqlDatabase
+from werkzeug.exceptions import ServiceUnavailable
+from peewee import DatabaseProxy, DecimalField, Model, PeeweeException, PostgresqlDatabase
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
@@ -63,6 +64,11 @@ class Stale(Invalid):
     def __init__(self, message, current):
         super().__init__(message)
         self.current = current
+
+
+class Unreachable(ServiceUnavailable):
+    """The database did not answer when a request asked for its connection: the request is
+    answered 503 (a moment's outage, a failover) rather than as a fault of the portal."""
 
 
 def model_named(name):
@@ -147,7 +153,10 @@ def init_app(app, models):
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        try:
+            db.connect(reuse_if_open=True)
+        except PeeweeException as error:
+            raise Unreachable() from error
 
     @app.teardown_request
     def _close(exc):

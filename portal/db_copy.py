@@ -4,6 +4,8 @@ The copy reads a snapshot (SQLite's online backup, so the portal may go on writi
 what it writes after the snapshot stays behind), migrates the target to the same schema, copies
 every table in dependency order through the models (so dates, decimals and booleans arrive as
 the target's own types), sets the sequences, and compares each table's row count and checksum.
+With --files, the uploaded files go to new storage too (a bucket, another folder), each read back
+and compared; a copy that fails anywhere leaves both targets as empty as it found them.
 """
 import decimal
 import hashlib
@@ -17,6 +19,7 @@ from peewee import AutoField, ForeignKeyField, PostgresqlDatabase, fn
 from playhouse.migrations import Runner
 
 from portal.db import MIGRATIONS, db, db_cli, open_database
+from portal.storage import CHUNK, open_storage, storage
 
 BATCH = 1000
 
@@ -27,13 +30,20 @@ class Refused(click.ClickException):
 
 @db_cli.command("copy")
 @click.argument("target_url")
-def copy(target_url):
+@click.option("--files", "files_url", metavar="STORAGE_URL",
+              help="Copy the uploaded files too, into this empty storage: s3://bucket?endpoint=… or a folder.")
+def copy(target_url, files_url):
     """Copy this portal's SQLite database into the empty database at TARGET_URL (postgresql://…)."""
     if not current_app.config["DATABASE_URL"].startswith("sqlite"):
         raise Refused("the portal's own database is not SQLite: copy from an SQLite portal")
     if not target_url.startswith(("postgresql://", "postgres://")):
         raise Refused("the target must be a postgresql:// URL")
+    try:
+        files_target = open_storage(files_url) if files_url else None
+    except ValueError as error:
+        raise Refused(str(error)) from None
     models = in_dependency_order(current_app.extensions["models"])
+    target = open_database(target_url)
     with tempfile.TemporaryDirectory(prefix="duiqi-copy-") as folder:
         snapshot = Path(folder) / "snapshot.db"
         with db.connection_context():
@@ -41,20 +51,76 @@ def copy(target_url):
             if pending:
                 raise Refused("this portal's database lacks migrations (%s): run `flask db upgrade` first"
                               % ", ".join(pending))
+            _refuse_occupied(models, target, files_target)
             snapshot_file = sqlite3.connect(snapshot)
             try:
                 db.connection().backup(snapshot_file)
             finally:
                 snapshot_file.close()
         source = open_database("sqlite:///%s" % snapshot)
-        target = open_database(target_url)
+        copied_files = []
         try:
+            # After the snapshot: every file its rows name is there to copy.
+            if files_target is not None:
+                click.echo(copy_files(storage(), files_target, copied_files))
             for line in copy_tables(models, source, target):
                 click.echo(line)
+        except BaseException:
+            for key in copied_files:
+                files_target.delete(key)
+            raise
         finally:
             source.close_all()
             target.close_all()
-    click.echo("copied into %s; point PORTAL_DATABASE_URL at it" % _without_password(target_url))
+    if files_target is None:
+        kept = sum(1 for _ in storage().keys())
+        if kept:
+            click.echo("the %d uploaded files stay in %s: every app server must reach them there, or copy them "
+                       "with --files" % (kept, storage()))
+    click.echo("copied into %s; point PORTAL_DATABASE_URL at it%s" % (
+        _without_password(target_url), " and PORTAL_STORAGE_URL at %s" % files_target if files_target else ""))
+
+
+def _refuse_occupied(models, target, files_target):
+    if files_target is not None and next(iter(files_target.keys()), None) is not None:
+        raise Refused("the storage for files (%s) is not empty: copy only into new storage" % files_target)
+    with target.connection_context():
+        occupied = [m._meta.table_name for m in models if _count(target, m)]
+    if occupied:
+        raise Refused("the target is not empty (%s): copy only into a new database" % ", ".join(occupied))
+
+
+def copy_files(source, target, copied):
+    """Copy every file of `source` into `target` under the key it has, appending each key to
+    `copied` as it is written; read each back and compare. Return the line that sums it up."""
+    expected = {}
+    for key in list(source.keys()):
+        try:
+            data = source.get(key)
+        except FileNotFoundError:  # deleted since it was listed (an import confirmed, a file purged)
+            continue
+        with data:
+            expected[key] = _sha256(data)
+            data.seek(0)
+            copied.append(key)
+            target.put(data, float("inf"), key=key)
+    found = {}
+    for key in target.keys():
+        with target.get(key) as data:
+            found[key] = _sha256(data)
+    if found != expected:
+        differing = sorted(key for key in expected.keys() | found.keys() if expected.get(key) != found.get(key))
+        raise Refused("%d of %d files differ after the copy (%s…): nothing was kept"
+                      % (len(differing), len(expected), differing[0]))
+    summary = hashlib.sha256("".join("%s %s\n" % item for item in sorted(expected.items())).encode())
+    return "%-28s %8d files sha256 %s" % ("uploaded files", len(expected), summary.hexdigest())
+
+
+def _sha256(data):
+    digest = hashlib.sha256()
+    while chunk := data.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def in_dependency_order(models):
@@ -78,10 +144,8 @@ def in_dependency_order(models):
 
 def copy_tables(models, source, target):
     """Copy every model's rows from `source` to `target` in one transaction; yield a line per table."""
+    _refuse_occupied(models, target, None)
     with target.connection_context():
-        occupied = [m._meta.table_name for m in models if _count(target, m)]
-        if occupied:
-            raise Refused("the target is not empty (%s): copy only into a new database" % ", ".join(occupied))
         Runner(target, str(MIGRATIONS)).up()
         with target.atomic():
             copied, pointing_ahead = set(), []

@@ -16,7 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from portal import jobs
 from portal.accounts import auth
-from portal.db import db, utcnow
+from portal.db import Unreachable, db, utcnow
 from portal.mail import OutboxMessage
 
 monitoring = Blueprint("monitoring", __name__)
@@ -49,7 +49,18 @@ def healthz():
     """503 when this server cannot serve (database or queue unreachable): a load balancer takes it
     out. A dead or stuck job worker is no reason to stop serving pages, so it answers 200 with
     status "degraded", naming the worker: mail and reminders wait until one runs again."""
-    report = {"database": _database(), "queue": _queue(), "worker": _worker()}
+    return _report(_database())
+
+
+@monitoring.errorhandler(Unreachable)
+def _no_database(unreachable):
+    """The database refused the connection before the view ran: the same report, in JSON, for a
+    load balancer or a monitor to read, not the portal's error page."""
+    return _report({"state": "unreachable", "error": type(unreachable.__cause__).__name__})
+
+
+def _report(database):
+    report = {"database": database, "queue": _queue(), "worker": _worker()}
     if not _may_scrape():
         report["worker"].pop("by", None)  # which host runs the worker is for the admins' eyes
     if report["database"]["state"] != "ok" or report["queue"]["state"] != "ok":

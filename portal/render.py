@@ -21,6 +21,8 @@ ERROR_TEXT = {
     413: (_l("Too large"), _l("What you sent is larger than the portal accepts.")),
     500: (_l("Something went wrong"),
           _l("The portal hit an error. Nothing you saved before is lost; try again in a moment.")),
+    503: (_l("Briefly unavailable"),
+          _l("The portal cannot reach its database just now. Nothing you saved is lost; try again in a minute.")),
 }
 
 

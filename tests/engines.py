@@ -12,8 +12,10 @@ import os
 import pwd
 import resource
 import shutil
+import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -55,8 +57,8 @@ def on_its_queue(app):
 class ServerMissing(RuntimeError):
     """A server the run needs is not installed: a failure, never a reason to skip."""
 
-    def __init__(self, what, package):
-        super().__init__("%s is not installed; `make test` installs it (apt-get install %s)" % (what, package))
+    def __init__(self, what, package, installer="apt-get install"):
+        super().__init__("%s is not installed; `make test` installs it (%s %s)" % (what, installer, package))
 
 
 def wait_until(ready, what, seconds=30):
@@ -283,6 +285,51 @@ class Redis:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+
+
+class S3:
+    """moto's standalone S3 server (a process of its own, as a real bucket's server would be) on a
+    free port; each test takes a bucket of its own."""
+
+    def __init__(self, port):
+        program = Path(sys.executable).parent / "moto_server"
+        if not program.exists():
+            raise ServerMissing("moto_server", "-r requirements-dev.txt", installer="pip install")
+        self.address = ("127.0.0.1", port)
+        self.process = subprocess.Popen([str(program), "-H", "127.0.0.1", "-p", str(port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self._answers, "moto_server")
+
+    def _answers(self):
+        if self.process.poll() is not None:
+            raise RuntimeError("moto_server exited with %s" % self.process.returncode)
+        try:
+            socket.create_connection(self.address, timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    def bucket(self, prefix=""):
+        """The storage URL of a new, empty bucket; the secret has a character that must be escaped."""
+        from portal.storage import open_storage
+        name = "duiqi-%d" % next(_serial)
+        url = "s3://test-key:test%%2Fsecret@%s/%s?endpoint=http://%s:%d&region=cn-north-1" % (name, prefix,
+                                                                                            *self.address)
+        open_storage(url).client.create_bucket(Bucket=name,
+                                               CreateBucketConfiguration={"LocationConstraint": "cn-north-1"})
+        return url
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from tests.conftest import free_port
+    server = S3(free_port())
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,17 @@
 """`flask db copy postgresql://…`: a small company that started on SQLite moves to PostgreSQL with
 one command, and finds everything there."""
 import collections
+import io
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from demo import DEMO_PASSWORD
 from portal import create_app
 from portal.accounts.models import User
 from portal.db import db
+from portal.files.models import File
+from portal.storage import open_storage, storage
 from portal.tasks.models import Task
 from tests.conftest import PortalClient, release_connections
 
@@ -30,21 +34,32 @@ def _everything(models):
     return {model._meta.table_name: collections.Counter(model.select().tuples()) for model in models}
 
 
-def test_a_seeded_portal_arrives_whole_keeps_working_and_a_second_copy_is_refused(seeded, runner, target, tmp_path):
+def test_a_seeded_portal_and_its_files_arrive_whole_keep_working_and_a_second_copy_is_refused(
+        seeded, runner, target, tmp_path, s3_server):
+    admin = User.get(User.email == "admin@example.com")
+    contract = "采购合同：第一期付款 30%".encode() * 50_000
+    File.upload(admin, Task.get(), FileStorage(io.BytesIO(contract), "合同.txt"))
+    keys = sorted(storage().keys())
     models = seeded.extensions["models"]
     before = _everything(models)
     assert sum(map(len, before.values())) > 500, "the demo company should fill many tables"
-    result = runner.invoke(args=["db", "copy", target])
+    bucket = s3_server.bucket()
+    result = runner.invoke(args=["db", "copy", target, "--files", bucket])
     assert result.exit_code == 0, result.output
     copied = {line.split()[0]: int(line.split()[1]) for line in result.output.splitlines() if " rows " in line}
     assert copied == {name: len(rows) for name, rows in before.items()}
+    assert "uploaded files                      1 files sha256" in result.output
+    assert sorted(open_storage(bucket).keys()) == keys
     again = runner.invoke(args=["db", "copy", target])
     assert again.exit_code != 0 and "not empty" in again.output
+    into_used_storage = runner.invoke(args=["db", "copy", target, "--files", bucket])
+    assert into_used_storage.exit_code != 0 and "storage for files" in into_used_storage.output
     db.close()
 
-    # The portal as it runs after the move (create_app points the database at the copy).
+    # The portal as it runs after the move (create_app points the database and the files at the copies).
     moved = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(tmp_path / "moved"),
-                        "DATABASE_URL": target, "DEFAULT_LOCALE": "en", "JOBS_IMMEDIATE": True})
+                        "DATABASE_URL": target, "DEFAULT_LOCALE": "en", "JOBS_IMMEDIATE": True,
+                        "STORAGE_URL": bucket})
     moved.test_client_class = PortalClient
     try:
         with moved.app_context():
@@ -55,6 +70,7 @@ def test_a_seeded_portal_arrives_whole_keeps_working_and_a_second_copy_is_refuse
             client = moved.test_client()
             client.login(admin, DEMO_PASSWORD)
             assert "First task on PostgreSQL" in client.get("/tasks/%d" % task.id).get_data(as_text=True)
+            assert client.get("/files/%d/download" % File.get().id).data == contract
             db.close()
     finally:
         release_connections()

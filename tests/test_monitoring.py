@@ -8,7 +8,7 @@ import time_machine
 
 from bench.harness import Session, gunicorn
 from portal import jobs, mail
-from portal.db import db, utcnow
+from portal.db import db, open_database, utcnow
 from tests.conftest import free_port
 
 ADMIN_NETWORK = {"REMOTE_ADDR": "10.1.2.3"}
@@ -56,6 +56,19 @@ def test_healthz_answers_503_naming_the_queue_when_it_cannot_be_reached(client):
     body = response.get_json()
     assert body["status"] == "unavailable" and body["queue"]["state"] == "unreachable"
     assert body["database"] == {"state": "ok"}
+
+
+def test_healthz_answers_503_in_json_and_pages_a_translated_503_when_the_database_refuses_to_connect(app, client,
+                                                                                                   tmp_path):
+    db.close()
+    db.initialize(open_database("postgresql://postgres@/portal?host=%s" % tmp_path))  # no server listens there
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] == "unavailable" and body["database"] == {"state": "unreachable", "error": "OperationalError"}
+    assert body["queue"]["state"] == "ok"
+    page = client.get("/login", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 503 and "系统暂时连不上数据库" in page.get_data(as_text=True)
 
 
 def test_metrics_count_requests_by_view_and_status_and_show_the_outbox(app, client, member):

@@ -5,6 +5,7 @@ Excel or PowerPoint file must be the zip package of its kind (and not a zip bomb
 decode, a text file must read as text. Nothing is ever served as HTML, SVG or script: those types
 are not on the list, whatever they are called.
 """
+import codecs
 import io
 import unicodedata
 import zipfile
@@ -130,11 +131,10 @@ def _image_kind(data):
 def _reads_as_text(sample):
     if b"\x00" in sample:
         return False
-    if len(sample) == TEXT_PROBE:
-        sample = sample[:-4]  # the probe may end inside a character
     for encoding in ("utf-8", "gb18030"):
         try:
-            sample.decode(encoding)
+            # Not final when the probe was cut: it may end inside a character, which is no fault.
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=len(sample) < TEXT_PROBE)
         except UnicodeDecodeError:
             continue
         return True

@@ -12,6 +12,7 @@ from portal.db import BaseModel, Invalid, db, utcnow
 from portal.notifications.models import notify
 from portal.projects import photos
 from portal.projects.models import Project, names
+from portal.storage import storage
 
 
 class ProjectUpdate(BaseModel):
@@ -69,7 +70,7 @@ class ProjectUpdate(BaseModel):
                 update = cls.create(project=project, author=by, body=body)
                 for picture in pictures:
                     token = secrets.token_urlsafe(18)
-                    written += picture.write(token)
+                    written += picture.store(token)
                     Photo.create(project_update=update, token=token, extension=picture.extension,
                                  content_type=picture.content_type, width=picture.width, height=picture.height,
                                  thumb_width=picture.thumb_width, thumb_height=picture.thumb_height,
@@ -85,8 +86,8 @@ class ProjectUpdate(BaseModel):
                 if body:
                     search.index(**update.search_document())
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
+            for key in written:
+                storage().delete(key)
             raise
         return update
 
@@ -104,10 +105,9 @@ class ProjectUpdate(BaseModel):
                 "body": [self.body, None], "photos": [len(pictures), None]})
             self.delete_instance()  # its photos and mentions with it (ON DELETE CASCADE)
             search.remove("project_update", self.id)
-        folder = photos.upload_folder()
         for picture in pictures:
             for thumb in (False, True):
-                (folder / picture.file_name(thumb)).unlink(missing_ok=True)
+                storage().delete(picture.key(thumb))
 
 
 def mentioned_in(text, people):
@@ -130,7 +130,7 @@ def mentioned_in(text, people):
 
 class Photo(BaseModel):
     project_update = ForeignKeyField(ProjectUpdate, backref="photos", on_delete="CASCADE")
-    # A random name on disk: nothing the uploader typed reaches the file system or a header.
+    # Random, and the storage key of both sizes: nothing the uploader typed names a file or a header.
     token = CharField(max_length=40, unique=True)
     extension = CharField(max_length=5)
     content_type = CharField(max_length=20)
@@ -141,8 +141,8 @@ class Photo(BaseModel):
     byte_size = IntegerField()
     created_at = DateTimeField(default=utcnow)
 
-    def file_name(self, thumb=False):
-        return "%s%s.%s" % (self.token, ".thumb" if thumb else "", self.extension)
+    def key(self, thumb=False):
+        return photos.stored_as(self.token, thumb)
 
     @property
     def download_name(self):

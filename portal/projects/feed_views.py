@@ -12,6 +12,7 @@ from portal.projects.forms import UpdateForm
 from portal.projects.models import Project
 from portal.projects.views import project_page
 from portal.render import render, wants_fragment
+from portal.storage import storage
 
 updates = Blueprint("updates", __name__)
 # Served photos are images, never documents: nothing in them may run or load anything.
@@ -72,10 +73,12 @@ def thumb(photo_id):
 
 
 def _send(found, thumb=False):
-    path = photos.upload_folder() / found.file_name(thumb)
-    if not path.is_file():
+    try:
+        data = storage().get(found.key(thumb))
+    except FileNotFoundError:
         abort(404)
-    response = send_file(path, mimetype=found.content_type, download_name=found.download_name, conditional=True)
+    response = send_file(data, mimetype=found.content_type, download_name=found.download_name, conditional=False,
+                         etag=False)
     response.headers["Content-Security-Policy"] = PHOTO_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Private: only this browser may keep it, as only signed-in people allowed may see it.

@@ -3,13 +3,12 @@ import contextlib
 import io
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from portal.db import Invalid
+from portal.storage import storage
 
 MAX_BYTES = 10 * 1024 * 1024
 # Decoded pixels: of one image (a JPEG counts at the reduced scale it is decoded at), and of all
@@ -47,18 +46,16 @@ class Picture:
     def extension(self):
         return ENCODINGS[self.format][1]
 
-    def write(self, token):
-        """Store both sizes under the instance folder; return the paths written."""
-        folder = upload_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = [folder / ("%s.%s" % (token, self.extension)), folder / ("%s.thumb.%s" % (token, self.extension))]
-        for path, data in zip(paths, (self.full, self.thumb), strict=True):
-            path.write_bytes(data)
-        return paths
+    def store(self, token):
+        """Keep both sizes in the portal's storage under the keys `stored_as(token)`; return them."""
+        keys = [stored_as(token), stored_as(token, thumb=True)]
+        for key, data in zip(keys, (self.full, self.thumb), strict=True):
+            storage().put(io.BytesIO(data), len(data), key=key)
+        return keys
 
 
-def upload_folder():
-    return Path(current_app.instance_path) / "uploads" / "photos"
+def stored_as(token, thumb=False):
+    return token + ("-thumb" if thumb else "")
 
 
 def prepare(upload):

@@ -1,7 +1,7 @@
 """`flask demo` loads the demo projects once, with every target status, check-ins, milestones and a photo."""
-from portal.projects import photos
 from portal.projects.feed import Mention, Photo, ProjectUpdate
 from portal.projects.models import CheckIn, Milestone, Project, Target
+from portal.storage import storage
 
 
 def test_the_demo_projects_load_once_with_every_status_and_a_photo(runner):
@@ -19,4 +19,4 @@ def test_the_demo_projects_load_once_with_every_status_and_a_photo(runner):
     assert {d.name for d in launch.departments} == {"研发部", "销售部", "采购部"}
     assert Milestone.select().where(Milestone.closed_at.is_null(False)).exists()
     photo = Photo.get()
-    assert (photos.upload_folder() / photo.file_name()).stat().st_size > 10_000
+    assert storage().size(photo.key()) > 10_000

@@ -8,6 +8,7 @@ from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.projects import photos
 from portal.projects.feed import Mention, Photo, ProjectUpdate
+from portal.storage import storage
 from tests.projects.conftest import crafted_png, image_bytes, upload
 
 
@@ -16,8 +17,7 @@ def files(*items):
 
 
 def stored_files():
-    folder = photos.upload_folder()
-    return sorted(folder.iterdir()) if folder.exists() else []
+    return sorted(storage().keys())
 
 
 def test_posting_with_htmx_returns_a_fresh_form_and_the_new_update_to_prepend(client, company, make_project):
@@ -139,8 +139,8 @@ def test_a_photo_is_served_only_as_an_inline_image_with_a_strict_policy(client, 
 def test_a_photo_whose_file_is_gone_is_404_not_500(client, company, make_project):
     project = make_project()
     ProjectUpdate.post(company.rnd_member, project, "", [photos.prepare(upload(image_bytes(size=(1200, 900))))])
-    for path in stored_files():
-        path.unlink()
+    for key in stored_files():
+        storage().delete(key)
     client.login(company.rnd_member)
     assert client.get("/photos/%d" % Photo.get().id).status_code == 404
 

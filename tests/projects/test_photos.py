@@ -1,12 +1,15 @@
 """Photo uploads at the service level: real images only, re-encoded small, EXIF and GPS gone."""
+import importlib
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from portal.db import Invalid
+from portal.db import Invalid, db
 from portal.projects import photos
 from portal.projects.feed import Photo, ProjectUpdate
+from portal.storage import storage
 from tests.projects.conftest import crafted_png, image_bytes, upload
 
 
@@ -71,16 +74,14 @@ def test_anything_but_a_real_image_is_refused_with_a_message_naming_the_file(cas
     assert "“evidence.jpg”" in str(refused.value.message) and reason in str(refused.value.message)
 
 
-def test_a_posted_photo_is_stored_under_the_instance_folder_with_a_random_name(app, company, make_project):
+def test_a_posted_photo_is_kept_in_the_storage_of_uploaded_files_under_a_random_key(app, company, make_project):
     project = make_project()
     picture = photos.prepare(upload(image_bytes(), "../../etc/passwd.jpg"))
     update = ProjectUpdate.post(company.rnd_member, project, "", [picture])
     photo = Photo.get(Photo.project_update == update)
-    folder = photos.upload_folder()
-    assert str(folder).startswith(app.instance_path) and "static" not in str(folder)
-    assert (folder / photo.file_name()).read_bytes() == picture.full
-    assert (folder / photo.file_name(thumb=True)).read_bytes() == picture.thumb
-    assert "passwd" not in photo.file_name() and len(photo.token) >= 24
+    with storage().get(photo.key()) as full, storage().get(photo.key(thumb=True)) as thumb:
+        assert (full.read(), thumb.read()) == (picture.full, picture.thumb)
+    assert "passwd" not in photo.key() and len(photo.token) >= 24
     assert photo.download_name == "photo-%d.jpg" % photo.id
 
 
@@ -92,8 +93,7 @@ def test_a_refused_update_leaves_no_files_behind(company, make_project):
     project.archive(company.coordinator)
     with pytest.raises(Invalid):
         ProjectUpdate.post(company.rnd_member, project, "Archived", pictures[:1])
-    folder = photos.upload_folder()
-    assert not folder.exists() or list(folder.iterdir()) == []
+    assert list(storage().keys()) == []
     assert Photo.select().count() == 0
 
 
@@ -118,3 +118,19 @@ def test_a_large_phone_photo_counts_at_the_scale_it_is_decoded_at():
     # 8,000 × 6,000 (48 MP) is decoded at half scale: 12 MP, within the limit of one image.
     picture = photos.prepare(upload(image_bytes("JPEG", size=(8000, 6000))))
     assert (picture.width, picture.height) == (2048, 1536)
+
+
+def test_photos_kept_under_the_instance_folder_move_into_storage_and_back(app, company, make_project):
+    moving = importlib.import_module("migrations.0069_photos_in_storage")
+    project = make_project()
+    picture = photos.prepare(upload(image_bytes()))
+    photo = Photo.get(Photo.project_update == ProjectUpdate.post(company.rnd_member, project, "", [picture]))
+    folder = Path(app.instance_path) / "uploads" / "photos"
+    moving.down(None, db.obj)
+    assert list(storage().keys()) == []
+    assert (folder / ("%s.jpg" % photo.token)).read_bytes() == picture.full
+    assert (folder / ("%s.thumb.jpg" % photo.token)).read_bytes() == picture.thumb
+    moving.up(None, db.obj)
+    assert list(folder.iterdir()) == []
+    with storage().get(photo.key()) as full, storage().get(photo.key(thumb=True)) as thumb:
+        assert (full.read(), thumb.read()) == (picture.full, picture.thumb)
