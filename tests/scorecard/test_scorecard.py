@@ -1,6 +1,8 @@
 """The collaboration scorecard on a hand-built company in May 2026, every figure's number written out;
 then who sees which figures over HTTP."""
+import csv
 import datetime
+import io
 import re
 from types import SimpleNamespace
 
@@ -13,6 +15,7 @@ from portal.reports.models import Report, ReportHelp
 from portal.reports.plans import Period as Week
 from portal.reports.plans import ReportPlan
 from portal.scorecard.figures import Period, Scorecard
+from portal.sheets import XLSX
 from portal.tasks.models import Task
 from tests.reports.conftest import signed_in
 
@@ -233,6 +236,30 @@ def test_coordinators_compare_departments_and_admins_see_everyone(client, compan
     assert "person-%d" % company.developer.id in _cards(page)
     items = admin.get("/scorecard/items?figure=cross_on_time&period=2026-05&person=%d" % company.developer.id)
     assert "Quote tool fix" in items.get_data(as_text=True) and "Midnight work" in items.get_data(as_text=True)
+
+
+def _csv_rows(answer):
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_export_holds_the_rows_the_page_shows_each_reader_and_no_more(client, company, cross_work):
+    head = signed_in(client, company.rnd_head)
+    header, *rows = _csv_rows(head.get("/scorecard/export?period=2026-05&format=csv"))
+    assert header[:4] == ["Name", "Kind", "Work done for other departments, on time",
+                          "Work done for other departments, late"]
+    assert [row[:5] for row in rows] == [["The whole company", "Company", "3", "1", "0"],
+                                         ["R&D", "Department", "2", "1", "0"],
+                                         ["Zhang Wei", "Person", "0", "0", ""],
+                                         ["Zhou Jie", "Person", "2", "1", ""]]
+    member = signed_in(client, company.seller)
+    assert [row[:4] for row in _csv_rows(member.get("/scorecard/export?period=2026-05&format=csv"))[1:]] == [
+        ["Chen Chen", "Person", "1", "0"]]
+    assert member.get("/scorecard/export?department=%d" % company.rnd.id).status_code == 403
+    coordinator = signed_in(client, company.coordinator)
+    workbook = coordinator.get("/scorecard/export?period=2026-Q2")
+    assert workbook.status_code == 200 and workbook.mimetype == XLSX
+    assert "scorecard-2026-Q2.xlsx" in workbook.headers["Content-Disposition"]
 
 
 def test_the_items_behind_a_figure_never_name_what_the_reader_may_not_see(client, company):
