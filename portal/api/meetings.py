@@ -40,7 +40,7 @@ def minutes(meeting_id):
         agenda=[schemas.AgendaEntry(section=key, title=item.title, notes=item.notes)
                 for key, _title, items in found.agenda_sections(current_user) for item in items],
         decisions=[d.text for d in found.decisions_in_order()],
-        attendance=[schemas.Attendance(person=ref(people[uid], people[uid].name), status=status)
+        attendance=[schemas.Attendance(person=ref(people[uid], people[uid].name), status=status or None)
                     for uid, status in sorted(attendance.items()) if uid in people],
         action_items=[schemas.ActionItem(id=a.id, what=a.what, owner=ref(a.owner, a.owner.name), due_on=a.due_on,
                                          outcome=a.outcome(), task_id=a.task_id)

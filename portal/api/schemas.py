@@ -321,7 +321,8 @@ class ActionItem(Output):
 
 class Attendance(Output):
     person: Ref
-    status: Literal["present", "absent", "excused"]
+    # None: a participant of closed minutes whom nobody marked.
+    status: Literal["present", "absent", "excused"] | None
 
 
 class AgendaEntry(Output):

@@ -11,6 +11,7 @@ from peewee import JOIN, SQL, fn
 from portal import search
 from portal.meetings.models import MeetingSeries
 from portal.projects.models import Project
+from portal.reports.models import Report
 from portal.requests.models import ResourceRequest
 from portal.search import SearchDocument
 from portal.tasks.models import Task
@@ -19,7 +20,8 @@ from portal.tasks.models import Task
 KINDS = {
     "task": _l("Tasks"), "project": _l("Projects"), "target": _l("Targets"), "project_update": _l("Project updates"),
     "decision": _l("Decisions"), "agenda_item": _l("Meeting notes"), "action_item": _l("Action items"),
-    "request": _l("Requests"), "person": _l("People"), "file": _l("Files"),
+    "request": _l("Requests"), "report": _l("Weekly and daily reports"), "person": _l("People"),
+    "file": _l("Files"),
 }
 # A file is indexed under the kind of place it is kept in, whose rule says who sees it; the page
 # shows them as one kind.
@@ -55,7 +57,8 @@ def visibility(user):
     task_file = fn.EXISTS(Task.select(SQL("1")).join(Project, JOIN.LEFT_OUTER, on=(Task.project == Project.id))
                           .where((Task.id == SearchDocument.parent_id) & Task.visibility_for(user)))
     target = SearchDocument.project_id.is_null() | in_projects  # Target.visibility_for: a goal is everyone's
-    return {"project": in_projects, "target": target, "project_update": in_projects, "task": task,
+    report = SearchDocument.object_id.in_(Report.select(Report.id).where(Report.visibility_for(user)))
+    return {"report": report, "project": in_projects, "target": target, "project_update": in_projects, "task": task,
             "decision": in_series, "agenda_item": in_series, "action_item": in_series, "request": request,
             "person": True, "project_file": in_projects, "meeting_file": in_series, "task_file": task_file,
             "request_file": SearchDocument.parent_id.in_(visible_requests)}
@@ -63,8 +66,8 @@ def visibility(user):
 
 def documents():
     """Every area's documents, as they are now."""
-    from portal import accounts, files, meetings, projects, requests, tasks
-    for area in (accounts, projects, tasks, requests, meetings, files):
+    from portal import accounts, files, meetings, projects, reports, requests, tasks
+    for area in (accounts, projects, tasks, requests, meetings, reports, files):
         yield from area.search_documents()
 
 

@@ -3,10 +3,12 @@ import datetime
 import zoneinfo
 
 from flask import Blueprint, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from peewee import JOIN
 
 from portal import search
-from portal.accounts.models import User
+from portal.accounts.models import Department, User
 from portal.db import Invalid
 from portal.finder import FILE_KINDS, KINDS, shown_kind, visibility
 from portal.finder.forms import SearchForm
@@ -14,6 +16,7 @@ from portal.meetings.models import Meeting, MeetingSeries
 from portal.params import page_number
 from portal.permissions import authorize
 from portal.projects.models import Project
+from portal.reports.models import Report
 from portal.render import render
 from portal.requests.models import ResourceRequest
 from portal.tasks.models import Task
@@ -67,6 +70,10 @@ def places(hits, reader):
     request_titles = {request_id: "#%d %s" % (request_id, title) for request_id, title in ResourceRequest.select(
         ResourceRequest.id, ResourceRequest.title).where(ResourceRequest.id.in_(
             [hit.parent_id for hit in hits if hit.kind == "request_file"])).tuples()}
+    reports = {report.id: report for report in Report.select(Report.id, Report.state, Report.late, Report.department,
+                                                             Department)
+               .join(Department, JOIN.LEFT_OUTER, on=(Report.department == Department.id))
+               .where(Report.id.in_([hit.object_id for hit in hits if hit.kind == "report"]))}
     person_ids = [hit.object_id for hit in hits if hit.kind == "person"]
     departments = dict(User.select(User.id, User.department).where(User.id.in_(person_ids)).tuples())
     found = {}
@@ -79,8 +86,19 @@ def places(hits, reader):
             where = tasks.get(hit.parent_id, "")
         elif hit.kind == "request_file":
             where = request_titles.get(hit.parent_id, "")
+        elif hit.kind == "report":
+            where = _report_place(reports.get(hit.object_id))
         found[hit.kind, hit.object_id] = (_link(hit, departments), where)
     return found
+
+
+def _report_place(report):
+    """Its department, and whether it is a draft or came late."""
+    if report is None:
+        return ""
+    state = _("late") if report.submitted and report.late else ("" if report.submitted else str(report.state_label))
+    department = report.department.display_name if report.department_id else ""
+    return " · ".join(part for part in (department, state) if part)
 
 
 def _link(hit, departments):
@@ -97,6 +115,8 @@ def _link(hit, departments):
         return url_for("requests.show", request_id=object_id)
     if kind in FILE_KINDS:
         return url_for("files.show", file_id=object_id)
+    if kind == "report":
+        return url_for("reports.show", report_id=object_id)
     if kind == "person":
         return url_for("boards.show", scope="department", department=departments.get(object_id) or None,
                        owner=object_id)

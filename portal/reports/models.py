@@ -2,8 +2,9 @@
 marked late, never refused), asks for help that reach the helper and the next shared meeting, and
 the head's comments (点评).
 
-For the search index and the Excel export: a report's `title` and `body_text` are its words, and
-`Report.visibility_for(user)` is the view rule in SQL (author, department, state and help asks)."""
+Search finds a report by `search_document()`, kept current by each save; who finds it is
+`Report.visibility_for(user)`, the view rule in SQL (author, department, state and help asks),
+which the export asks too."""
 import json
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, Value, fn)
 
-from portal import mail
+from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.calendar import CompanyCalendar
@@ -83,6 +84,17 @@ class Report(BaseModel):
         """Every section, titled in both languages: what a search or an export reads."""
         return "\n\n".join("%s %s\n%s" % (s["zh"], s["en"], s["text"]) for s in json.loads(self.sections))
 
+    def search_document(self, asks=None):
+        """What search finds the report by: its author, kind and week in both languages (one index
+        serves readers of either), every section and what it asks help with."""
+        asks = ReportHelp.select(ReportHelp.what).where(ReportHelp.report == self.id) if asks is None else asks
+        kinds = {"weekly": "周报 Weekly report", "daily": "日报 Daily report"}
+        return dict(kind="report", object_id=self.id,
+                    title="%s · %s · %s" % (self.author.name, kinds[self.cadence], self.period_start.isoformat()),
+                    body="\n\n".join([self.body_text] + [ask.what for ask in asks]),
+                    at=self.submitted_at or self.updated_at, owner_id=self.author_id, creator_id=self.author_id,
+                    department_id=self.department_id)
+
     def path(self):
         """The report's page, also outside a request."""
         return urlsplit(mail.absolute_url("reports.show", report_id=self.id)).path
@@ -141,6 +153,18 @@ class Report(BaseModel):
                        .where((cls.department == department.id) & (cls.cadence == period.cadence)
                               & (cls.period_start == period.start) & (cls.state == "submitted"))
                        .order_by(User.name, cls.id))
+        asks = ReportHelp.of_reports([report.id for report in reports])
+        for report in reports:
+            report.asks = asks.get(report.id, [])
+        return reports
+
+    @classmethod
+    def of_department(cls, reader, department, first, last):
+        """The department's reports of the periods starting from `first` to `last` that `reader` may
+        read, by period and author, with their asks."""
+        reports = list(cls.visible_to(reader).where((cls.department == department.id) & (cls.period_start >= first)
+                                                    & (cls.period_start <= last))
+                       .order_by(cls.period_start, User.name, cls.id))
         asks = ReportHelp.of_reports([report.id for report in reports])
         for report in reports:
             report.asks = asks.get(report.id, [])
@@ -212,6 +236,7 @@ class Report(BaseModel):
                               created_at=now or utcnow(), updated_at=now or utcnow()))
             if created:
                 AuditEntry.record(author, "report.create", report, {"period": [None, period.start.isoformat()]})
+                search.index(**report.search_document())
         return report
 
     def save_draft(self, by, version, texts, asks, copy=""):
@@ -220,6 +245,7 @@ class Report(BaseModel):
             changed = self._write(by, version, texts, asks, copy)
             if changed:
                 AuditEntry.record(by, "report.save", self, summary="draft saved: %s" % ", ".join(changed))
+                search.index(**self.search_document())
         return self
 
     def submit(self, by, version, texts, asks, now=None, copy=""):
@@ -238,6 +264,7 @@ class Report(BaseModel):
             self.state, self.submitted_at, self.late = "submitted", now, late
             for ask in ReportHelp.select().where((ReportHelp.report == self.id) & ReportHelp.sent_at.is_null()):
                 ask.send(self, now)
+            search.index(**self.search_document())
             AuditEntry.record(by, "report.submit", self, {
                 "state": ["draft", "submitted"], "late": [None, late],
                 **{s["zh"]: [None, s["text"]] for s in json.loads(self.sections) if s["text"]}})

@@ -2,18 +2,22 @@
 department's missing list and roll-up, its plan, and the company view."""
 import datetime
 
+import json
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal import sheets
 from portal.accounts.models import Department
 from portal.db import Invalid, Stale
+from portal.i18n import current_language
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
 from portal.reports.forms import CommentForm, PlanForm, ReportForm
 from portal.reports.models import Report, ReportHelp
-from portal.reports.plans import ReportPlan
+from portal.reports.plans import ReportPlan, company_today
 
 reports = Blueprint("reports", __name__, url_prefix="/reports")
 PAGE_SIZE = 20
@@ -177,6 +181,45 @@ def _department_page(department, plan, period):
                   missing=[person for person, report in roster if report is None or not report.submitted],
                   reminded=plan.reminded_today([person for person, _ in roster]),
                   sections=Report.by_section(handed_in), asks=[ask for r in handed_in for ask in r.asks])
+
+
+@reports.route("/departments/<int:department_id>/export")
+def export(department_id):
+    """The department's reports of a period, or of the month it starts in (`span=month`), one row per
+    report the reader may read, a column per section."""
+    department = authorized(Department, department_id, "follow_reports")
+    plan = ReportPlan.of(department.id)
+    period = _period(plan, request.args.get("period")) if plan else None
+    first = last = period.start if period else company_today()
+    if request.args.get("span") == "month":
+        first = first.replace(day=1)
+        last = (first + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+    rows = Report.of_department(current_user, department, first, last)
+    return sheets.response([_reports_sheet(department, rows)],
+                           "reports-%d-%s" % (department.id, first.isoformat()[:7] if first != last else first),
+                           sheets.wanted_kind(request.args))
+
+
+def _reports_sheet(department, rows):
+    # Sections as the reports were started with them: a plan changed within the span adds columns.
+    titles = []
+    for report in rows:
+        for section in json.loads(report.sections):
+            if (section["zh"], section["en"]) not in titles:
+                titles.append((section["zh"], section["en"]))
+    english = current_language() == "en"
+    columns = [sheets.Column(_("Period starting"), "date", 12), sheets.Column(_("Author"), width=16),
+               sheets.Column(_("State")), sheets.Column(_("Handed in"), "datetime", 17),
+               sheets.Column(_("Late"), width=8),
+               *[sheets.Column(en if english else zh, width=40) for zh, en in titles],
+               sheets.Column(_("Need help from"), width=40)]
+
+    def row(report):
+        texts = {(s["zh"], s["en"]): s["text"] for s in json.loads(report.sections)}
+        return [report.period_start, report.author.name, str(report.state_label), sheets.local(report.submitted_at),
+                _("late") if report.late else "", *[texts.get(title, "") for title in titles],
+                "\n".join("%s: %s" % (ask.whom, ask.what) for ask in report.asks)]
+    return sheets.Sheet(department.display_name, columns, (row(report) for report in rows))
 
 
 @reports.route("/departments/<int:department_id>/remind", methods=["POST"])

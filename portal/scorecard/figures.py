@@ -2,8 +2,9 @@
 quarter, computed from what the portal records (tasks, the request trail, minutes, check-ins,
 reports), never typed in. Each figure keeps the ids of the items behind it.
 
-Working hours: a step's decision time counts the hours of the company's working days (as the
-request time limits do, CompanyCalendar.working_deadline), in the company's time zone."""
+Working hours: a step's decision time counts the office hours of the company's working days in
+its time zone (CompanyCalendar.working_time), the measure the request time limits and the request
+reports use, so the same step takes as long on every page."""
 import datetime
 import re
 import zoneinfo
@@ -134,7 +135,8 @@ class Scorecard:
         self.zone = zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
         self.start, self.end = period.utc_range(self.zone)
         self.calendar = CompanyCalendar.current()
-        self.closed, self.opened = self.calendar.closed_days(), self.calendar.extra_working_days()
+        self.clock = self.calendar.working_time(current_app.config["DEFAULT_TIMEZONE"])
+        self.closed, self.opened = self.clock.closed, self.clock.opened
         self.by_department = defaultdict(Figures)
         self.by_person = defaultdict(Figures)
         self.company = Figures()
@@ -182,7 +184,7 @@ class Scorecard:
                         & RequestStep.started_at.is_null(False))
                  .order_by(StepApprover.decided_at, StepApprover.id).tuples())
         for seat_id, user_id, department_id, started, decided in seats:
-            hours = working_hours(self.calendar, started, decided, self.zone, self.closed, self.opened)
+            hours = self.clock.between(started, decided).total_seconds() / 3600
             self.decision_hours[seat_id] = hours
             self._add("decisions", seat_id, department_id, user_id)
             for figures in (self.company, self.by_department[department_id], self.by_person[user_id]):
@@ -267,16 +269,3 @@ def _week(day):
     year, week, _ = day.isocalendar()
     return year, week
 
-
-def working_hours(calendar, start, end, zone, closed, opened):
-    """Hours from `start` to `end` (naive UTC) that fall on the company's working days in `zone`:
-    the measure CompanyCalendar.working_deadline counts time limits in."""
-    moment = start.replace(tzinfo=datetime.UTC).astimezone(zone)
-    finish = end.replace(tzinfo=datetime.UTC).astimezone(zone)
-    total = datetime.timedelta()
-    while moment < finish:
-        midnight = datetime.datetime.combine(moment.date() + datetime.timedelta(days=1), datetime.time(), tzinfo=zone)
-        if calendar.is_working_day(moment.date(), closed, opened):
-            total += min(midnight, finish) - moment
-        moment = midnight
-    return total.total_seconds() / 3600

@@ -1,8 +1,10 @@
 """The scorecard pages: the figures one may see for a period, and the items behind each figure."""
 from flask import Blueprint, abort, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from peewee import JOIN
 
+from portal import sheets
 from portal.accounts.models import Department, User
 from portal.meetings.models import ActionItem, Meeting, MeetingSeries
 from portal.params import LARGEST
@@ -32,20 +34,50 @@ def _id_argument(name):
     return int(raw)
 
 
-@scorecard.route("/")
-def index():
+def _shown():
+    """What the reader may see of the period asked for: the department chosen (or the one they
+    head), its people, every department (to compare), the company's totals."""
     authorize("view_scorecard")
-    period = _period()
-    card = Scorecard(period)
     chosen = _id_argument("department")
     department = (authorized(Department, chosen, "view_scorecard") if chosen is not None
                   else current_user.heads)
     people = ([person for person in department.active_members() if can(current_user, "view_scorecard", person)]
               if department is not None else [])
     departments = list(Department.ordered()) if can(current_user, "compare_departments") else []
-    return render("scorecard/index.html", period=period, card=card, department=department, people=people,
-                  departments=departments, chart=_chart(card, period, departments or people),
-                  company=can(current_user, "view_company_scorecard"))
+    return dict(period=_period(), department=department, people=people, departments=departments,
+                company=can(current_user, "view_company_scorecard"))
+
+
+@scorecard.route("/")
+def index():
+    shown = _shown()
+    card = Scorecard(shown["period"])
+    return render("scorecard/index.html", card=card, chart=_chart(card, shown["period"],
+                                                                  shown["departments"] or shown["people"]), **shown)
+
+
+@scorecard.route("/export")
+def export():
+    """The figures of the page, one row per company, department or person shown."""
+    shown = _shown()
+    period, card = shown["period"], Scorecard(shown["period"])
+    rows = []
+    if shown["company"]:
+        rows.append((_("The whole company"), _("Company"), card.company, True))
+    departments = shown["departments"] or ([shown["department"]] if shown["department"] else [])
+    rows += [(department.display_name, _("Department"), card.department(department.id), True)
+             for department in departments]
+    people = shown["people"] + ([] if current_user in shown["people"] else [current_user])
+    # Requests are provided by departments, not people: that column stays empty for a person.
+    rows += [(person.name, _("Person"), card.person(person.id), False) for person in people]
+    columns = [sheets.Column(_("Name"), width=20), sheets.Column(_("Kind"), width=10),
+               *[sheets.Column(str(label), "integer", 12) for label in FIGURES.values()],
+               sheets.Column(_("Working hours per decision, on average"), "number", 12),
+               sheets.Column(_("Weeks with a check-in (%)"), "percent", 12)]
+    return sheets.response([sheets.Sheet(period.label(), columns, (
+        [name, kind, *[figures.count(figure) if group or figure != "provided" else None for figure in FIGURES],
+         None if figures.average_hours is None else round(figures.average_hours, 1), figures.regularity]
+        for name, kind, figures, group in rows))], "scorecard-%s" % period.key, sheets.wanted_kind(request.args))
 
 
 def _chart(card, period, rows):

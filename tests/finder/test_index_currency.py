@@ -44,7 +44,8 @@ def test_decisions_are_found_by_participants_and_disappear_when_withdrawn(compan
 
 
 def test_action_items_and_meeting_notes_are_found_through_their_meeting(company):
-    company.meeting.assign_action(company.coordinator, "起草框架合同", company.seller, company.meeting.starts_at.date())
+    company.meeting.assign_action(company.coordinator, "起草框架合同", company.seller, company.meeting.starts_at.date(),
+                                  confirmed=True)  # the meeting lies in the past of the real clock
     item = company.meeting.add_agenda_item(company.coordinator, "other", "价格讨论")
     assert found(company.seller, "讨论") == []  # a topic without notes is not worth finding
     item.write_notes(company.coordinator, "对方要求合同期三年", item.version)

@@ -1,5 +1,7 @@
 """Report pages over HTTP: writing and handing in, the missing list with its reminders, who reads what,
 the plan, the company view."""
+import csv
+import io
 import re
 
 import pytest
@@ -204,3 +206,51 @@ def test_the_person_asked_marks_the_ask_as_helped(client, company, plan):
     assert finance_head.post("/reports/help/%d/given" % ask.id).status_code == 303
     assert ReportHelp.get().given_by_id == company.finance_head.id
     assert finance_head.post("/reports/help/%d/given" % ask.id).status_code == 403
+
+
+def _csv_rows(answer):
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_export_has_a_row_per_report_the_reader_may_read_and_a_column_per_section(client, company, plan):
+    _handed_in(plan, company.seller, [(company.finance, None, "Rebate numbers")])
+    last_week = plan.current_period().previous()
+    earlier = Report.start(company.other_seller, plan, last_week)
+    earlier.submit(company.other_seller, earlier.version, ["", "Visit Suzhou", "", "=1+1"], [])
+    Report.start(company.head, plan, plan.current_period())  # the head's own draft: theirs to read
+    head = signed_in(client, company.head)
+    page = head.get("/reports/departments/%d" % company.sales.id).get_data(as_text=True)
+    assert "/reports/departments/%d/export?" % company.sales.id in page
+    path = "/reports/departments/%d/export?period=2026-05-11&format=csv" % company.sales.id
+    header, *rows = _csv_rows(head.get(path))
+    assert header == ["Period starting", "Author", "State", "Handed in", "Late", "Done this week",
+                      "Plan for next week", "Needs coordination", "Risks", "Need help from"]
+    assert [row[:3] + row[5:] for row in rows] == [
+        ["2026-05-11", "Chen Chen", "Handed in", "Done", "", "", "", "Finance: Rebate numbers"],
+        ["2026-05-11", "Li Na", "Draft", "", "", "", "", ""]]
+    month = _csv_rows(head.get(path + "&span=month"))[1:]
+    assert [row[1] for row in month] == ["Wang Fang", "Chen Chen", "Li Na"] and month[0][8] == "'=1+1"
+    workbook = head.get("/reports/departments/%d/export?span=month" % company.sales.id)
+    assert workbook.status_code == 200 and "reports-%d-2026-05.xlsx" % company.sales.id in workbook.headers[
+        "Content-Disposition"]
+    assert signed_in(client, company.seller).get(path).status_code == 403
+    coordinator_rows = _csv_rows(signed_in(client, company.coordinator).get(path))[1:]
+    assert [row[1] for row in coordinator_rows] == ["Chen Chen"], "a draft is its author's alone"
+
+
+def test_search_finds_a_report_by_what_it_says_only_for_who_may_read_it(client, company, plan):
+    report = _handed_in(plan, company.seller, [(None, company.accountant, "经销商返利数据")])
+    draft = Report.start(company.other_seller, plan, plan.current_period())
+    draft.save_draft(company.other_seller, draft.version, ["", "拜访苏州经销商", "", ""], [])
+    for reader in (company.head, company.coordinator, company.accountant, company.seller):
+        page = signed_in(client, reader).get("/search?q=返利").get_data(as_text=True)
+        assert "/reports/%d" % report.id in page, reader.name
+        assert "Chen Chen · 周报 Weekly report · 2026-05-11" in re.sub(r"</?mark>", "", page)
+    for stranger in (company.other_seller, company.finance_head):
+        page = signed_in(client, stranger).get("/search?q=返利").get_data(as_text=True)
+        assert "Nothing you can see matches" in page, stranger.name
+    assert "/reports/%d" % draft.id in signed_in(client, company.other_seller).get(
+        "/search?q=苏州经销商").get_data(as_text=True)
+    assert "/reports/%d" % draft.id not in signed_in(client, company.head).get("/search?q=苏州经销商").get_data(
+        as_text=True)

@@ -1,6 +1,8 @@
 """The collaboration scorecard on a hand-built company in May 2026, every figure's number written out;
 then who sees which figures over HTTP."""
+import csv
 import datetime
+import io
 import re
 from types import SimpleNamespace
 
@@ -12,7 +14,8 @@ from portal.projects.models import Project, Target
 from portal.reports.models import Report, ReportHelp
 from portal.reports.plans import Period as Week
 from portal.reports.plans import ReportPlan
-from portal.scorecard.figures import Period, Scorecard, working_hours
+from portal.scorecard.figures import Period, Scorecard
+from portal.sheets import XLSX
 from portal.tasks.models import Task
 from tests.reports.conftest import signed_in
 
@@ -91,28 +94,30 @@ def _decided(company, expense_type, filed, decided):
         return request.decide(company.finance_head, request.active_step().id, "approve")
 
 
-def test_requests_provided_and_decision_times_count_working_hours_only(company, expense_type):
-    _decided(company, expense_type, "2026-05-12 09:00", "2026-05-12 15:00")  # 6 hours on a Tuesday
-    # Friday 17:00 to Monday 09:00: 7 hours of Friday, the weekend not at all, 9 hours of Monday.
+def test_requests_provided_and_decision_times_count_office_hours_only(company, expense_type):
+    # Office hours are 09:00-12:00, 13:00-18:00: Tuesday 09:00 to 15:00 holds 3 + 2 hours.
+    _decided(company, expense_type, "2026-05-12 09:00", "2026-05-12 15:00")
+    # Friday 17:00 to Monday 09:00: Friday's last hour; the weekend and Monday before 09:00 not at all.
     _decided(company, expense_type, "2026-05-15 17:00", "2026-05-18 09:00")
     card = Scorecard(MAY)
     finance = card.department(company.finance.id)
     assert finance.count("provided") == 2 and finance.count("decisions") == 2
-    assert finance.hours == [6.0, 16.0] and finance.average_hours == 11.0
-    assert card.person(company.finance_head.id).average_hours == 11.0
+    assert finance.hours == [5.0, 1.0] and finance.average_hours == 3.0
+    assert card.person(company.finance_head.id).average_hours == 3.0
     assert card.department(company.sales.id).count("provided") == 0
 
 
-def test_working_hours_skip_holidays_and_count_a_make_up_saturday(app):
-    from zoneinfo import ZoneInfo
-
+def test_decision_times_follow_the_company_office_hours_across_holidays_and_a_make_up_saturday(
+        company, expense_type):
     from portal.calendar import CompanyCalendar
-    calendar = CompanyCalendar.current()
-    # Thursday 30 April 18:00 to Saturday 9 May 10:00: 6 hours of the Thursday, Labour Day and its
-    # bridge (1–5 May) not at all, Wednesday to Friday whole, and the make-up Saturday (调休) till 10:00.
-    hours = working_hours(calendar, datetime.datetime(2026, 4, 30, 10), datetime.datetime(2026, 5, 9, 2),
-                          ZoneInfo("Asia/Shanghai"), set(), set())
-    assert hours == 6 + 3 * 24 + 10
+    CompanyCalendar.current().update_settings(company.admin, office_hours="08:00-12:00, 14:00-17:00")
+    # Thursday 30 April 16:00 to Saturday 9 May 10:00: the Thursday's last hour, Labour Day and its
+    # bridge (1–5 May) not at all, Wednesday to Friday whole (7 hours each), and the make-up
+    # Saturday (调休) from 08:00 to 10:00.
+    _decided(company, expense_type, "2026-04-30 16:00", "2026-05-09 10:00")
+    card = Scorecard(MAY)
+    assert card.department(company.finance.id).hours == [1 + 3 * 7 + 2]
+    assert list(card.decision_hours.values()) == [24.0]
 
 
 def test_action_items_closed_on_time_settled_or_done_as_tasks(company):
@@ -231,6 +236,30 @@ def test_coordinators_compare_departments_and_admins_see_everyone(client, compan
     assert "person-%d" % company.developer.id in _cards(page)
     items = admin.get("/scorecard/items?figure=cross_on_time&period=2026-05&person=%d" % company.developer.id)
     assert "Quote tool fix" in items.get_data(as_text=True) and "Midnight work" in items.get_data(as_text=True)
+
+
+def _csv_rows(answer):
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_export_holds_the_rows_the_page_shows_each_reader_and_no_more(client, company, cross_work):
+    head = signed_in(client, company.rnd_head)
+    header, *rows = _csv_rows(head.get("/scorecard/export?period=2026-05&format=csv"))
+    assert header[:4] == ["Name", "Kind", "Work done for other departments, on time",
+                          "Work done for other departments, late"]
+    assert [row[:5] for row in rows] == [["The whole company", "Company", "3", "1", "0"],
+                                         ["R&D", "Department", "2", "1", "0"],
+                                         ["Zhang Wei", "Person", "0", "0", ""],
+                                         ["Zhou Jie", "Person", "2", "1", ""]]
+    member = signed_in(client, company.seller)
+    assert [row[:4] for row in _csv_rows(member.get("/scorecard/export?period=2026-05&format=csv"))[1:]] == [
+        ["Chen Chen", "Person", "1", "0"]]
+    assert member.get("/scorecard/export?department=%d" % company.rnd.id).status_code == 403
+    coordinator = signed_in(client, company.coordinator)
+    workbook = coordinator.get("/scorecard/export?period=2026-Q2")
+    assert workbook.status_code == 200 and workbook.mimetype == XLSX
+    assert "scorecard-2026-Q2.xlsx" in workbook.headers["Content-Disposition"]
 
 
 def test_the_items_behind_a_figure_never_name_what_the_reader_may_not_see(client, company):

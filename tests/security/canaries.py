@@ -191,8 +191,9 @@ def _task(c, by, owner, project, **values):
 
 def _plant_report(world, c, project, outsider):
     """Their weekly report, pre-filled with a task of the project they finished that week, read by
-    the coordinators; and a task of the project done for our department this month, which the
-    scorecard counts for them."""
+    the coordinators, and their draft of the next week, theirs alone (the month's export of their
+    department holds one, never the other); and a task of the project done for our department this
+    month, which the scorecard counts for them."""
     plan = ReportPlan.configure(None, world.theirs, active=True, cadence="weekly", due_weekday=4,
                                 due_time=datetime.time(18), sections=[])
     week = Period("weekly", datetime.date(2026, 3, 2))
@@ -202,11 +203,17 @@ def _plant_report(world, c, project, outsider):
     Task.update(done_at=datetime.datetime(2026, 3, 4, 2)).where(Task.id == finished.id).execute()
     report = Report.start(outsider, plan, week)
     prefilled = json.loads(report.sections)[0]["text"]
-    report.submit(outsider, report.version, [prefilled, "", "", ""], [])
+    plans, risk = c.new("report plan"), c.new("report risk")
+    report.submit(outsider, report.version, [prefilled, plans, "", risk], [])
+    c.held_by(report, plans, risk)
+    draft = Report.start(outsider, plan, week.following())
+    draft_text = c.new("report draft")
+    draft.save_draft(outsider, draft.version, ["", draft_text, "", ""], [])
+    c.held_by(draft, draft_text)
     for_us = _task(c, outsider, outsider, project, requesting_department=world.ours)
     for_us = Task.get_by_id(for_us.id)
     for_us.revise(outsider, for_us.version, status="done")
-    c.add("report_id", report)
+    c.add("report_id", report, draft)
     c.add("task_id", finished, for_us)
 
 

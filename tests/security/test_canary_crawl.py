@@ -1,6 +1,6 @@
 """The canary crawl: with every kind of restricted thing planted (canaries.py), each role reads
 everything it can reach (every page and its htmx fragment, found from the URL map and by
-following every link, every download, its mail in the outbox, its notifications, its weekly
+following every link, every download, a workbook read from inside, its mail in the outbox, its notifications, its weekly
 digest and what its groups' robots were told) and no canary turns up where the permissions
 module hides what holds it.
 
@@ -13,9 +13,11 @@ read-only token (every list to its last page), the calendar feeds at the role's 
 import collections
 import datetime
 import html
+import io
 import itertools
 import re
 import urllib.parse
+import zipfile
 
 import pytest
 from flask import url_for
@@ -29,6 +31,7 @@ from portal.notifications.models import Notification
 from portal.permissions import can
 from portal.projects.models import Project
 from portal.robots import RobotMessage
+from portal.sheets import XLSX
 from tests.security.canaries import plant
 from tests.security.samples import ROLES, samples_for
 
@@ -80,7 +83,7 @@ def pages(client, user, start):
         for headers in ({}, {"HX-Request": "true"}):
             response = client.get(url, headers=headers)
             assert response.status_code < 500, "%s answered %d" % (url, response.status_code)
-            body = response.get_data().decode("utf-8", "replace")
+            body = _text_of(response)
             yield "%s%s" % (url, " (htmx)" if headers else ""), body
             if response.mimetype != "text/html":
                 break
@@ -88,6 +91,15 @@ def pages(client, user, start):
                 if found not in seen and len(seen) < MAX_PAGES:
                     seen.add(found)
                     queue.append(found)
+
+
+def _text_of(response):
+    """What a reader finds in an answer; a workbook is compressed XML, read from inside."""
+    if response.mimetype == XLSX:
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as book:
+            return html.unescape(" ".join(book.read(name).decode("utf-8") for name in book.namelist()
+                                          if name.endswith(".xml")))
+    return response.get_data().decode("utf-8", "replace")
 
 
 def api(client, user, start):
