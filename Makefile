@@ -52,7 +52,8 @@ test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
 
 # Not part of `make test`: a few minutes of real load on the small and the large company.
 bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk
-	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS)) \
+		$(if $(BENCH_PAGES),--pages "$(BENCH_PAGES)") $(if $(BENCH_ENGINES),--engines $(BENCH_ENGINES))
 
 /usr/bin/wrk:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk

@@ -135,6 +135,8 @@ class Scorecard:
         self.start, self.end = period.utc_range(self.zone)
         self.calendar = CompanyCalendar.current()
         self.closed, self.opened = self.calendar.closed_days(), self.calendar.extra_working_days()
+        days = (period.first + datetime.timedelta(days=offset) for offset in range((period.after - period.first).days))
+        self.working_days = [day for day in days if self.calendar.is_working_day(day, self.closed, self.opened)]
         self.by_department = defaultdict(Figures)
         self.by_person = defaultdict(Figures)
         self.company = Figures()
@@ -234,12 +236,7 @@ class Scorecard:
                 figures.weeks[1] += len(expected)
 
     def _working_weeks(self, first, last):
-        weeks, day = set(), first
-        while day <= last:
-            if self.calendar.is_working_day(day, self.closed, self.opened):
-                weeks.add(_week(day))
-            day += datetime.timedelta(days=1)
-        return weeks
+        return {_week(day) for day in self.working_days if first <= day <= last}
 
     def _help(self):
         """Asks for help that reports sent in the period, for their author; asks marked as helped in
