@@ -36,7 +36,7 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	@# /metrics sums every gunicorn worker through files in a folder that is new at each start.
 	@$(FLASK) jobs worker & worker=$$!; metrics=$$(mktemp -d); \
 	PROMETHEUS_MULTIPROC_DIR=$$metrics $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
-		--threads 2 --access-logfile - wsgi:app & web=$$!; \
+		--threads 2 --preload --access-logfile - wsgi:app & web=$$!; \
 	trap 'kill $$worker $$web 2>/dev/null; wait; rm -rf $$metrics; exit 0' INT TERM; \
 	wait
 

@@ -154,8 +154,8 @@ def measure(size, seconds, concurrency, engine, pages):
                     print("  %-10s %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
                         engine.name, size, page.name, users, results[page, users]["rps"],
                         results[page, users]["p95"]), file=sys.stderr)
-            rss = server.peak_rss_kib()
-        return {"results": results, "seeding": seeding, "rss_mib": rss / 1024}
+            rss, pss = server.peak_rss_kib(), server.pss_kib()
+        return {"results": results, "seeding": seeding, "rss_mib": rss / 1024, "pss_mib": max(pss, default=0) / 1024}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -182,9 +182,11 @@ def table(runs, concurrency, pages):
                 page.name, users, s["rps"], s["p50"], s["p95"], s["p99"], g["rps"], g["p50"], g["p95"], g["p99"],
                 g["p50"] / s["p50"] if s["p50"] else 0, verdict,
                 " (%d errors)" % (s["errors"] + g["errors"]) if s["errors"] or g["errors"] else ""))
-    lines += ["", "Peak RSS per worker: small %.0f MiB, large %.0f MiB. Seeding: small %.1f s, large %.1f s." % (
-        small["rss_mib"], large["rss_mib"], small["seeding"], large["seeding"]),
-        "gunicorn %d workers × %d threads on %d cores; wrk from the same machine. Budget %s." % (
+    lines += ["", "PSS of the largest worker after the load: small %.0f MiB, large %.0f MiB (peak RSS, which counts "
+              "what the workers share in each of them: small %.0f MiB, large %.0f MiB). Seeding: small %.1f s, large "
+              "%.1f s." % (small["pss_mib"], large["pss_mib"], small["rss_mib"], large["rss_mib"], small["seeding"],
+                           large["seeding"]),
+        "gunicorn %d workers × %d threads (--preload) on %d cores; wrk from the same machine. Budget %s." % (
             WORKERS, THREADS, os.cpu_count(), "met" if met else "missed")]
     return "\n".join(lines)
 
