@@ -36,7 +36,7 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	@# /metrics sums every gunicorn worker through files in a folder that is new at each start.
 	@$(FLASK) jobs worker & worker=$$!; metrics=$$(mktemp -d); \
 	PROMETHEUS_MULTIPROC_DIR=$$metrics $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WEB_CONCURRENCY) \
-		--threads 2 --access-logfile - wsgi:app & web=$$!; \
+		--threads 2 --preload --access-logfile - wsgi:app & web=$$!; \
 	trap 'kill $$worker $$web 2>/dev/null; wait; rm -rf $$metrics; exit 0' INT TERM; \
 	wait
 
@@ -52,7 +52,8 @@ test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
 
 # Not part of `make test`: a few minutes of real load on the small and the large company.
 bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk
-	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS))
+	$(BIN)/python -m bench.run $(if $(BENCH_SECONDS),--seconds $(BENCH_SECONDS)) \
+		$(if $(BENCH_PAGES),--pages "$(BENCH_PAGES)") $(if $(BENCH_ENGINES),--engines $(BENCH_ENGINES))
 
 /usr/bin/wrk:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk

@@ -7,5 +7,6 @@ from portal import create_app
 app = create_app()
 demo.register(app)
 # What is loaded by now lives as long as the process. Frozen, it is no longer walked by every full
-# collection, which on a busy board page had doubled the slowest twentieth of the answers.
+# collection, which on a busy board page had doubled the slowest twentieth of the answers; under
+# gunicorn's --preload a collection no longer writes to the pages the workers share with the master.
 gc.freeze()

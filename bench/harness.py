@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USER_AGENT = "duiqi-harness"
-WORKERS, THREADS = 3, 2  # As `make run` starts it.
+WORKERS, THREADS = 3, 2  # As `make run` starts it, with the app loaded before forking (--preload).
 
 
 def free_port():
@@ -49,6 +49,16 @@ class Server:
                 peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))
         return max(peaks, default=0)
 
+    def pss_kib(self):
+        """Each worker's proportional set size: its private memory plus its share of what it shares
+        with the master and the other workers (RSS counts shared pages in full, in every worker)."""
+        sizes = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                rollup = Path("/proc/%d/smaps_rollup" % pid).read_text()
+                sizes.append(int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1)))
+        return sizes
+
     def wait_ready(self, seconds=30):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
@@ -76,12 +86,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url, workers=WORKERS, threads=THREADS, log=None, port=None, **env):
+def gunicorn(database_url, workers=WORKERS, threads=THREADS, log=None, port=None, preload=True, **env):
     """The portal under gunicorn, with `make run`'s flags, on `port` or a free one."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:%d" % port, "--workers", str(workers),
-         "--threads", str(threads), "wsgi:app"],
+         "--threads", str(threads), *(["--preload"] if preload else []), "wsgi:app"],
         cwd=ROOT, env=portal_environment(database_url, **env), stdout=log or subprocess.DEVNULL,
         stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(process, "http://127.0.0.1:%d" % port)

@@ -124,13 +124,13 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
             "errors": errors}
 
 
-def measure(size, seconds, concurrency, engine):
+def measure(size, seconds, concurrency, engine, pages):
     folder = Path(tempfile.mkdtemp(prefix="duiqi-bench-%s-" % size))
     try:
         url = engine.empty(folder)
         url, seeding = seed(size, folder, url, engine.jobs_url)
         within = company(url, folder)
-        requests = within(lambda: {page: page.resolve() for page in [FLOOR, *KEY_PAGES]})
+        requests = within(lambda: {page: page.resolve() for page in [FLOOR, *pages]})
         results = {}
         with gunicorn(url, PORTAL_JOBS_URL=engine.jobs_url or "") as server:
             sessions = {}
@@ -154,18 +154,18 @@ def measure(size, seconds, concurrency, engine):
                     print("  %-10s %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
                         engine.name, size, page.name, users, results[page, users]["rps"],
                         results[page, users]["p95"]), file=sys.stderr)
-            rss = server.peak_rss_kib()
-        return {"results": results, "seeding": seeding, "rss_mib": rss / 1024}
+            rss, pss = server.peak_rss_kib(), server.pss_kib()
+        return {"results": results, "seeding": seeding, "rss_mib": rss / 1024, "pss_mib": max(pss, default=0) / 1024}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def table(runs, concurrency):
+def table(runs, concurrency, pages):
     small, large = runs["small"], runs["large"]
     lines = ["| page | users | small req/s | small p50 / p95 / p99 ms | large req/s | large p50 / p95 / p99 ms "
              "| large/small p50 | budget (large company) |", "|---|---|---|---|---|---|---|---|"]
     met = True
-    for page in [FLOOR, *KEY_PAGES]:
+    for page in [FLOOR, *pages]:
         for users in concurrency:
             s, g = small["results"][page, users], large["results"][page, users]
             floor = large["results"][FLOOR, users]["rps"]
@@ -182,18 +182,20 @@ def table(runs, concurrency):
                 page.name, users, s["rps"], s["p50"], s["p95"], s["p99"], g["rps"], g["p50"], g["p95"], g["p99"],
                 g["p50"] / s["p50"] if s["p50"] else 0, verdict,
                 " (%d errors)" % (s["errors"] + g["errors"]) if s["errors"] or g["errors"] else ""))
-    lines += ["", "Peak RSS per worker: small %.0f MiB, large %.0f MiB. Seeding: small %.1f s, large %.1f s." % (
-        small["rss_mib"], large["rss_mib"], small["seeding"], large["seeding"]),
-        "gunicorn %d workers × %d threads on %d cores; wrk from the same machine. Budget %s." % (
+    lines += ["", "PSS of the largest worker after the load: small %.0f MiB, large %.0f MiB (peak RSS, which counts "
+              "what the workers share in each of them: small %.0f MiB, large %.0f MiB). Seeding: small %.1f s, large "
+              "%.1f s." % (small["pss_mib"], large["pss_mib"], small["rss_mib"], large["rss_mib"], small["seeding"],
+                           large["seeding"]),
+        "gunicorn %d workers × %d threads (--preload) on %d cores; wrk from the same machine. Budget %s." % (
             WORKERS, THREADS, os.cpu_count(), "met" if met else "missed")]
     return "\n".join(lines)
 
 
-def beside(sqlite, postgresql, concurrency):
+def beside(sqlite, postgresql, concurrency, pages):
     """The large company's figures on both engines, page by page."""
     lines = ["| page | users | SQLite req/s | SQLite p50 / p95 ms | PostgreSQL req/s | PostgreSQL p50 / p95 ms "
              "| PostgreSQL/SQLite p50 |", "|---|---|---|---|---|---|---|"]
-    for page in [FLOOR, *KEY_PAGES]:
+    for page in [FLOOR, *pages]:
         for users in concurrency:
             s, p = sqlite["large"]["results"][page, users], postgresql["large"]["results"][page, users]
             lines.append("| %s | %d | %.0f | %.1f / %.1f | %.0f | %.1f / %.1f | %.2f |" % (
@@ -205,23 +207,40 @@ def beside(sqlite, postgresql, concurrency):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=5, help="load per page and concurrency")
+    parser.add_argument("--pages", type=lambda text: [name.strip() for name in text.split(",")],
+                        help="only these key pages (their names in bench/pages.py, comma-separated); the floor "
+                             "is always measured, so the ratios hold")
+    parser.add_argument("--engines", default="sqlite,postgresql", help="sqlite, postgresql or both (the default)")
     arguments = parser.parse_args()
+    pages = KEY_PAGES
+    if arguments.pages:
+        unknown = set(arguments.pages) - {page.name for page in KEY_PAGES}
+        if unknown:
+            raise SystemExit("no key page named %s" % ", ".join(sorted(unknown)))
+        pages = [page for page in KEY_PAGES if page.name in arguments.pages]
+    engines = arguments.engines.split(",")
+    if not engines or set(engines) - {"sqlite", "postgresql"}:
+        raise SystemExit("--engines takes sqlite, postgresql or both")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
     concurrency = (1, 16)
     from tests.engines import Postgresql, Redis, Sqlite
-    redis = Redis(free_port())
-    cluster = Postgresql(redis)
+    redis = Redis(free_port()) if "postgresql" in engines else None
+    cluster = Postgresql(redis) if redis else None
     try:
-        runs = {engine.name: {size: measure(size, arguments.seconds, concurrency, engine)
-                              for size in ("small", "large")} for engine in (Sqlite(), cluster)}
+        runs = {engine.name: {size: measure(size, arguments.seconds, concurrency, engine, pages)
+                              for size in ("small", "large")}
+                for engine in (Sqlite(), cluster) if engine is not None and engine.name in engines}
     finally:
-        cluster.stop()
-        redis.stop()
-    report = "\n\n".join([
-        "### SQLite\n\n" + table(runs["sqlite"], concurrency),
-        "### PostgreSQL and Redis\n\n" + table(runs["postgresql"], concurrency),
-        "### The large company on both\n\n" + beside(runs["sqlite"], runs["postgresql"], concurrency)])
+        if cluster:
+            cluster.stop()
+            redis.stop()
+    titles = {"sqlite": "SQLite", "postgresql": "PostgreSQL and Redis"}
+    parts = ["### %s\n\n%s" % (titles[name], table(runs[name], concurrency, pages)) for name in runs]
+    if len(runs) == 2:
+        parts.append("### The large company on both\n\n" + beside(runs["sqlite"], runs["postgresql"], concurrency,
+                                                                      pages))
+    report = "\n\n".join(parts)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(report + "\n")
     print(report)

@@ -98,7 +98,7 @@ class CompanyCalendar(BaseModel):
         if day in closed:
             return False
         opened = self.extra_working_days() if opened is None else opened
-        return day in opened or _public_calendar(self.country, day.year).is_working_day(day)
+        return day in opened or day in _public_working_days(self.country, day.year)
 
     def holiday_name(self, day):
         return _public_calendar(self.country, day.year).get(day)
@@ -230,6 +230,15 @@ class WorkingDay(_SpecialDay):
 @functools.lru_cache(maxsize=32)
 def _public_calendar(country, year):
     return holidays.country_holidays(country, years=year)
+
+
+@functools.lru_cache(maxsize=32)
+def _public_working_days(country, year):
+    """The working days of `year` by the public calendar, as a set: the holidays library takes
+    microseconds to decide one day, and a scorecard asks about thousands."""
+    public, first = _public_calendar(country, year), datetime.date(year, 1, 1)
+    days = (first + datetime.timedelta(days=offset) for offset in range(366))
+    return frozenset(day for day in days if day.year == year and public.is_working_day(day))
 
 
 SUPPORTED_COUNTRIES = sorted(holidays.list_supported_countries())

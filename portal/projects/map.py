@@ -1,5 +1,6 @@
 """The alignment map laid out for an SVG drawn on the server: a vertical tree, one box per target,
 each indented under the target it serves, so it reads top to bottom on a 360 px phone."""
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -73,10 +74,10 @@ class MapDrawing:
             x = MARGIN + min(node.depth, DEEPEST_INDENT) * INDENT
             width = WIDTH - MARGIN - x
             room = width - STRIPE - 2 * PAD
-            title = [_line(text, room, TITLE_SIZE) for text in wrap(node.target.title, room, TITLE_SIZE, TITLE_LINES)]
+            title = list(_lines(node.target.title, room, TITLE_SIZE, TITLE_LINES))
             box = Box(node, x, y, width, PAD * 2 + len(title) * TITLE_LINE + 2 * META_LINE, title,
-                      _line(wrap(_owner(node.target), room, META_SIZE, 1)[0], room, META_SIZE),
-                      _line(wrap(_standing(node), room, META_SIZE, 1)[0], room, META_SIZE))
+                      _lines(_owner(node.target), room, META_SIZE, 1)[0],
+                      _lines(_standing(node), room, META_SIZE, 1)[0])
             parent = placed.get(node.target.serves_id) if node.depth else None
             if parent is not None:
                 middle = box.y + box.height / 2
@@ -106,6 +107,14 @@ def _standing(node):
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _lines(text, room, size, lines):
+    """`text` wrapped and measured. Measuring is a Python loop over every character, and a map
+    draws the same titles and names on every visit: the lines are kept by their text and room."""
+    return tuple(_line(part, room, size) for part in wrap(text, room, size, lines))
+
+
+@functools.lru_cache(maxsize=4096)
 def _width(char, size):
     """A character's width in a CJK-capable sans-serif font, erring wide (the title is bold, and
     phones fall back to different fonts), near enough to break lines by."""

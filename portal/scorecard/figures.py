@@ -137,6 +137,8 @@ class Scorecard:
         self.calendar = CompanyCalendar.current()
         self.clock = self.calendar.working_time(current_app.config["DEFAULT_TIMEZONE"])
         self.closed, self.opened = self.clock.closed, self.clock.opened
+        days = (period.first + datetime.timedelta(days=offset) for offset in range((period.after - period.first).days))
+        self.working_days = [day for day in days if self.calendar.is_working_day(day, self.closed, self.opened)]
         self.by_department = defaultdict(Figures)
         self.by_person = defaultdict(Figures)
         self.company = Figures()
@@ -236,12 +238,7 @@ class Scorecard:
                 figures.weeks[1] += len(expected)
 
     def _working_weeks(self, first, last):
-        weeks, day = set(), first
-        while day <= last:
-            if self.calendar.is_working_day(day, self.closed, self.opened):
-                weeks.add(_week(day))
-            day += datetime.timedelta(days=1)
-        return weeks
+        return {_week(day) for day in self.working_days if first <= day <= last}
 
     def _help(self):
         """Asks for help that reports sent in the period, for their author; asks marked as helped in

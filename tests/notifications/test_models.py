@@ -1,6 +1,7 @@
 """Notifications at the service level: channels, idempotency, reading, the calendar."""
 import datetime
 
+import holidays
 import pytest
 
 from portal.db import Invalid, utcnow
@@ -78,6 +79,14 @@ def test_national_day_is_off_and_the_make_up_saturday_is_a_working_day(app):
     assert calendar.is_working_day(datetime.date(2026, 10, 10)), "调休: Saturday 10 October is worked"
     assert not calendar.is_working_day(datetime.date(2026, 10, 17)), "an ordinary Saturday"
     assert calendar.first_working_day_of_week(datetime.date(2026, 10, 5)) == datetime.date(2026, 10, 8)
+
+
+def test_the_working_days_kept_per_year_are_the_public_calendars_day_by_day():
+    calendar, public = CompanyCalendar(country="CN"), holidays.country_holidays("CN", years=[2026, 2027])
+    day = datetime.date(2026, 1, 1)
+    while day.year < 2028:
+        assert calendar.is_working_day(day, closed=set(), opened=set()) is public.is_working_day(day), day
+        day += datetime.timedelta(days=1)
 
 
 def test_closed_days_are_skipped_like_holidays(admin):
