@@ -344,8 +344,11 @@ class Report(BaseModel):
         "missing": {plan, period, due, people, reminded} or None}."""
         now = now or utcnow()
         found = {"mine": None, "missing": None}
-        plan = ReportPlan.of(user.department_id)
-        if plan is not None and plan.active:
+        head_of = user.heads
+        plans = {plan.department_id: plan for plan in ReportPlan.select().where(
+            ReportPlan.department.in_([user.department_id, head_of.id if head_of else None]) & ReportPlan.active)}
+        plan = plans.get(user.department_id)
+        if plan is not None:
             period = plan.current_period(now)
             due = plan.due_at(period)
             if due is not None and now >= due - SHOWN_BEFORE_DUE:
@@ -353,9 +356,8 @@ class Report(BaseModel):
                                        & (cls.period_start == period.start))
                 if mine is None or not mine.submitted:
                     found["mine"] = {"plan": plan, "period": period, "due": due, "report": mine, "late": now > due}
-        head_of = user.heads
-        plan = ReportPlan.of(head_of.id) if head_of is not None else None
-        if plan is not None and plan.active:
+        plan = plans.get(head_of.id) if head_of is not None else None
+        if plan is not None:
             period = plan.current_period(now)
             due = plan.due_at(period)
             if due is not None and now >= due - SHOWN_BEFORE_DUE:
