@@ -14,6 +14,7 @@ from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
 from portal.i18n import current_language
 from portal.render import render, static_url
+from portal.reports.models import Report
 from portal.requests.models import StepApprover
 from portal.tasks.models import Task, local_today
 
@@ -24,7 +25,8 @@ WAITING_LIMIT = 5
 
 def waiting_for(user, now=None):
     """What waits for this person, for the top of the start page: decisions, tasks overdue or due by
-    tomorrow, the next meeting, own targets that want a check-in."""
+    tomorrow, the next meeting, own targets that want a check-in, the report due and, for a head,
+    who has not handed theirs in."""
     now = now or utcnow()
     day = local_today(user, now)
     calendar = CompanyCalendar.current()
@@ -35,7 +37,7 @@ def waiting_for(user, now=None):
     targets = list(Target.needing_check_in(today(), stale_before, owner=user).limit(WAITING_LIMIT))
     return {"approvals": approvals[:WAITING_LIMIT], "more_approvals": len(approvals) > WAITING_LIMIT,
             "tasks": tasks[:WAITING_LIMIT], "more_tasks": len(tasks) > WAITING_LIMIT, "meeting": meeting,
-            "check_ins": targets, "day": day}
+            "check_ins": targets, "day": day, **Report.waiting_on(user, now)}
 
 
 @home.route("/")

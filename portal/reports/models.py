@@ -5,6 +5,7 @@ the head's comments (点评).
 Search finds a report by `search_document()`, kept current by each save; who finds it is
 `Report.visibility_for(user)`, the view rule in SQL (author, department, state and help asks),
 which the export asks too."""
+import datetime
 import json
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ from portal.tasks.models import Task
 STATES = {"draft": _l("Draft"), "submitted": _l("Handed in")}
 MAX_TEXT = 5000
 MAX_ASKS = 5
+# The start page brings up a report from this long before it is due (a weekly one on the Thursday).
+SHOWN_BEFORE_DUE = datetime.timedelta(days=1)
 
 
 class Report(BaseModel):
@@ -330,6 +333,40 @@ class Report(BaseModel):
                 notify(user, "report.comment", link=self.path(), subject=self, actor=by.name,
                        period=self.period_start.isoformat())
         return comment
+
+    # -- the start page ---------------------------------------------------------------------------
+
+    @classmethod
+    def waiting_on(cls, user, now=None):
+        """What the start page shows from a day before this period's report is due: the reader's own
+        report not handed in yet, and to the head of a reporting department who has not handed
+        theirs in, with whom they reminded today. {"mine": {plan, period, due, report, late} or None,
+        "missing": {plan, period, due, people, reminded} or None}."""
+        now = now or utcnow()
+        found = {"mine": None, "missing": None}
+        head_of = user.heads
+        plans = {plan.department_id: plan for plan in ReportPlan.select().where(
+            ReportPlan.department.in_([user.department_id, head_of.id if head_of else None]) & ReportPlan.active)}
+        plan = plans.get(user.department_id)
+        if plan is not None:
+            period = plan.current_period(now)
+            due = plan.due_at(period)
+            if due is not None and now >= due - SHOWN_BEFORE_DUE:
+                mine = cls.get_or_none((cls.author == user.id) & (cls.cadence == plan.cadence)
+                                       & (cls.period_start == period.start))
+                if mine is None or not mine.submitted:
+                    found["mine"] = {"plan": plan, "period": period, "due": due, "report": mine, "late": now > due}
+        plan = plans.get(head_of.id) if head_of is not None else None
+        if plan is not None:
+            period = plan.current_period(now)
+            due = plan.due_at(period)
+            if due is not None and now >= due - SHOWN_BEFORE_DUE:
+                people = [person for person, report in cls.roster(plan, period)
+                          if report is None or not report.submitted]
+                if people:
+                    found["missing"] = {"plan": plan, "period": period, "due": due, "people": people,
+                                        "reminded": plan.reminded_today(people, now)}
+        return found
 
     # -- the digest -------------------------------------------------------------------------------
 

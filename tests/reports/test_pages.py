@@ -254,3 +254,26 @@ def test_search_finds_a_report_by_what_it_says_only_for_who_may_read_it(client, 
         "/search?q=苏州经销商").get_data(as_text=True)
     assert "/reports/%d" % draft.id not in signed_in(client, company.head).get("/search?q=苏州经销商").get_data(
         as_text=True)
+
+
+def test_on_friday_afternoon_the_start_page_brings_up_the_report_due_and_who_still_owes_one(client, company, plan):
+    with time_machine.travel("2026-05-13 15:00 +0800", tick=False):  # Wednesday: not yet
+        assert 'id="report-due"' not in signed_in(client, company.seller).get("/").get_data(as_text=True)
+    _handed_in(plan, company.other_seller)
+    seller = signed_in(client, company.seller)
+    page = seller.get("/").get_data(as_text=True)
+    assert 'id="report-due"' in page and "/reports/" in page and 'id="reports-missing"' not in page
+    draft = Report.start(company.seller, plan, plan.current_period())
+    assert "/reports/%d/edit" % draft.id in seller.get("/").get_data(as_text=True)
+    assert 'id="report-due"' not in signed_in(client, company.other_seller).get("/").get_data(as_text=True)
+    head = signed_in(client, company.head)
+    page = head.get("/").get_data(as_text=True)
+    missing = page[page.index('id="reports-missing"'):page.index("</li>", page.index('id="reports-missing"'))]
+    assert "2 people still owe their report" in missing and "Chen Chen, Li Na" in missing
+    assert "Remind all 2" in missing and "Wang Fang" not in missing
+    tapped = head.post("/reports/departments/%d/remind" % company.sales.id, data={"period": "2026-05-11"})
+    assert tapped.status_code == 303 and tapped.headers["Location"].startswith(
+        "/reports/departments/%d" % company.sales.id)
+    assert "All reminded today." in head.get("/").get_data(as_text=True)
+    with time_machine.travel("2026-05-15 19:00 +0800", tick=False):
+        assert "overdue since" in seller.get("/").get_data(as_text=True)

@@ -81,7 +81,7 @@ def test_the_draft_opens_with_what_the_writer_did_that_week_and_nothing_else(com
             start_time=datetime.time(9), timezone="Asia/Shanghai", recurring=False, title="Sales weekly",
             coordinator=company.coordinator, duration_minutes=60, location="", video_link="", reminder_minutes=0)
         meeting.assign_action(company.coordinator, "Call the Suzhou dealer", seller, FRIDAY)
-        meeting.close(company.coordinator, [company.coordinator])
+        meeting.close(company.coordinator, [company.coordinator], confirmed=True)  # minutes kept before it began
     with time_machine.travel("2026-05-15 10:00 +0800", tick=False):
         action_task = Task.get(Task.title == "Call the Suzhou dealer")
         action_task.move(seller, action_task.version, "done")
