@@ -5,9 +5,10 @@ def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
                                         StepApprover, StepCopy)
+    from portal.requests.delegation import Delegation
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
     return [RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestRound, RequestStep,
-            StepApprover, StepCopy, RequestEvent, Allocation]
+            StepApprover, StepCopy, RequestEvent, Allocation, Delegation]
 
 
 def search_documents():

@@ -36,7 +36,8 @@ STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a dec
                "approved": _l("Approved"), "rejected": _l("Rejected"), "returned": _l("Sent back"),
                "skipped": _l("Skipped: its condition does not apply"), "cancelled": _l("Not needed any more")}
 SEAT_STATES = {"pending": _l("Waiting"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-               "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced")}
+               "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced"),
+               "transferred": _l("Passed on (转交)"), "held": _l("Waits for the approver added before")}
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 # The most decisions one batch approval takes: a page of the inbox, well within a request's time.
 BATCH_MAX = 50
@@ -49,7 +50,13 @@ ACTIONS = {
     "substituted": _l("Approver replaced"), "unassigned": _l("Nobody can decide this step"),
     "allocated": _l("Allocation recorded"), "completed": _l("Approved in full"),
     "no_task": _l("No task was made: the providing department has no head to own it"),
+    "transferred": _l("Passed on (转交)"), "added_before": _l("Added an approver before themselves (加签)"),
+    "added_after": _l("Added an approver after themselves (加签)"),
+    "delegated": _l("Delegated (委托)"),
 }
+# Where 加签 puts the added approver: before me (the step waits for them first) or after me (a
+# step of its own after mine).
+ADD_WHERE = ("before", "after")
 
 
 def deadline(start, hours):
@@ -348,9 +355,11 @@ class ResourceRequest(BaseModel):
                 raise Invalid(_l("Record the allocation to finish this step."))
             before = request.state
             seat.mark(DECISIONS[decision], comment)
-            request.note(user, DECISIONS[decision], step, comment, waited=step.waited())
+            request.note(user, DECISIONS[decision], step, comment, waited=step.waited(), detail=seat.on_behalf())
             if decision == "approve":
-                if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
+                if seat.reason == "added_before":
+                    step.release_held(seat.replaces, request)
+                elif step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
                     step.close("approved")
                     request._advance(user)
             elif decision == "reject":
@@ -362,6 +371,50 @@ class ResourceRequest(BaseModel):
                 request.send_back(user, comment)
             request.audit(user, "request." + decision, before, {"step": [step.name, DECISIONS[decision]]},
                           summary=comment)
+        return request
+
+    def transfer(self, user, step_id, to, reason):
+        """转交: pass the user's waiting seat on the step to `to`, who then decides in their place;
+        the trail names both, with the reason."""
+        if not reason:
+            raise Invalid(_l("Say why you pass it on, so the next approver knows what is expected."), "comment")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            to = step.newcomer(request, to)
+            before = request.state
+            seat.mark("transferred", reason)
+            StepApprover.create(step=step, user=to, reason="transferred", replaces=user)
+            request.note(user, "transferred", step, reason, detail={"to": to.name})
+            tell(to, "approval.waiting", request, requester=request.requester.name)
+            request.audit(user, "request.transfer", before, {"approver": [user.name, to.name]}, summary=reason)
+        return request
+
+    def add_approver(self, user, step_id, other, where, reason):
+        """加签: `other` decides before the user (the user's seat waits until they approve) or after
+        (a step of its own right after this one); noted in the trail."""
+        if where not in ADD_WHERE:
+            raise Invalid(_l("Choose before or after you."), "where")
+        if not reason:
+            raise Invalid(_l("Say why another approver is needed."), "comment")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            if step.kind == "allocation":
+                raise Invalid(_l("The allocation is recorded by one person; pass it on instead."))
+            other = step.newcomer(request, other)
+            before = request.state
+            if where == "before":
+                seat.mark("held", reason, decided=False)
+                StepApprover.create(step=step, user=other, reason="added_before", replaces=user)
+                tell(other, "approval.waiting", request, requester=request.requester.name)
+            else:
+                request._make_room(step.position)
+                RequestStep.create(request=request, round=step.round, position=step.position + 1,
+                                   name="加签审批", name_en="Added approval", mode="any",
+                                   added_approvers=json.dumps([{"kind": "people", "ids": [other.id]}]),
+                                   time_limit_hours=step.time_limit_hours, on_timeout=step.on_timeout)
+            request.note(user, "added_" + where, step, reason, detail={"to": other.name})
+            request.audit(user, "request.add_approver", before, {"approver": [None, other.name], "where": where},
+                          summary=reason)
         return request
 
     def record_allocation(self, user, step_id, commitment, people_days=None, amount=None, starts_on=None,
@@ -380,7 +433,7 @@ class ResourceRequest(BaseModel):
                               amount_cents=None if amount is None else int(amount * 100),
                               currency=request.currency or "CNY", starts_on=starts_on, ends_on=ends_on)
             seat.mark("approved", commitment)
-            request.note(user, "allocated", step, commitment, waited=step.waited())
+            request.note(user, "allocated", step, commitment, waited=step.waited(), detail=seat.on_behalf())
             step.close("approved")
             request._advance(user)
             request.audit(user, "request.allocate", before, {"people_days": [None, _plain(people_days)],
@@ -406,9 +459,22 @@ class ResourceRequest(BaseModel):
         seat = StepApprover.get_or_none((StepApprover.step == step) & (StepApprover.user == user))
         if seat is None or seat.state == "replaced":
             raise Invalid(_l("This step is not yours to decide."))
+        if seat.state == "transferred":
+            raise Invalid(_l("You passed this step on; it is no longer yours to decide."))
+        if seat.state == "held":
+            raise Invalid(_l("This step waits first for the approver you added before you."))
         if seat.state != "pending":
             raise Invalid(_l("You have already decided this step."))
         return request, step, seat
+
+    def _make_room(self, position, count=1):
+        """Move this round's steps after `position` on by `count` places. In two updates, through
+        negative numbers, since the positions of a round are unique at every row either engine
+        writes."""
+        mine = (RequestStep.request == self) & (RequestStep.round == self.round)
+        (RequestStep.update(position=(RequestStep.position + count) * -1)
+         .where(mine & (RequestStep.position > position)).execute())
+        RequestStep.update(position=RequestStep.position * -1).where(mine & (RequestStep.position < 0)).execute()
 
     def _set_values(self, values):
         version = self.version
@@ -521,6 +587,13 @@ class ResourceRequest(BaseModel):
             detail["merged"] = True
         return self.note(None, "substituted", step, detail=detail)
 
+    def note_delegation(self, step, away, delegate, merged):
+        """The trail's line for a seat that goes to the delegate of someone away (委托)."""
+        detail = {"to": delegate.name, "for": away.name}
+        if merged:
+            detail["merged"] = True
+        return self.note(None, "delegated", step, detail=detail)
+
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""
         return RequestEvent.create(request=self, step=step, actor=actor, action=action, comment=comment,
@@ -572,6 +645,8 @@ class RequestStep(BaseModel):
     escalated_at = DateTimeField(null=True)
     reminders_sent = IntegerField(default=0)
     finished_at = DateTimeField(null=True)
+    # Approver entries of a step added by hand (加签 after someone); None for the flow's own steps.
+    added_approvers = TextField(null=True)
 
     class Meta:
         indexes = ((("request", "round", "position"), True),)
@@ -589,6 +664,35 @@ class RequestStep(BaseModel):
 
     def spec(self, version):
         return None if self.spec_index is None else version.steps[self.spec_index]
+
+    def approver_entries(self, version):
+        """Who decides this step, as approver entries: the flow's, those added by hand, or the
+        providing department's head for the allocation."""
+        if self.added_approvers is not None:
+            return json.loads(self.added_approvers)
+        if self.kind == "allocation":
+            return [{"kind": "provider_head"}]
+        entries = self.spec(version)["approvers"]
+        return [dict(entry, level=self.level) for entry in entries] if self.level else entries
+
+    def newcomer(self, request, user):
+        """`user`, checked as a new approver of this step (转交, 加签): active, not the requester,
+        not already seated here."""
+        if user is None or not user.active:
+            raise Invalid(_l("Choose someone who can sign in."), "to")
+        if user.id == request.requester_id:
+            raise Invalid(_l("Nobody decides on their own request."), "to")
+        if self.seats().where(StepApprover.user == user).exists():
+            raise Invalid(_l("%(name)s already has a seat on this step.", name=user.name), "to")
+        return user
+
+    def release_held(self, user_id, request):
+        """The approver added before `user_id` approved: their seat waits for their decision again."""
+        released = (StepApprover.update(state="pending")
+                    .where((StepApprover.step == self) & (StepApprover.user == user_id)
+                           & (StepApprover.state == "held")).execute())
+        if released:
+            tell(User.get_by_id(user_id), "approval.waiting", request, requester=request.requester.name)
 
     def waited(self, now=None):
         if self.started_at is None:
@@ -616,11 +720,7 @@ class RequestStep(BaseModel):
             StepApprover.state.in_(["approved", "rejected", "returned"])))
 
     def _activate(self, request):
-        if self.kind == "allocation":
-            entries = [{"kind": "provider_head"}]
-        else:
-            entries = [dict(entry, level=self.level) if self.level else entry
-                       for entry in self.spec(request.version)["approvers"]]
+        entries = self.approver_entries(request.version)
         now = utcnow()
         self.state, self.started_at = "active", now
         if self.time_limit_hours:
@@ -630,6 +730,8 @@ class RequestStep(BaseModel):
         seating = approvers.assign(request, entries)
         for replaced, stand_in, merged in seating.replaced:
             request.note_replacement(self, replaced, stand_in, merged)
+        for away, delegate, merged in seating.delegated:
+            request.note_delegation(self, away, delegate, merged)
         for user, reason, replaces in seating.seats:
             StepApprover.create(step=self, user=user, reason=reason, replaces=replaces)
             if reason in ("own_request", "fallback"):
@@ -643,7 +745,7 @@ class RequestStep(BaseModel):
         self.state, self.finished_at = state, utcnow()
         self.save()
         (StepApprover.update(state="not_needed")
-         .where((StepApprover.step == self) & (StepApprover.state == "pending")).execute())
+         .where((StepApprover.step == self) & StepApprover.state.in_(["pending", "held"])).execute())
         if state in ("approved", "rejected", "returned"):
             request = self.request
             for user in User.select().join(StepCopy, on=(StepCopy.user == User.id)).where(StepCopy.step == self):
@@ -680,7 +782,8 @@ class StepApprover(BaseModel):
     step = ForeignKeyField(RequestStep, backref="approver_seats", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="approval_seats", on_delete="RESTRICT")
     state = CharField(max_length=12, default="pending")
-    # "" named by the flow; "substitute", "own_request", "fallback" or "escalated" otherwise.
+    # "" named by the flow; "substitute", "own_request", "fallback", "escalated", "transferred" (转交),
+    # "added_before" (加签) or "delegated" (委托) otherwise.
     reason = CharField(max_length=12, default="")
     replaces = ForeignKeyField(User, null=True, backref="replaced_seats", on_delete="RESTRICT")
     added_at = DateTimeField(default=utcnow)
@@ -750,8 +853,12 @@ class StepApprover(BaseModel):
                 refused.append((request, invalid.message))
         return approved, refused
 
-    def mark(self, state, comment):
-        taken = (StepApprover.update(state=state, decided_at=utcnow(), comment=comment)
+    def on_behalf(self):
+        """What the trail says of a decision from this seat: whom a delegate (委托) decides for."""
+        return {"for": self.replaces.name} if self.reason == "delegated" else None
+
+    def mark(self, state, comment, decided=True):
+        taken = (StepApprover.update(state=state, decided_at=utcnow() if decided else None, comment=comment)
                  .where((StepApprover.id == self.id) & (StepApprover.state == "pending")).execute())
         if not taken:
             raise Invalid(_l("You have already decided this step."))

@@ -19,6 +19,8 @@ from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
                                    request_form, stored_values)
+from portal.requests.delegation import Delegation
+from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
@@ -28,6 +30,8 @@ TABS = {"mine": _l("Filed by me"), "involved": _l("Passed through me"), "departm
         "all": _l("All requests")}
 DONE = {"approve": _l("You approved “%(title)s”."), "reject": _l("You rejected “%(title)s”."),
         "return": _l("You sent “%(title)s” back for changes.")}
+# What an approver may do with their seat besides deciding, each confirmed in a form of its own.
+HAND_OVER = {"transfer": HandOverForm, "add": AddApproverForm}
 
 
 @requests_bp.app_context_processor
@@ -80,6 +84,49 @@ def approve_selected():
 def _approvals(batch_form):
     return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
                   decision_form=DecisionForm(formdata=None), batch_form=batch_form)
+
+
+# -- delegating one's approvals (委托) -----------------------------------------------------------
+
+@requests_bp.route("/delegations")
+def delegations():
+    authorize("delegate_approvals")
+    return _delegations(DelegationForm(formdata=None, user=current_user))
+
+
+@requests_bp.route("/delegations", methods=["POST"])
+def delegate():
+    authorize("delegate_approvals")
+    form = DelegationForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            delegation = Delegation.add(current_user, form.chosen(), form.starts_on.data, form.ends_on.data,
+                                        form.reason.data or "")
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("From %(start)s to %(end)s your approvals go to %(name)s.", start=delegation.starts_on.isoformat(),
+                    end=delegation.ends_on.isoformat(), name=delegation.delegate.name), "success")
+            return redirect(url_for("requests.delegations"), 303)
+    return _delegations(form)
+
+
+@requests_bp.route("/delegations/<int:delegation_id>/cancel", methods=["POST"])
+def cancel_delegation(delegation_id):
+    delegation = authorized(Delegation, delegation_id, "cancel")
+    try:
+        delegation.cancel(current_user)
+    except Invalid as invalid:
+        flash(invalid.message, "error")
+    else:
+        flash(_("The delegation is cancelled; new approvals come to %(name)s again.", name=delegation.user.name),
+              "success")
+    return redirect(url_for("requests.delegations"), 303)
+
+
+def _delegations(form):
+    return render("requests/delegations.html", "requests/_delegations.html", form=form,
+                  delegations=list(Delegation.of(current_user)))
 
 
 # -- filing -----------------------------------------------------------------------------------
@@ -175,7 +222,48 @@ def show(request_id):
 def decision(request_id, step_id):
     item = authorized(ResourceRequest, request_id)
     confirm = request.args.get("confirm")
+    if confirm in HAND_OVER:
+        step = _step_of(item, step_id)
+        return _show(item, "requests/_decision.html", step_id=step_id, confirm=confirm,
+                     hand_over_form=_hand_over_form(confirm, step, formdata=None))
     return _show(item, "requests/_decision.html", step_id=step_id, confirm=confirm if confirm in DECISIONS else None)
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/transfer", methods=["POST"])
+def transfer(request_id, step_id):
+    """转交: pass my seat on this step to someone else."""
+    return _hand_over(request_id, step_id, "transfer", lambda item, form: item.transfer(
+        current_user, step_id, form.chosen(), form.comment.data),
+        _("You passed “%(title)s” on to %(name)s."))
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/add-approver", methods=["POST"])
+def add_approver(request_id, step_id):
+    """加签: add an approver before or after me."""
+    return _hand_over(request_id, step_id, "add", lambda item, form: item.add_approver(
+        current_user, step_id, form.chosen(), form.where.data, form.comment.data),
+        _("%(name)s is added to “%(title)s”."))
+
+
+def _hand_over_form(kind, step, formdata):
+    leave_out = [step.request.requester_id, *(seat.user_id for seat in step.seats())]
+    return HAND_OVER[kind](formdata=formdata, leave_out=leave_out)
+
+
+def _hand_over(request_id, step_id, kind, act, done):
+    item = authorized(ResourceRequest, request_id)
+    step = _step_of(item, step_id)
+    authorize("hand_over", step)
+    form = _hand_over_form(kind, step, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            act(item, form)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(done % {"title": item.title, "name": form.chosen().name}, "success")
+            return _to_next()
+    return _show(item, "requests/_decision.html", step_id=step_id, confirm=kind, hand_over_form=form)
 
 
 @requests_bp.route("/<int:request_id>/steps/<int:step_id>/approve", methods=["POST"])
@@ -348,8 +436,7 @@ def _show(item, fragment=None, **context):
     seats, copies = {}, StepCopy.names_on_steps([step.id for step in steps])
     for s in StepApprover.on_steps([step.id for step in steps]):
         seats.setdefault(s.step_id, []).append(s)
-    ids = {i for step in steps if step.spec_index is not None
-           for entry in step.spec(item.version)["approvers"] for i in entry.get("ids", [])}
+    ids = {i for step in steps for entry in step.approver_entries(item.version) for i in entry.get("ids", [])}
     names = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(ids)))}
     context.setdefault("step_id", seat.step_id if seat else None)
     context.setdefault("confirm", None)

@@ -1,0 +1,118 @@
+"""Handing a decision over (转交, 加签): the seat moves, the step waits for whom it should, the trail
+tells who did what."""
+from portal.audit import AuditEntry
+from portal.notifications.models import Notification
+from portal.requests.models import RequestEvent, ResourceRequest, StepApprover
+from tests.requests.conftest import login
+
+HX = {"HX-Request": "true"}
+
+
+def seats(request):
+    step = ResourceRequest.get_by_id(request.id).active_step()
+    return step.name, sorted((s.user.name, s.state, s.reason) for s in step.seats())
+
+
+def test_an_approver_passes_their_seat_on_and_the_new_approver_decides_with_both_named(client, file_request,
+                                                                                      company):
+    request = file_request()
+    step = request.active_step()
+    login(client, company.sales_head)
+    url = "/requests/%d/steps/%d/decision?confirm=transfer" % (request.id, step.id)
+    fragment = client.get(url, headers=HX).get_data(as_text=True)
+    assert fragment.strip().startswith("<section id=\"decision-%d\"" % step.id) and "Pass it on to" in fragment
+    assert ">Chen Chen<" not in fragment, "the requester is not offered"
+    assert "<html" in client.get(url).get_data(as_text=True)
+    response = client.post("/requests/%d/steps/%d/transfer" % (request.id, step.id),
+                           data={"to": company.finance_head.id, "comment": "我出差，王芳熟悉预算"})
+    assert response.status_code == 303
+    assert seats(request) == ("部门负责人审批", [("Li Na", "transferred", ""), ("Wang Fang", "pending", "transferred")])
+    assert Notification.select().where((Notification.user == company.finance_head)
+                                       & (Notification.event == "approval.waiting")).count() == 1
+    login(client, company.finance_head)
+    page = client.get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Passed on (转交)" in page and "to Wang Fang" in page and "我出差，王芳熟悉预算" in page
+    assert "passed on by Li Na (转交)" in page
+    request.decide(company.finance_head, step.id, "approve")
+    assert seats(request)[0] == "提供部门审批"
+    assert AuditEntry.select().where(AuditEntry.action == "request.transfer").count() == 1
+
+
+def test_passing_on_without_a_reason_or_to_the_requester_is_refused_keeping_what_was_typed(client, file_request,
+                                                                                        company):
+    request = file_request()
+    step = request.active_step()
+    login(client, company.sales_head)
+    url = "/requests/%d/steps/%d/transfer" % (request.id, step.id)
+    body = client.post(url, data={"to": company.finance_head.id, "comment": ""}, headers=HX).get_data(as_text=True)
+    assert "Say why." in body and 'selected value="%d"' % company.finance_head.id in body
+    response = client.post(url, data={"to": company.seller.id, "comment": "请自己审"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Nobody decides on their own request." in body and "请自己审" in body
+    body = client.post(url, data={"to": 0, "comment": "随便"}).get_data(as_text=True)
+    assert "Choose someone who can sign in." in body
+    assert seats(request)[1] == [("Li Na", "pending", "")]
+    login(client, company.developer)
+    assert client.post(url, data={"to": company.finance_head.id, "comment": "x"}).status_code == 403
+
+
+def test_passing_on_races_a_decision_on_the_same_seat_and_exactly_one_counts(at_once, file_request, company):
+    request = file_request()
+    step_id = request.active_step().id
+    outcomes = at_once(
+        lambda: ResourceRequest.get_by_id(request.id).transfer(company.sales_head, step_id, company.finance_head,
+                                                               "出差"),
+        lambda: ResourceRequest.get_by_id(request.id).decide(company.sales_head, step_id, "approve"))
+    refused = [o for o in outcomes if isinstance(o, ValueError)]
+    assert len(refused) == 1
+    first = ResourceRequest.get_by_id(request.id).round_steps()[0]
+    states = sorted(s.state for s in first.seats())
+    assert states in (["approved"], ["pending", "transferred"])
+    actions = {e.action for e in RequestEvent.select().where(RequestEvent.action.in_(["approved", "transferred"]))}
+    assert len(actions) == 1
+    assert AuditEntry.select().where(AuditEntry.action.in_(["request.transfer", "request.approve"])).count() == 1
+
+
+def test_an_approver_added_before_decides_first_then_the_step_waits_for_whoever_added_them(client, file_request,
+                                                                                         company):
+    request = file_request()
+    step = request.active_step()
+    login(client, company.sales_head)
+    fragment = client.get("/requests/%d/steps/%d/decision?confirm=add" % (request.id, step.id),
+                          headers=HX).get_data(as_text=True)
+    assert "Before me: the step waits for them first" in fragment
+    response = client.post("/requests/%d/steps/%d/add-approver" % (request.id, step.id),
+                           data={"to": company.finance_head.id, "where": "before", "comment": "请财务先看预算"})
+    assert response.status_code == 303
+    assert seats(request)[1] == [("Li Na", "held", ""), ("Wang Fang", "pending", "added_before")]
+    assert StepApprover.waiting_count(company.sales_head) == 0
+    refusal = None
+    try:
+        request.decide(company.sales_head, step.id, "approve")
+    except ValueError as invalid:
+        refusal = str(invalid)
+    assert refusal == "This step waits first for the approver you added before you."
+    request.decide(company.finance_head, step.id, "approve", "预算可以")
+    assert seats(request) == ("部门负责人审批", [("Li Na", "pending", ""), ("Wang Fang", "approved", "added_before")])
+    assert Notification.select().where((Notification.user == company.sales_head)
+                                       & (Notification.event == "approval.waiting")).count() == 2, "filed, released"
+    request.decide(company.sales_head, step.id, "approve")
+    assert seats(request)[0] == "提供部门审批"
+    page = client.get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "Added an approver before themselves (加签)" in page and "added by Li Na to decide first (加签)" in page
+
+
+def test_an_approver_added_after_gets_a_step_of_their_own_right_after(file_request, company):
+    request = file_request()
+    step = request.active_step()
+    request.add_approver(company.sales_head, step.id, company.admin, "after", "需要行政确认")
+    request = ResourceRequest.get_by_id(request.id)
+    assert [(s.position, s.name, s.state) for s in request.round_steps()] == [
+        (1, "部门负责人审批", "active"), (2, "加签审批", "waiting"), (3, "财务审批", "skipped"),
+        (4, "提供部门审批", "waiting")]
+    request.decide(company.sales_head, step.id, "approve")
+    assert seats(request) == ("加签审批", [("Ada Admin", "pending", "")])
+    request.decide(company.admin, request.active_step().id, "approve")
+    assert seats(request)[0] == "提供部门审批"
+    assert [e.action for e in request.trail()][:3] == ["filed", "skipped", "added_after"]
+    assert AuditEntry.select().where(AuditEntry.action == "request.add_approver").count() == 1
