@@ -343,8 +343,10 @@ class ResourceRequest(BaseModel):
                 tell(holder, "request.withdrawn", request, actor=user.name)
         return request
 
-    def decide(self, user, step_id, decision, comment=""):
-        """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step."""
+    def decide(self, user, step_id, decision, comment="", to_step=None):
+        """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step; a
+        send-back goes to the requester, or with `to_step` (an id) to that earlier step of this
+        round (退回到指定节点), which then runs again with every step after it."""
         if decision not in DECISIONS:
             raise Invalid(_l("Choose approve, reject or send back."))
         if decision != "approve" and not comment:
@@ -354,8 +356,10 @@ class ResourceRequest(BaseModel):
             if step.kind == "allocation":
                 raise Invalid(_l("Record the allocation to finish this step."))
             before = request.state
+            target = request.earlier_step(step, to_step) if decision == "return" and to_step else None
             seat.mark(DECISIONS[decision], comment)
-            request.note(user, DECISIONS[decision], step, comment, waited=step.waited(), detail=seat.on_behalf())
+            detail = dict(seat.on_behalf() or {}, **({"to_step": target.id} if target else {}))
+            request.note(user, DECISIONS[decision], step, comment, waited=step.waited(), detail=detail)
             if decision == "approve":
                 if seat.reason == "added_before":
                     step.release_held(seat.replaces, request)
@@ -366,12 +370,46 @@ class ResourceRequest(BaseModel):
                 step.close("rejected")
                 request._cancel_waiting_steps()
                 request._end(user, "rejected", comment, note=False)
+            elif target is not None:
+                step.close("returned")
+                request._run_again(target, step)
             else:
                 step.close("returned")
                 request.send_back(user, comment)
             request.audit(user, "request." + decision, before, {"step": [step.name, DECISIONS[decision]]},
                           summary=comment)
         return request
+
+    def steps_to_return_to(self, step):
+        """The steps of this round that `step` may send the request back to: those approved before it."""
+        return list(self.round_steps().where((RequestStep.position < step.position) & (RequestStep.kind == "approval")
+                                             & (RequestStep.state == "approved")))
+
+    def earlier_step(self, step, step_id):
+        target = next((s for s in self.steps_to_return_to(step) if s.id == step_id), None)
+        if target is None:
+            raise Invalid(_l("Choose a step this request has passed already."), "to_step")
+        return target
+
+    def _run_again(self, target, current):
+        """退回到指定节点: the steps from `target` to `current` (both included) run again, as new
+        steps right after `current`; the steps not reached yet follow them as before."""
+        again = list(self.round_steps().where((RequestStep.position >= target.position)
+                                              & (RequestStep.position <= current.position)
+                                              & (RequestStep.state != "skipped")))
+        self._make_room(current.position, len(again))
+        copied = StepCopy.select().where(StepCopy.step.in_([s.id for s in again]))
+        copies = {}
+        for row in copied:
+            copies.setdefault(row.step_id, []).append(row.user_id)
+        for offset, old in enumerate(again, start=1):
+            step = RequestStep.create(
+                request=self, round=self.round, position=current.position + offset, kind=old.kind,
+                spec_index=old.spec_index, level=old.level, name=old.name, name_en=old.name_en, mode=old.mode,
+                time_limit_hours=old.time_limit_hours, on_timeout=old.on_timeout,
+                added_approvers=old.added_approvers)
+            step.copy_to(copies.get(old.id, []))
+        self._advance(None)
 
     def transfer(self, user, step_id, to, reason):
         """转交: pass the user's waiting seat on the step to `to`, who then decides in their place;

@@ -1,11 +1,12 @@
 """Forms of an approver handing their seat over (转交), adding another approver (加签) or delegating
 all their approvals while away (委托)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts.models import Department, User
 from portal.forms import Form
+from portal.requests.forms import DecisionForm
 
 REASON = [DataRequired(_l("Say why.")), Length(max=2000)]
 
@@ -59,3 +60,9 @@ class DelegationForm(Form):
 
     def chosen(self):
         return User.get_or_none(User.id == self.delegate.data)
+
+
+class ReturnForm(DecisionForm):
+    """退回: to the requester (0), or to an earlier step of this round (退回到指定节点)."""
+
+    to_step = IntegerField(_l("Send it back to"), [Optional()], default=0)

@@ -20,7 +20,7 @@ from portal.requests import approvers, fields, reports
 from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
                                    request_form, stored_values)
 from portal.requests.delegation import Delegation
-from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm
+from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 
@@ -400,10 +400,11 @@ def _cell(spec, value, names):
 def _decide(request_id, step_id, decision):
     item = authorized(ResourceRequest, request_id)
     authorize("decide", _step_of(item, step_id))
-    form = DecisionForm()
+    form = ReturnForm() if decision == "return" else DecisionForm()
     if form.validate_on_submit():
         try:
-            item.decide(current_user, step_id, decision, form.comment.data or "")
+            item.decide(current_user, step_id, decision, form.comment.data or "",
+                        to_step=form.to_step.data if decision == "return" else None)
         except Invalid as invalid:
             form.show_error(invalid)
         else:
@@ -446,6 +447,7 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
+    context["return_steps"] = item.steps_to_return_to(seat.step) if seat and context["confirm"] == "return" else []
     values, changes = item.values_and_changes()
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
                   names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),

@@ -116,3 +116,34 @@ def test_an_approver_added_after_gets_a_step_of_their_own_right_after(file_reque
     assert seats(request)[0] == "提供部门审批"
     assert [e.action for e in request.trail()][:3] == ["filed", "skipped", "added_after"]
     assert AuditEntry.select().where(AuditEntry.action == "request.add_approver").count() == 1
+
+
+def test_an_approver_sends_back_to_a_chosen_earlier_step_and_the_steps_from_there_run_again(client, file_request,
+                                                                                          company):
+    request = file_request(budget="20000")
+    first = request.active_step()
+    request.decide(company.sales_head, first.id, "approve")
+    request.decide(company.finance_head, ResourceRequest.get_by_id(request.id).active_step().id, "approve")
+    third = ResourceRequest.get_by_id(request.id).active_step()
+    login(client, company.rnd_head)
+    fragment = client.get("/requests/%d/steps/%d/decision?confirm=return" % (request.id, third.id),
+                          headers=HX).get_data(as_text=True)
+    assert "The requester, to change and send again" in fragment
+    assert fragment.count("decided again with every step after it") == 2
+    url = "/requests/%d/steps/%d/return" % (request.id, third.id)
+    body = client.post(url, data={"to_step": third.id, "comment": "再核一下"}).get_data(as_text=True)
+    assert "Choose a step this request has passed already." in body and "再核一下" in body
+    response = client.post(url, data={"to_step": first.id, "comment": "预算需部门负责人重新确认"})
+    assert response.status_code == 303
+    request = ResourceRequest.get_by_id(request.id)
+    assert request.state == "in_review"
+    assert [(s.position, s.name, s.state) for s in request.round_steps()] == [
+        (1, "部门负责人审批", "approved"), (2, "财务审批", "approved"), (3, "提供部门审批", "returned"),
+        (4, "部门负责人审批", "active"), (5, "财务审批", "waiting"), (6, "提供部门审批", "waiting")]
+    assert [c.user.name for c in request.round_steps()[4].copies] == ["Ada Admin"], "抄送 goes along"
+    page = client.get("/requests/%d" % request.id).get_data(as_text=True)
+    assert "back to 部门负责人审批" in page
+    for approver in (company.sales_head, company.finance_head, company.rnd_head):
+        request.decide(approver, ResourceRequest.get_by_id(request.id).active_step().id, "approve")
+    assert ResourceRequest.get_by_id(request.id).state == "approved"
+    assert AuditEntry.select().where(AuditEntry.action == "request.return").count() == 1
