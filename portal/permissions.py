@@ -256,6 +256,11 @@ def _withdraw_request(user, request):
     return request.requester_id == user.id
 
 
+@rule("urge", "ResourceRequest")
+def _urge_request(user, request):
+    return request.requester_id == user.id
+
+
 @rule("resubmit", "ResourceRequest")
 def _resubmit_request(user, request):
     return request.requester_id == user.id

@@ -37,6 +37,8 @@ EVENTS = {
                                _l("“%(title)s” was escalated to %(to)s")),
     "request.withdrawn": Event("normal", "app", _l("A request waiting for my decision is withdrawn"),
                                _l("%(actor)s withdrew “%(title)s”; it no longer needs your decision")),
+    "approval.urged": Event("important", "email", _l("A requester asks me for my decision (催办)"),
+                            _l("%(requester)s asks for your decision on “%(title)s”")),
     "approval.delegated": Event("important", "email", _l("Someone delegates their approvals to me (委托)"),
                                 _l("%(name)s delegated their approvals to you from %(start)s to %(end)s")),
     "request.copied": Event("normal", "digest", _l("A request I am copied on (抄送) passes a step"),

@@ -11,7 +11,7 @@ import json
 import zoneinfo
 
 from flask import current_app
-from flask_babel import lazy_pgettext
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
@@ -52,8 +52,10 @@ ACTIONS = {
     "no_task": _l("No task was made: the providing department has no head to own it"),
     "transferred": _l("Passed on (转交)"), "added_before": _l("Added an approver before themselves (加签)"),
     "added_after": _l("Added an approver after themselves (加签)"),
-    "delegated": _l("Delegated (委托)"),
+    "delegated": _l("Delegated (委托)"), "urged": _l("Nudged the approvers (催办)"),
 }
+# How often a requester may nudge the approvers of one request (催办).
+URGE_EVERY = datetime.timedelta(hours=24)
 # Where 加签 puts the added approver: before me (the step waits for them first) or after me (a
 # step of its own after mine).
 ADD_WHERE = ("before", "after")
@@ -86,6 +88,8 @@ class ResourceRequest(BaseModel):
     round = IntegerField(default=1)
     submitted_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
+    # When the requester last nudged the approvers (催办): once a day at most.
+    urged_at = DateTimeField(null=True)
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
@@ -341,6 +345,34 @@ class ResourceRequest(BaseModel):
             request.audit(user, "request.withdrawn", before, summary=comment)
             for holder in holders:
                 tell(holder, "request.withdrawn", request, actor=user.name)
+        return request
+
+    def urge(self, user):
+        """催办: the requester nudges whoever the waiting step waits for, at most once a day and
+        never in quiet hours; they hear it through their notifications, the departments' group
+        robots that hear waiting requests too."""
+        now = utcnow()
+        if CompanyCalendar.current().is_quiet_at(now, current_app.config["DEFAULT_TIMEZONE"]):
+            raise Invalid(_l("It is outside office hours now; nudge them once the working day starts."))
+        with db.atomic():
+            request = ResourceRequest.locked(self.id)
+            step = request.active_step() if request.is_open else None
+            waiting_on = [seat.user for seat in step.pending_seats()] if step is not None else []
+            if not waiting_on:
+                raise Invalid(_l("This request is not waiting for anyone's decision now."))
+            since = now - URGE_EVERY
+            if request.urged_at is not None and request.urged_at > since:
+                raise Invalid(_l("You nudged them less than a day ago; you can nudge them again from %(when)s.",
+                                 when=format_datetime(request.urged_at + URGE_EVERY, "short")))
+            (ResourceRequest.update(urged_at=now)
+             .where((ResourceRequest.id == self.id)
+                    & (ResourceRequest.urged_at.is_null() | (ResourceRequest.urged_at <= since))).execute())
+            names = "、".join(person.name for person in waiting_on)
+            for person in waiting_on:
+                tell(person, "approval.urged", request, requester=user.name)
+            request.note(user, "urged", step, detail={"to": names})
+            request.audit(user, "request.urge", request.state, summary=names)
+            announcements.urged(step, user)
         return request
 
     def decide(self, user, step_id, decision, comment="", to_step=None):

@@ -211,6 +211,18 @@ def withdraw(request_id):
     return _show(item, "requests/_requester_actions.html", withdrawing=True, withdraw_form=form)
 
 
+@requests_bp.route("/<int:request_id>/urge", methods=["POST"])
+def urge(request_id):
+    """催办: nudge whoever the request waits for."""
+    item = authorized(ResourceRequest, request_id, "urge")
+    try:
+        item.urge(current_user)
+    except Invalid as invalid:
+        return _show(item, "requests/_requester_actions.html", urge_refused=invalid.message)
+    flash(_("The approvers are reminded that you wait for their decision."), "success")
+    return redirect(url_for("requests.show", request_id=item.id), 303)
+
+
 # -- the decision screen ------------------------------------------------------------------------
 
 @requests_bp.route("/<int:request_id>")
@@ -452,4 +464,5 @@ def _show(item, fragment=None, **context):
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
                   names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
+                  may_urge=item.state in ("in_review", "allocating") and can(current_user, "urge", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

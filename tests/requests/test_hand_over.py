@@ -1,5 +1,9 @@
-"""Handing a decision over (转交, 加签): the seat moves, the step waits for whom it should, the trail
-tells who did what."""
+"""Handing a decision over (转交, 加签), sending back to a chosen step, nudging (催办): the seat moves,
+the step waits for whom it should, the trail tells who did what."""
+import datetime
+
+import time_machine
+
 from portal.audit import AuditEntry
 from portal.notifications.models import Notification
 from portal.requests.models import RequestEvent, ResourceRequest, StepApprover
@@ -147,3 +151,30 @@ def test_an_approver_sends_back_to_a_chosen_earlier_step_and_the_steps_from_ther
         request.decide(approver, ResourceRequest.get_by_id(request.id).active_step().id, "approve")
     assert ResourceRequest.get_by_id(request.id).state == "approved"
     assert AuditEntry.select().where(AuditEntry.action == "request.return").count() == 1
+
+
+def test_the_requester_nudges_the_approvers_once_a_day_and_is_told_kindly_when_again(client, file_request,
+                                                                                    company):
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 2, 0), tick=False):  # Tuesday 10:00 in Shanghai
+        request = file_request()
+        login(client, company.seller)
+        response = client.post("/requests/%d/urge" % request.id)
+        assert response.status_code == 303
+        assert "The approvers are reminded" in client.get(response.headers["Location"]).get_data(as_text=True)
+        urged = Notification.select().where(Notification.event == "approval.urged")
+        assert [n.user.name for n in urged] == ["Li Na"]
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 1, 0), tick=False):  # 23 hours later
+        response = client.post("/requests/%d/urge" % request.id, headers=HX)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and body.lstrip().startswith('<div id="requester-actions"')
+        assert "You nudged them less than a day ago; you can nudge them again from" in body
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 14, 0), tick=False):  # 22:00 in Shanghai
+        body = client.post("/requests/%d/urge" % request.id).get_data(as_text=True)
+        assert "outside office hours" in body
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 2, 0), tick=False):
+        assert client.post("/requests/%d/urge" % request.id).status_code == 303
+    assert urged.count() == 2
+    assert [e.action for e in RequestEvent.select().where(RequestEvent.action == "urged")] == ["urged"] * 2
+    assert AuditEntry.select().where(AuditEntry.action == "request.urge").count() == 2
+    login(client, company.sales_head)
+    assert client.post("/requests/%d/urge" % request.id).status_code == 403
