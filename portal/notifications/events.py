@@ -41,6 +41,8 @@ EVENTS = {
                             _l("%(requester)s asks for your decision on “%(title)s”")),
     "approval.delegated": Event("important", "email", _l("Someone delegates their approvals to me (委托)"),
                                 _l("%(name)s delegated their approvals to you from %(start)s to %(end)s")),
+    "request.decided_copy": Event("important", "email", _l("A request I am copied on (抄送) is decided"),
+                                  _l("“%(title)s”, which you are copied on, is decided: %(outcome)s")),
     "request.copied": Event("normal", "digest", _l("A request I am copied on (抄送) passes a step"),
                             _l("“%(title)s”, %(step)s: %(outcome)s")),
     "meeting.reminder": Event("important", "email", _l("A meeting I attend is about to start"),

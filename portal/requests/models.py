@@ -639,6 +639,9 @@ class ResourceRequest(BaseModel):
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
         if state in ("approved", "rejected"):
+            # 抄送: everyone copied hears the outcome at once, as on the platforms people know.
+            for user in User.select().where(User.id.in_(list(self.copied_ids()))):
+                tell(user, "request.decided_copy", self, outcome=STATES[state])
             announcements.decided(self, state, by)
 
     def audit(self, by, action, before, changes=None, summary=""):

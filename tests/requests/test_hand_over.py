@@ -178,3 +178,17 @@ def test_the_requester_nudges_the_approvers_once_a_day_and_is_told_kindly_when_a
     assert AuditEntry.select().where(AuditEntry.action == "request.urge").count() == 2
     login(client, company.sales_head)
     assert client.post("/requests/%d/urge" % request.id).status_code == 403
+
+
+def test_people_copied_hear_at_once_by_mail_when_the_request_is_decided(file_request, company):
+    from portal.mail import OutboxMessage
+    approved, rejected = file_request(budget="50000"), file_request(title="被拒的", budget="50000")
+    for approver in (company.sales_head, company.finance_head, company.rnd_head):
+        approved.decide(approver, ResourceRequest.get_by_id(approved.id).active_step().id, "approve")
+    rejected.decide(company.sales_head, rejected.active_step().id, "reject", "预算不够")
+    told = [(n.text, n.channel) for n in Notification.select().where(
+        (Notification.user == company.admin) & (Notification.event == "request.decided_copy"))
+        .order_by(Notification.id)]
+    assert told == [("“Two developers for the CRM”, which you are copied on, is decided: Approved", "email"),
+                    ("“被拒的”, which you are copied on, is decided: Rejected", "email")]
+    assert OutboxMessage.select().where(OutboxMessage.recipient_id == company.admin.id).count() == 2
