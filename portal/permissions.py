@@ -256,6 +256,11 @@ def _withdraw_request(user, request):
     return request.requester_id == user.id
 
 
+@rule("comment", "ResourceRequest")
+def _comment_on_request(user, request):
+    return _see_request(user, request)
+
+
 @rule("urge", "ResourceRequest")
 def _urge_request(user, request):
     return request.requester_id == user.id

@@ -5,10 +5,11 @@ def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
                                         StepApprover, StepCopy)
+    from portal.requests.comments import RequestComment
     from portal.requests.delegation import Delegation
     from portal.requests.types import FlowStep, FlowVersion, RequestType, TypeField
     return [RequestType, TypeField, FlowStep, FlowVersion, ResourceRequest, RequestRound, RequestStep,
-            StepApprover, StepCopy, RequestEvent, Allocation, Delegation]
+            StepApprover, StepCopy, RequestEvent, Allocation, Delegation, RequestComment]
 
 
 def search_documents():

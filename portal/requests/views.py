@@ -19,10 +19,12 @@ from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
                                    request_form, stored_values)
+from portal.requests.comments import RequestComment
 from portal.requests.delegation import Delegation
 from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
+from portal.tasks.forms import CommentForm
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
@@ -209,6 +211,25 @@ def withdraw(request_id):
             flash(_("Your request is withdrawn."), "success")
             return redirect(url_for("requests.show", request_id=item.id), 303)
     return _show(item, "requests/_requester_actions.html", withdrawing=True, withdraw_form=form)
+
+
+@requests_bp.route("/<int:request_id>/comments")
+def comments(request_id):
+    return _show(authorized(ResourceRequest, request_id), "requests/_comments.html")
+
+
+@requests_bp.route("/<int:request_id>/comments", methods=["POST"])
+def add_comment(request_id):
+    item = authorized(ResourceRequest, request_id, "comment")
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            RequestComment.post(current_user, item, form.body.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            return redirect(url_for("requests.comments", request_id=item.id, _anchor="request-comments"), 303)
+    return _show(item, "requests/_comments.html", comment_form=form)
 
 
 @requests_bp.route("/<int:request_id>/urge", methods=["POST"])
@@ -459,10 +480,12 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
+    context.setdefault("comment_form", CommentForm(formdata=None))
     context["return_steps"] = item.steps_to_return_to(seat.step) if seat and context["confirm"] == "return" else []
     values, changes = item.values_and_changes()
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
                   names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
+                  comments=list(RequestComment.on(item)),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_urge=item.state in ("in_review", "allocating") and can(current_user, "urge", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

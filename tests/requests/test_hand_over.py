@@ -192,3 +192,23 @@ def test_people_copied_hear_at_once_by_mail_when_the_request_is_decided(file_req
     assert told == [("“Two developers for the CRM”, which you are copied on, is decided: Approved", "email"),
                     ("“被拒的”, which you are copied on, is decided: Rejected", "email")]
     assert OutboxMessage.select().where(OutboxMessage.recipient_id == company.admin.id).count() == 2
+
+
+def test_a_comment_with_at_names_tells_only_those_who_may_see_the_request(client, file_request, company):
+    from portal.requests.comments import RequestComment
+    request = file_request()
+    login(client, company.seller)
+    url = "/requests/%d/comments" % request.id
+    body = client.post(url, data={"body": "  "}, headers=HX).get_data(as_text=True)
+    assert body.lstrip().startswith('<section class="card" id="request-comments"') and "This field is required." in body
+    response = client.post(url, data={"body": "@Li Na 请看预算；@Olga Outsider 也看看"}, headers=HX)
+    assert response.status_code == 303
+    fragment = client.get(response.headers["Location"], headers=HX).get_data(as_text=True)
+    assert "请看预算" in fragment and "<html" not in fragment
+    told = [n.user.name for n in Notification.select().where(Notification.event == "mention")]
+    assert told == ["Li Na"], "the outsider may not see the request"
+    assert Notification.get(Notification.event == "mention").link == "/requests/%d#comment-%d" % (
+        request.id, RequestComment.get().id)
+    login(client, company.outsider)
+    assert client.post(url, data={"body": "我也要说"}).status_code == 404
+    assert AuditEntry.select().where(AuditEntry.action == "request.comment").count() == 1
