@@ -261,6 +261,11 @@ def _comment_on_request(user, request):
     return _see_request(user, request)
 
 
+@rule("revoke", "ResourceRequest")
+def _revoke_request(user, request):
+    return request.requester_id == user.id
+
+
 @rule("urge", "ResourceRequest")
 def _urge_request(user, request):
     return request.requester_id == user.id

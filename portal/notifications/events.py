@@ -41,6 +41,8 @@ EVENTS = {
                             _l("%(requester)s asks for your decision on “%(title)s”")),
     "approval.delegated": Event("important", "email", _l("Someone delegates their approvals to me (委托)"),
                                 _l("%(name)s delegated their approvals to you from %(start)s to %(end)s")),
+    "request.revocation": Event("important", "email", _l("My request to revoke an approval is decided (撤销)"),
+                                _l("Your request to revoke “%(title)s”: %(outcome)s (%(comment)s)")),
     "request.decided_copy": Event("important", "email", _l("A request I am copied on (抄送) is decided"),
                                   _l("“%(title)s”, which you are copied on, is decided: %(outcome)s")),
     "request.copied": Event("normal", "digest", _l("A request I am copied on (抄送) passes a step"),

@@ -30,7 +30,8 @@ from portal.tasks.models import Task
 
 STATES = {"in_review": _l("In review"), "returned": _l("Returned for changes"),
           "allocating": _l("Awaiting allocation"), "approved": lazy_pgettext("request state", "Approved"),
-          "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
+          "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
+          "revoking": _l("Revocation asked (撤销审批中)"), "revoked": _l("Revoked (已撤销)")}
 OPEN_STATES = ("in_review", "returned", "allocating")
 STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a decision"),
                "approved": _l("Approved"), "rejected": _l("Rejected"), "returned": _l("Sent back"),
@@ -53,6 +54,8 @@ ACTIONS = {
     "transferred": _l("Passed on (转交)"), "added_before": _l("Added an approver before themselves (加签)"),
     "added_after": _l("Added an approver after themselves (加签)"),
     "delegated": _l("Delegated (委托)"), "urged": _l("Nudged the approvers (催办)"),
+    "revocation_asked": _l("Asked to revoke the approved request (撤销)"), "revoked": _l("Revoked (已撤销)"),
+    "revocation_refused": _l("Revocation refused: the approval stands"),
 }
 # How often a requester may nudge the approvers of one request (催办).
 URGE_EVERY = datetime.timedelta(hours=24)
@@ -375,6 +378,44 @@ class ResourceRequest(BaseModel):
             announcements.urged(step, user)
         return request
 
+    def ask_to_revoke(self, user, reason):
+        """撤销: the requester asks to undo an approved request; those who approved its last approval
+        step decide, in a small step of its own (approve: revoked; reject: the approval stands)."""
+        if not reason:
+            raise Invalid(_l("Say why it should be revoked."), "comment")
+        with db.atomic():
+            request = ResourceRequest.locked(self.id)
+            if request.state != "approved":
+                raise Invalid(_l("Only an approved request can be revoked."))
+            steps = list(request.round_steps())
+            last = next((s for s in reversed(steps) if s.kind == "approval" and s.state == "approved"), None)
+            deciders = ([seat.user_id for seat in last.seats().where(StepApprover.state == "approved")]
+                        if last is not None else [])
+            entries = [{"kind": "people", "ids": deciders}] if deciders else [{"kind": "provider_head"}]
+            step = RequestStep.create(request=request, round=request.round, position=steps[-1].position + 1,
+                                      kind="revocation", name="撤销审批", name_en="Revocation", mode="any",
+                                      added_approvers=json.dumps(entries))
+            request.state = "revoking"
+            request.save()
+            request.note(user, "revocation_asked", step, reason)
+            step._activate(request)
+            request.audit(user, "request.ask_revoke", "approved", summary=reason)
+        return request
+
+    def _settle_revocation(self, user, step, decision, comment):
+        """Inside decide(): the revocation step is approved (the request is revoked) or rejected
+        (it stands approved, as before)."""
+        step.close("approved" if decision == "approve" else "rejected")
+        if decision == "approve":
+            self.state, self.finished_at = "revoked", utcnow()
+            self.note(None, "revoked", step)
+        else:
+            self.state = "approved"
+            self.note(None, "revocation_refused", step)
+        self.save()
+        tell(self.requester, "request.revocation", self, comment=comment or "—",
+             outcome=_l("it is revoked") if decision == "approve" else _l("refused, the approval stands"))
+
     def decide(self, user, step_id, decision, comment="", to_step=None):
         """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step; a
         send-back goes to the requester, or with `to_step` (an id) to that earlier step of this
@@ -389,10 +430,14 @@ class ResourceRequest(BaseModel):
                 raise Invalid(_l("Record the allocation to finish this step."))
             before = request.state
             target = request.earlier_step(step, to_step) if decision == "return" and to_step else None
+            if step.kind == "revocation" and decision == "return":
+                raise Invalid(_l("Approve or reject the revocation; there is nothing to change and send again."))
             seat.mark(DECISIONS[decision], comment)
             detail = dict(seat.on_behalf() or {}, **({"to_step": target.id} if target else {}))
             request.note(user, DECISIONS[decision], step, comment, waited=step.waited(), detail=detail)
-            if decision == "approve":
+            if step.kind == "revocation":
+                request._settle_revocation(user, step, decision, comment)
+            elif decision == "approve":
                 if seat.reason == "added_before":
                     step.release_held(seat.replaces, request)
                 elif step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
@@ -468,8 +513,8 @@ class ResourceRequest(BaseModel):
             raise Invalid(_l("Say why another approver is needed."), "comment")
         with db.atomic():
             request, step, seat = self._seat_for(user, step_id)
-            if step.kind == "allocation":
-                raise Invalid(_l("The allocation is recorded by one person; pass it on instead."))
+            if step.kind != "approval":
+                raise Invalid(_l("This step is decided by the people it names; pass it on instead."))
             other = step.newcomer(request, other)
             before = request.state
             if where == "before":
@@ -728,6 +773,8 @@ class RequestStep(BaseModel):
     def display_name(self):
         if self.kind == "allocation":
             return _l("Allocation by the providing department")
+        if self.kind == "revocation":
+            return _l("Revocation (撤销审批)")
         name = self.name_en if self.name_en and current_language() == "en" else self.name
         return _l("%(name)s, level %(n)d", name=name, n=self.level) if self.level else name
 

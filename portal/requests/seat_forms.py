@@ -66,3 +66,9 @@ class ReturnForm(DecisionForm):
     """退回: to the requester (0), or to an earlier step of this round (退回到指定节点)."""
 
     to_step = IntegerField(_l("Send it back to"), [Optional()], default=0)
+
+
+class RevokeForm(Form):
+    """撤销: why the approved request should be undone."""
+
+    comment = TextAreaField(_l("Why it should be revoked"), REASON)

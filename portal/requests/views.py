@@ -21,7 +21,7 @@ from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionFo
                                    request_form, stored_values)
 from portal.requests.comments import RequestComment
 from portal.requests.delegation import Delegation
-from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm
+from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm, RevokeForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
 from portal.tasks.forms import CommentForm
@@ -230,6 +230,28 @@ def add_comment(request_id):
         else:
             return redirect(url_for("requests.comments", request_id=item.id, _anchor="request-comments"), 303)
     return _show(item, "requests/_comments.html", comment_form=form)
+
+
+@requests_bp.route("/<int:request_id>/revoke")
+def confirm_revoke(request_id):
+    item = authorized(ResourceRequest, request_id, "revoke")
+    return _show(item, "requests/_requester_actions.html", revoking=True)
+
+
+@requests_bp.route("/<int:request_id>/revoke", methods=["POST"])
+def revoke(request_id):
+    """撤销: ask the last approvers to undo the approval."""
+    item = authorized(ResourceRequest, request_id, "revoke")
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            item.ask_to_revoke(current_user, form.comment.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your request to revoke it is with those who approved it last."), "success")
+            return redirect(url_for("requests.show", request_id=item.id), 303)
+    return _show(item, "requests/_requester_actions.html", revoking=True, revoke_form=form)
 
 
 @requests_bp.route("/<int:request_id>/urge", methods=["POST"])
@@ -481,6 +503,7 @@ def _show(item, fragment=None, **context):
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
     context.setdefault("comment_form", CommentForm(formdata=None))
+    context.setdefault("revoke_form", RevokeForm(formdata=None))
     context["return_steps"] = item.steps_to_return_to(seat.step) if seat and context["confirm"] == "return" else []
     values, changes = item.values_and_changes()
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
@@ -488,4 +511,5 @@ def _show(item, fragment=None, **context):
                   comments=list(RequestComment.on(item)),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
                   may_urge=item.state in ("in_review", "allocating") and can(current_user, "urge", item),
+                  may_revoke=item.state == "approved" and can(current_user, "revoke", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

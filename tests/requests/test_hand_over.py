@@ -212,3 +212,35 @@ def test_a_comment_with_at_names_tells_only_those_who_may_see_the_request(client
     login(client, company.outsider)
     assert client.post(url, data={"body": "我也要说"}).status_code == 404
     assert AuditEntry.select().where(AuditEntry.action == "request.comment").count() == 1
+
+
+def test_an_approved_request_is_revoked_through_its_own_small_approval_by_its_last_approvers(client, file_request,
+                                                                                           company):
+    request = file_request()
+    for approver in (company.sales_head, company.rnd_head):
+        request.decide(approver, ResourceRequest.get_by_id(request.id).active_step().id, "approve")
+    login(client, company.seller)
+    fragment = client.get("/requests/%d/revoke" % request.id, headers=HX).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="requester-actions"')
+    assert "Those who approved it last decide." in fragment
+    body = client.post("/requests/%d/revoke" % request.id, data={"comment": ""}).get_data(as_text=True)
+    assert "Say why." in body
+    response = client.post("/requests/%d/revoke" % request.id, data={"comment": "项目取消了"})
+    assert response.status_code == 303
+    request = ResourceRequest.get_by_id(request.id)
+    assert request.state == "revoking"
+    assert seats(request) == ("撤销审批", [("Zhang Wei", "pending", "")])
+    login(client, company.rnd_head)
+    step = request.active_step()
+    fragment = client.get("/requests/%d/steps/%d/decision" % (request.id, step.id), headers=HX).get_data(as_text=True)
+    assert "confirm=reject" in fragment and "confirm=return" not in fragment and "confirm=add" not in fragment
+    request.decide(company.rnd_head, step.id, "reject", "已经在用了")
+    assert ResourceRequest.get_by_id(request.id).state == "approved"
+    request.ask_to_revoke(company.seller, "真的取消了")
+    request.decide(company.rnd_head, ResourceRequest.get_by_id(request.id).active_step().id, "approve")
+    assert ResourceRequest.get_by_id(request.id).state == "revoked"
+    told = [n.text for n in Notification.select().where(Notification.event == "request.revocation")
+            .order_by(Notification.id)]
+    assert told == ["Your request to revoke “Two developers for the CRM”: refused, the approval stands (已经在用了)",
+                    "Your request to revoke “Two developers for the CRM”: it is revoked (—)"]
+    assert AuditEntry.select().where(AuditEntry.action == "request.ask_revoke").count() == 2

@@ -339,7 +339,7 @@ def _members_delegation(world):
     from portal.projects.models import today
     from portal.requests.delegation import Delegation
     reason = world.unique("Secret leave")
-    start = today() + datetime.timedelta(days=1)
+    start = today() + datetime.timedelta(days=next(_serial))  # a day of its own: delegations never overlap
     delegation = Delegation.add(world.user("member"), world.user("head"), start, start, reason)
     return Sample("the member's delegation", {"delegation_id": delegation.id}, [delegation], (reason,))
 
