@@ -209,7 +209,8 @@ def test_participants_read_meetings_and_minutes_and_others_get_404(company, scri
         timezone="Asia/Shanghai", recurring=True, coordinator=company.coordinator, duration_minutes=45,
         location="Room 1", video_link="", reminder_minutes=60)
     meeting.record_decision(company.coordinator, "Raise prices in Q3")
-    meeting.assign_action(company.coordinator, "Draft the price list", company.seller, datetime.date(2026, 7, 1))
+    meeting.assign_action(company.coordinator, "Draft the price list", company.seller,
+                          datetime.date.today() + datetime.timedelta(days=10))
     seller = script(company.seller)
     listed = seller.get("/meetings", query_string={"state": "open"}).json["items"]
     assert [(m["series"]["name"], m["timezone"], m["location"]) for m in listed] == [

@@ -79,6 +79,7 @@ def test_a_coordinator_sets_up_the_series_dingtalk_robot_closes_the_meeting_and_
 
         page.goto("/meetings/%d/close" % meeting.id)
         page.get_by_role("button", name="Close and send").click()
+        page.get_by_role("button", name="Close and send now").click()  # the meeting is three days ahead
         expect(page.get_by_role("heading", level=1)).to_have_text("Delivery of the minutes")
     finally:
         receiver.stop()

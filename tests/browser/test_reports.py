@@ -68,8 +68,8 @@ def test_a_member_hands_in_on_a_phone_and_the_head_sees_the_missing_list_shrink(
 
     member = phones()
     sign_in(member, chen, PASSWORD)
-    member.get_by_role("button", name="Menu").click()
-    member.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
+    member.get_by_role("navigation", name="Tabs").get_by_role("link", name="Me", exact=True).tap()
+    member.get_by_role("navigation", name="Work").get_by_role("link", name="Reports").tap()
     if current:
         member.get_by_role("button", name="Write it now").click()
     else:
