@@ -230,8 +230,44 @@ def _decide_step(user, step):
     return user.id != step.request.requester_id and step.seated(user)
 
 
+@rule("hand_over", "RequestStep")
+def _hand_over_step(user, step):
+    """转交 and 加签: the same people as deciding; the behaviour checks the seat still waits."""
+    return _decide_step(user, step)
+
+
+@rule("delegate_approvals")
+def _delegate_approvals(user, _):
+    return True  # one's own approvals, to a colleague; the behaviour checks whom and when
+
+
+@rule("view", "Delegation")
+def _see_delegation(user, delegation):
+    return user.is_admin or user.id in (delegation.user_id, delegation.delegate_id)
+
+
+@rule("cancel", "Delegation")
+def _cancel_delegation(user, delegation):
+    return user.is_admin or user.id == delegation.user_id
+
+
 @rule("withdraw", "ResourceRequest")
 def _withdraw_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("comment", "ResourceRequest")
+def _comment_on_request(user, request):
+    return _see_request(user, request)
+
+
+@rule("revoke", "ResourceRequest")
+def _revoke_request(user, request):
+    return request.requester_id == user.id
+
+
+@rule("urge", "ResourceRequest")
+def _urge_request(user, request):
     return request.requester_id == user.id
 
 

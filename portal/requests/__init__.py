@@ -5,9 +5,11 @@ def schema():
     """This area's models, handed up to the schema (portal.all_models)."""
     from portal.requests.models import (Allocation, RequestEvent, RequestRound, RequestStep, ResourceRequest,
                                         StepApprover, StepCopy)
+    from portal.requests.comments import RequestComment
+    from portal.requests.delegation import Delegation
     from portal.requests.types import FlowStep, FlowVersion, RequestCounter, RequestType, TypeField
     return [RequestType, TypeField, FlowStep, FlowVersion, RequestCounter, ResourceRequest, RequestRound, RequestStep,
-            StepApprover, StepCopy, RequestEvent, Allocation]
+            StepApprover, StepCopy, RequestEvent, Allocation, Delegation, RequestComment]
 
 
 def search_documents():

@@ -1,4 +1,5 @@
-"""What a resource request tells the groups' robots: waiting past half its limit, escalated, decided.
+"""What a resource request tells the groups' robots: waiting past half its limit or nudged by its
+requester (催办), escalated, decided.
 
 A request is seen by its two departments (and coordinators and admins), so only those two
 departments' channels hear of it; for a restricted project, only those of them in the project.
@@ -36,6 +37,15 @@ def waiting(step, hours):
     waiting_on = [seat.user for seat in step.pending_seats()]
     return _announce("request.waiting", request, lambda: _message(
         request, _("Waiting %(hours)d hours for a decision: %(request)s", hours=hours, request=str(request)),
+        [_("Step: %(step)s", step=step.display_name)], waiting_on))
+
+
+def urged(step, by):
+    """催办: told to the channels that hear waiting requests, the approvers @-mentioned."""
+    request = step.request
+    waiting_on = [seat.user for seat in step.pending_seats()]
+    return _announce("request.waiting", request, lambda: _message(
+        request, _("%(name)s asks for a decision (催办): %(request)s", name=by.name, request=str(request)),
         [_("Step: %(step)s", step=step.display_name)], waiting_on))
 
 

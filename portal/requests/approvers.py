@@ -6,6 +6,7 @@ without further changes.
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import ROLES, User
+from portal.requests.delegation import Delegation
 
 APPROVER_ROLES = {key: label for key, label in ROLES.items() if key != "member"}
 
@@ -117,12 +118,13 @@ def stand_in_for(user, *excluded):
 
 
 class Seating:
-    """Who sits on a step: `seats` [(user, reason, replaces)] and `replaced` [(user, stand_in,
+    """Who sits on a step: `seats` [(user, reason, replaces)], `replaced` [(user, stand_in,
     merged)] for every deactivated approver the flow named (merged: the stand-in already had a
-    seat of their own, so one seat now counts for both; stand_in None: nobody could be found)."""
+    seat of their own, so one seat now counts for both; stand_in None: nobody could be found),
+    and `delegated` [(user, delegate, merged)] for every approver away who delegated (委托)."""
 
     def __init__(self):
-        self.seats, self.replaced = [], []
+        self.seats, self.replaced, self.delegated = [], [], []
 
 
 def assign(request, entries):
@@ -158,5 +160,11 @@ def assign(request, entries):
             add(stand_in_for(requester, requester), "own_request")
         else:
             add(any_admin(requester), "fallback")
+    for user_id, (user, *_) in list(chosen.items()):
+        delegate = Delegation.acting_for(user, excluded=[requester])
+        if delegate is not None:
+            del chosen[user_id]
+            seating.delegated.append((user, delegate, delegate.id in chosen))
+            chosen.setdefault(delegate.id, (delegate, "delegated", user))
     seating.seats = list(chosen.values())
     return seating

@@ -1,6 +1,7 @@
 """Time limits: a periodic job nudges approvers at half a step's limit, and reminds, escalates
 (升级处理) or returns steps past it; it hands the seats of deactivated approvers to their
-stand-ins. Nothing is done twice: each action moves the step's own clock in a conditional update."""
+stand-ins, and those of approvers away to their delegates (委托). Nothing is done twice: each
+action moves the step's own clock in a conditional update."""
 from flask import current_app
 
 from portal import jobs
@@ -8,6 +9,7 @@ from portal.accounts.models import User
 from portal.calendar import CompanyCalendar
 from portal.db import db, utcnow
 from portal.requests import announcements, approvers
+from portal.requests.delegation import Delegation
 from portal.requests.models import RequestStep, ResourceRequest, StepApprover, deadline
 from portal.requests.notices import tell
 
@@ -28,6 +30,7 @@ def enforce_time_limits(now=None):
              .where((StepApprover.state == "pending") & (User.active == False)))  # noqa: E712
     for seat in list(stale):
         hand_over(StepApprover.get_by_id(seat.id))
+    hand_seats_to_delegates(Delegation.live().select(Delegation.user))
     if CompanyCalendar.current().is_quiet_at(now, current_app.config["DEFAULT_TIMEZONE"]):
         return []
     halfway = RequestStep.select(RequestStep.id).where((RequestStep.state == "active") & (RequestStep.nudge_at <= now))
@@ -132,8 +135,13 @@ def hand_over(seat):
         before = request.state
         StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
         seated = {s.user_id: s for s in step.seats().where(StepApprover.state != "replaced")}
-        user = approvers.stand_in_for(seat.user, request.requester)
-        merged = user is not None and user.id in seated
+        if seat.reason == "added_before":
+            # Added before someone (加签) who waits for them: that person decides again instead.
+            user, merged = seat.replaces, True
+            step.release_held(user.id, request)
+        else:
+            user = approvers.stand_in_for(seat.user, request.requester)
+            merged = user is not None and user.id in seated
         if user is not None and not merged:
             StepApprover.create(step=step, user=user, replaces=seat.user,
                                 reason="escalated" if seat.reason == "escalated" else "substitute")
@@ -147,3 +155,38 @@ def hand_over(seat):
                 request.note(None, "unassigned", step)
         request.audit(None, "request.hand_over", before, {"approver": [seat.user.name, user.name if user else None]})
         return user
+
+
+def hand_seats_to_delegates(users):
+    """Hand every seat waiting for these people (ids, or a query of them) to their delegates, each
+    in its own transaction."""
+    away = StepApprover.select(StepApprover.id).where((StepApprover.state == "pending") & StepApprover.user.in_(users))
+    for seat in list(away):
+        hand_to_delegate(StepApprover.get_by_id(seat.id))
+
+
+def hand_to_delegate(seat):
+    """Give the waiting seat of someone away to the colleague they delegated to (委托), noted in the
+    trail; a delegate already seated on the step keeps their one seat, counting for both."""
+    with db.atomic():
+        request = ResourceRequest.locked(seat.step.request_id)  # the request first, as every change to it does
+        seat = StepApprover.locked(seat.id)
+        delegate = Delegation.acting_for(seat.user, excluded=[request.requester])
+        if seat.state != "pending" or delegate is None:
+            return None
+        step = seat.step
+        before = request.state
+        StepApprover.update(state="replaced").where(StepApprover.id == seat.id).execute()
+        own = step.seats().where(StepApprover.user == delegate).first()
+        if own is None:
+            StepApprover.create(step=step, user=delegate, replaces=seat.user, reason="delegated")
+            tell(delegate, "approval.waiting", request, requester=request.requester.name)
+        request.note_delegation(step, seat.user, delegate, own is not None)
+        if not step.pending_seats():
+            if own is not None and own.state == "approved":
+                step.close("approved")
+                request._advance(None)
+            else:
+                request.note(None, "unassigned", step)
+        request.audit(None, "request.delegate", before, {"approver": [seat.user.name, delegate.name]})
+        return delegate

@@ -11,7 +11,7 @@ import json
 import zoneinfo
 
 from flask import current_app
-from flask_babel import lazy_pgettext
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
@@ -30,13 +30,15 @@ from portal.tasks.models import Task
 
 STATES = {"in_review": _l("In review"), "returned": _l("Returned for changes"),
           "allocating": _l("Awaiting allocation"), "approved": lazy_pgettext("request state", "Approved"),
-          "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
+          "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
+          "revoking": _l("Revocation asked (撤销审批中)"), "revoked": _l("Revoked (已撤销)")}
 OPEN_STATES = ("in_review", "returned", "allocating")
 STEP_STATES = {"waiting": _l("Not reached yet"), "active": _l("Waiting for a decision"),
                "approved": _l("Approved"), "rejected": _l("Rejected"), "returned": _l("Sent back"),
                "skipped": _l("Skipped: its condition does not apply"), "cancelled": _l("Not needed any more")}
 SEAT_STATES = {"pending": _l("Waiting"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-               "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced")}
+               "returned": _l("Sent back"), "not_needed": _l("Not needed"), "replaced": _l("Replaced"),
+               "transferred": _l("Passed on (转交)"), "held": _l("Waits for the approver added before")}
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 # The most decisions one batch approval takes: a page of the inbox, well within a request's time.
 BATCH_MAX = 50
@@ -49,7 +51,17 @@ ACTIONS = {
     "substituted": _l("Approver replaced"), "unassigned": _l("Nobody can decide this step"),
     "allocated": _l("Allocation recorded"), "completed": _l("Approved in full"),
     "no_task": _l("No task was made: the providing department has no head to own it"),
+    "transferred": _l("Passed on (转交)"), "added_before": _l("Added an approver before themselves (加签)"),
+    "added_after": _l("Added an approver after themselves (加签)"),
+    "delegated": _l("Delegated (委托)"), "urged": _l("Nudged the approvers (催办)"),
+    "revocation_asked": _l("Asked to revoke the approved request (撤销)"), "revoked": _l("Revoked (已撤销)"),
+    "revocation_refused": _l("Revocation refused: the approval stands"),
 }
+# How often a requester may nudge the approvers of one request (催办).
+URGE_EVERY = datetime.timedelta(hours=24)
+# Where 加签 puts the added approver: before me (the step waits for them first) or after me (a
+# step of its own after mine).
+ADD_WHERE = ("before", "after")
 
 
 def deadline(start, hours):
@@ -81,6 +93,8 @@ class ResourceRequest(BaseModel):
     round = IntegerField(default=1)
     submitted_at = DateTimeField(default=utcnow, index=True)
     finished_at = DateTimeField(null=True)
+    # When the requester last nudged the approvers (催办): once a day at most.
+    urged_at = DateTimeField(null=True)
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
@@ -343,8 +357,76 @@ class ResourceRequest(BaseModel):
                 tell(holder, "request.withdrawn", request, actor=user.name)
         return request
 
-    def decide(self, user, step_id, decision, comment=""):
-        """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step."""
+    def urge(self, user):
+        """催办: the requester nudges whoever the waiting step waits for, at most once a day and
+        never in quiet hours; they hear it through their notifications, the departments' group
+        robots that hear waiting requests too."""
+        now = utcnow()
+        if CompanyCalendar.current().is_quiet_at(now, current_app.config["DEFAULT_TIMEZONE"]):
+            raise Invalid(_l("It is outside office hours now; nudge them once the working day starts."))
+        with db.atomic():
+            request = ResourceRequest.locked(self.id)
+            step = request.active_step() if request.is_open else None
+            waiting_on = [seat.user for seat in step.pending_seats()] if step is not None else []
+            if not waiting_on:
+                raise Invalid(_l("This request is not waiting for anyone's decision now."))
+            since = now - URGE_EVERY
+            if request.urged_at is not None and request.urged_at > since:
+                raise Invalid(_l("You nudged them less than a day ago; you can nudge them again from %(when)s.",
+                                 when=format_datetime(request.urged_at + URGE_EVERY, "short")))
+            (ResourceRequest.update(urged_at=now)
+             .where((ResourceRequest.id == self.id)
+                    & (ResourceRequest.urged_at.is_null() | (ResourceRequest.urged_at <= since))).execute())
+            names = "、".join(person.name for person in waiting_on)
+            for person in waiting_on:
+                tell(person, "approval.urged", request, requester=user.name)
+            request.note(user, "urged", step, detail={"to": names})
+            request.audit(user, "request.urge", request.state, summary=names)
+            announcements.urged(step, user)
+        return request
+
+    def ask_to_revoke(self, user, reason):
+        """撤销: the requester asks to undo an approved request; those who approved its last approval
+        step decide, in a small step of its own (approve: revoked; reject: the approval stands)."""
+        if not reason:
+            raise Invalid(_l("Say why it should be revoked."), "comment")
+        with db.atomic():
+            request = ResourceRequest.locked(self.id)
+            if request.state != "approved":
+                raise Invalid(_l("Only an approved request can be revoked."))
+            steps = list(request.round_steps())
+            last = next((s for s in reversed(steps) if s.kind == "approval" and s.state == "approved"), None)
+            deciders = ([seat.user_id for seat in last.seats().where(StepApprover.state == "approved")]
+                        if last is not None else [])
+            entries = [{"kind": "people", "ids": deciders}] if deciders else [{"kind": "provider_head"}]
+            step = RequestStep.create(request=request, round=request.round, position=steps[-1].position + 1,
+                                      kind="revocation", name="撤销审批", name_en="Revocation", mode="any",
+                                      added_approvers=json.dumps(entries))
+            request.state = "revoking"
+            request.save()
+            request.note(user, "revocation_asked", step, reason)
+            step._activate(request)
+            request.audit(user, "request.ask_revoke", "approved", summary=reason)
+        return request
+
+    def _settle_revocation(self, user, step, decision, comment):
+        """Inside decide(): the revocation step is approved (the request is revoked) or rejected
+        (it stands approved, as before)."""
+        step.close("approved" if decision == "approve" else "rejected")
+        if decision == "approve":
+            self.state, self.finished_at = "revoked", utcnow()
+            self.note(None, "revoked", step)
+        else:
+            self.state = "approved"
+            self.note(None, "revocation_refused", step)
+        self.save()
+        tell(self.requester, "request.revocation", self, comment=comment or "—",
+             outcome=_l("it is revoked") if decision == "approve" else _l("refused, the approval stands"))
+
+    def decide(self, user, step_id, decision, comment="", to_step=None):
+        """Approve, reject or send back (decision "approve"/"reject"/"return") the waiting step; a
+        send-back goes to the requester, or with `to_step` (an id) to that earlier step of this
+        round (退回到指定节点), which then runs again with every step after it."""
         if decision not in DECISIONS:
             raise Invalid(_l("Choose approve, reject or send back."))
         if decision != "approve" and not comment:
@@ -354,21 +436,107 @@ class ResourceRequest(BaseModel):
             if step.kind == "allocation":
                 raise Invalid(_l("Record the allocation to finish this step."))
             before = request.state
+            target = request.earlier_step(step, to_step) if decision == "return" and to_step else None
+            if step.kind == "revocation" and decision == "return":
+                raise Invalid(_l("Approve or reject the revocation; there is nothing to change and send again."))
             seat.mark(DECISIONS[decision], comment)
-            request.note(user, DECISIONS[decision], step, comment, waited=step.waited())
-            if decision == "approve":
-                if step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
+            detail = dict(seat.on_behalf() or {}, **({"to_step": target.id} if target else {}))
+            request.note(user, DECISIONS[decision], step, comment, waited=step.waited(), detail=detail)
+            if step.kind == "revocation":
+                request._settle_revocation(user, step, decision, comment)
+            elif decision == "approve":
+                if seat.reason == "added_before":
+                    step.release_held(seat.replaces, request)
+                elif step.mode == "any" or seat.reason == "escalated" or not step.pending_seats(escalated=False):
                     step.close("approved")
                     request._advance(user)
             elif decision == "reject":
                 step.close("rejected")
                 request._cancel_waiting_steps()
                 request._end(user, "rejected", comment, note=False)
+            elif target is not None:
+                step.close("returned")
+                request._run_again(target, step)
             else:
                 step.close("returned")
                 request.send_back(user, comment)
             request.audit(user, "request." + decision, before, {"step": [step.name, DECISIONS[decision]]},
                           summary=comment)
+        return request
+
+    def steps_to_return_to(self, step):
+        """The steps of this round that `step` may send the request back to: those approved before it."""
+        return list(self.round_steps().where((RequestStep.position < step.position) & (RequestStep.kind == "approval")
+                                             & (RequestStep.state == "approved")))
+
+    def earlier_step(self, step, step_id):
+        target = next((s for s in self.steps_to_return_to(step) if s.id == step_id), None)
+        if target is None:
+            raise Invalid(_l("Choose a step this request has passed already."), "to_step")
+        return target
+
+    def _run_again(self, target, current):
+        """退回到指定节点: the steps from `target` to `current` (both included) run again, as new
+        steps right after `current`; the steps not reached yet follow them as before."""
+        again = list(self.round_steps().where((RequestStep.position >= target.position)
+                                              & (RequestStep.position <= current.position)
+                                              & (RequestStep.state != "skipped")))
+        self._make_room(current.position, len(again))
+        copied = StepCopy.select().where(StepCopy.step.in_([s.id for s in again]))
+        copies = {}
+        for row in copied:
+            copies.setdefault(row.step_id, []).append(row.user_id)
+        for offset, old in enumerate(again, start=1):
+            step = RequestStep.create(
+                request=self, round=self.round, position=current.position + offset, kind=old.kind,
+                spec_index=old.spec_index, level=old.level, name=old.name, name_en=old.name_en, mode=old.mode,
+                time_limit_hours=old.time_limit_hours, on_timeout=old.on_timeout,
+                added_approvers=old.added_approvers)
+            step.copy_to(copies.get(old.id, []))
+        self._advance(None)
+
+    def transfer(self, user, step_id, to, reason):
+        """转交: pass the user's waiting seat on the step to `to`, who then decides in their place;
+        the trail names both, with the reason."""
+        if not reason:
+            raise Invalid(_l("Say why you pass it on, so the next approver knows what is expected."), "comment")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            to = step.newcomer(request, to)
+            before = request.state
+            seat.mark("transferred", reason)
+            StepApprover.create(step=step, user=to, reason="transferred", replaces=user)
+            request.note(user, "transferred", step, reason, detail={"to": to.name})
+            tell(to, "approval.waiting", request, requester=request.requester.name)
+            request.audit(user, "request.transfer", before, {"approver": [user.name, to.name]}, summary=reason)
+        return request
+
+    def add_approver(self, user, step_id, other, where, reason):
+        """加签: `other` decides before the user (the user's seat waits until they approve) or after
+        (a step of its own right after this one); noted in the trail."""
+        if where not in ADD_WHERE:
+            raise Invalid(_l("Choose before or after you."), "where")
+        if not reason:
+            raise Invalid(_l("Say why another approver is needed."), "comment")
+        with db.atomic():
+            request, step, seat = self._seat_for(user, step_id)
+            if step.kind != "approval":
+                raise Invalid(_l("This step is decided by the people it names; pass it on instead."))
+            other = step.newcomer(request, other)
+            before = request.state
+            if where == "before":
+                seat.mark("held", reason, decided=False)
+                StepApprover.create(step=step, user=other, reason="added_before", replaces=user)
+                tell(other, "approval.waiting", request, requester=request.requester.name)
+            else:
+                request._make_room(step.position)
+                RequestStep.create(request=request, round=step.round, position=step.position + 1,
+                                   name="加签审批", name_en="Added approval", mode="any",
+                                   added_approvers=json.dumps([{"kind": "people", "ids": [other.id]}]),
+                                   time_limit_hours=step.time_limit_hours, on_timeout=step.on_timeout)
+            request.note(user, "added_" + where, step, reason, detail={"to": other.name})
+            request.audit(user, "request.add_approver", before, {"approver": [None, other.name], "where": where},
+                          summary=reason)
         return request
 
     def record_allocation(self, user, step_id, commitment, people_days=None, amount=None, starts_on=None,
@@ -387,7 +555,7 @@ class ResourceRequest(BaseModel):
                               amount_cents=None if amount is None else int(amount * 100),
                               currency=request.currency or "CNY", starts_on=starts_on, ends_on=ends_on)
             seat.mark("approved", commitment)
-            request.note(user, "allocated", step, commitment, waited=step.waited())
+            request.note(user, "allocated", step, commitment, waited=step.waited(), detail=seat.on_behalf())
             step.close("approved")
             request._advance(user)
             request.audit(user, "request.allocate", before, {"people_days": [None, _plain(people_days)],
@@ -413,9 +581,22 @@ class ResourceRequest(BaseModel):
         seat = StepApprover.get_or_none((StepApprover.step == step) & (StepApprover.user == user))
         if seat is None or seat.state == "replaced":
             raise Invalid(_l("This step is not yours to decide."))
+        if seat.state == "transferred":
+            raise Invalid(_l("You passed this step on; it is no longer yours to decide."))
+        if seat.state == "held":
+            raise Invalid(_l("This step waits first for the approver you added before you."))
         if seat.state != "pending":
             raise Invalid(_l("You have already decided this step."))
         return request, step, seat
+
+    def _make_room(self, position, count=1):
+        """Move this round's steps after `position` on by `count` places. In two updates, through
+        negative numbers, since the positions of a round are unique at every row either engine
+        writes."""
+        mine = (RequestStep.request == self) & (RequestStep.round == self.round)
+        (RequestStep.update(position=(RequestStep.position + count) * -1)
+         .where(mine & (RequestStep.position > position)).execute())
+        RequestStep.update(position=RequestStep.position * -1).where(mine & (RequestStep.position < 0)).execute()
 
     def _set_values(self, values):
         version = self.version
@@ -510,6 +691,9 @@ class ResourceRequest(BaseModel):
         if state == "rejected":
             tell(self.requester, "request.rejected", self, comment=comment)
         if state in ("approved", "rejected"):
+            # 抄送: everyone copied hears the outcome at once, as on the platforms people know.
+            for user in User.select().where(User.id.in_(list(self.copied_ids()))):
+                tell(user, "request.decided_copy", self, outcome=STATES[state])
             announcements.decided(self, state, by)
 
     def audit(self, by, action, before, changes=None, summary=""):
@@ -527,6 +711,13 @@ class ResourceRequest(BaseModel):
         if merged:
             detail["merged"] = True
         return self.note(None, "substituted", step, detail=detail)
+
+    def note_delegation(self, step, away, delegate, merged):
+        """The trail's line for a seat that goes to the delegate of someone away (委托)."""
+        detail = {"to": delegate.name, "for": away.name}
+        if merged:
+            detail["merged"] = True
+        return self.note(None, "delegated", step, detail=detail)
 
     def note(self, actor, action, step=None, comment="", waited=None, detail=None):
         """Add a line to the trail (actor None: the portal itself)."""
@@ -584,6 +775,8 @@ class RequestStep(BaseModel):
     escalated_at = DateTimeField(null=True)
     reminders_sent = IntegerField(default=0)
     finished_at = DateTimeField(null=True)
+    # Approver entries of a step added by hand (加签 after someone); None for the flow's own steps.
+    added_approvers = TextField(null=True)
 
     class Meta:
         indexes = ((("request", "round", "position"), True),)
@@ -592,6 +785,8 @@ class RequestStep(BaseModel):
     def display_name(self):
         if self.kind == "allocation":
             return _l("Allocation by the providing department")
+        if self.kind == "revocation":
+            return _l("Revocation (撤销审批)")
         name = self.name_en if self.name_en and current_language() == "en" else self.name
         return _l("%(name)s, level %(n)d", name=name, n=self.level) if self.level else name
 
@@ -601,6 +796,35 @@ class RequestStep(BaseModel):
 
     def spec(self, version):
         return None if self.spec_index is None else version.steps[self.spec_index]
+
+    def approver_entries(self, version):
+        """Who decides this step, as approver entries: the flow's, those added by hand, or the
+        providing department's head for the allocation."""
+        if self.added_approvers is not None:
+            return json.loads(self.added_approvers)
+        if self.kind == "allocation":
+            return [{"kind": "provider_head"}]
+        entries = self.spec(version)["approvers"]
+        return [dict(entry, level=self.level) for entry in entries] if self.level else entries
+
+    def newcomer(self, request, user):
+        """`user`, checked as a new approver of this step (转交, 加签): active, not the requester,
+        not already seated here."""
+        if user is None or not user.active:
+            raise Invalid(_l("Choose someone who can sign in."), "to")
+        if user.id == request.requester_id:
+            raise Invalid(_l("Nobody decides on their own request."), "to")
+        if self.seats().where(StepApprover.user == user).exists():
+            raise Invalid(_l("%(name)s already has a seat on this step.", name=user.name), "to")
+        return user
+
+    def release_held(self, user_id, request):
+        """The approver added before `user_id` approved: their seat waits for their decision again."""
+        released = (StepApprover.update(state="pending")
+                    .where((StepApprover.step == self) & (StepApprover.user == user_id)
+                           & (StepApprover.state == "held")).execute())
+        if released:
+            tell(User.get_by_id(user_id), "approval.waiting", request, requester=request.requester.name)
 
     def waited(self, now=None):
         if self.started_at is None:
@@ -628,11 +852,7 @@ class RequestStep(BaseModel):
             StepApprover.state.in_(["approved", "rejected", "returned"])))
 
     def _activate(self, request):
-        if self.kind == "allocation":
-            entries = [{"kind": "provider_head"}]
-        else:
-            entries = [dict(entry, level=self.level) if self.level else entry
-                       for entry in self.spec(request.version)["approvers"]]
+        entries = self.approver_entries(request.version)
         now = utcnow()
         self.state, self.started_at = "active", now
         if self.time_limit_hours:
@@ -642,6 +862,8 @@ class RequestStep(BaseModel):
         seating = approvers.assign(request, entries)
         for replaced, stand_in, merged in seating.replaced:
             request.note_replacement(self, replaced, stand_in, merged)
+        for away, delegate, merged in seating.delegated:
+            request.note_delegation(self, away, delegate, merged)
         for user, reason, replaces in seating.seats:
             StepApprover.create(step=self, user=user, reason=reason, replaces=replaces)
             if reason in ("own_request", "fallback"):
@@ -655,7 +877,7 @@ class RequestStep(BaseModel):
         self.state, self.finished_at = state, utcnow()
         self.save()
         (StepApprover.update(state="not_needed")
-         .where((StepApprover.step == self) & (StepApprover.state == "pending")).execute())
+         .where((StepApprover.step == self) & StepApprover.state.in_(["pending", "held"])).execute())
         if state in ("approved", "rejected", "returned"):
             request = self.request
             for user in User.select().join(StepCopy, on=(StepCopy.user == User.id)).where(StepCopy.step == self):
@@ -692,7 +914,8 @@ class StepApprover(BaseModel):
     step = ForeignKeyField(RequestStep, backref="approver_seats", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="approval_seats", on_delete="RESTRICT")
     state = CharField(max_length=12, default="pending")
-    # "" named by the flow; "substitute", "own_request", "fallback" or "escalated" otherwise.
+    # "" named by the flow; "substitute", "own_request", "fallback", "escalated", "transferred" (转交),
+    # "added_before" (加签) or "delegated" (委托) otherwise.
     reason = CharField(max_length=12, default="")
     replaces = ForeignKeyField(User, null=True, backref="replaced_seats", on_delete="RESTRICT")
     added_at = DateTimeField(default=utcnow)
@@ -762,8 +985,12 @@ class StepApprover(BaseModel):
                 refused.append((request, invalid.message))
         return approved, refused
 
-    def mark(self, state, comment):
-        taken = (StepApprover.update(state=state, decided_at=utcnow(), comment=comment)
+    def on_behalf(self):
+        """What the trail says of a decision from this seat: whom a delegate (委托) decides for."""
+        return {"for": self.replaces.name} if self.reason == "delegated" else None
+
+    def mark(self, state, comment, decided=True):
+        taken = (StepApprover.update(state=state, decided_at=utcnow() if decided else None, comment=comment)
                  .where((StepApprover.id == self.id) & (StepApprover.state == "pending")).execute())
         if not taken:
             raise Invalid(_l("You have already decided this step."))

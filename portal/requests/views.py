@@ -19,8 +19,12 @@ from portal.render import render
 from portal.requests import approvers, fields, reports
 from portal.requests.forms import (AllocationForm, BatchApprovalForm, DecisionForm, WithdrawForm, form_data,
                                    request_form, stored_values)
+from portal.requests.comments import RequestComment
+from portal.requests.delegation import Delegation
+from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm, RevokeForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
 from portal.requests.types import RequestType
+from portal.tasks.forms import CommentForm
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
 PAGE_SIZE = 50
@@ -28,6 +32,8 @@ TABS = {"mine": _l("Filed by me"), "involved": _l("Passed through me"), "departm
         "all": _l("All requests")}
 DONE = {"approve": _l("You approved “%(title)s”."), "reject": _l("You rejected “%(title)s”."),
         "return": _l("You sent “%(title)s” back for changes.")}
+# What an approver may do with their seat besides deciding, each confirmed in a form of its own.
+HAND_OVER = {"transfer": HandOverForm, "add": AddApproverForm}
 
 
 @requests_bp.app_context_processor
@@ -80,6 +86,49 @@ def approve_selected():
 def _approvals(batch_form):
     return render("requests/approvals.html", seats=list(StepApprover.inbox(current_user)),
                   decision_form=DecisionForm(formdata=None), batch_form=batch_form)
+
+
+# -- delegating one's approvals (委托) -----------------------------------------------------------
+
+@requests_bp.route("/delegations")
+def delegations():
+    authorize("delegate_approvals")
+    return _delegations(DelegationForm(formdata=None, user=current_user))
+
+
+@requests_bp.route("/delegations", methods=["POST"])
+def delegate():
+    authorize("delegate_approvals")
+    form = DelegationForm(user=current_user)
+    if form.validate_on_submit():
+        try:
+            delegation = Delegation.add(current_user, form.chosen(), form.starts_on.data, form.ends_on.data,
+                                        form.reason.data or "")
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("From %(start)s to %(end)s your approvals go to %(name)s.", start=delegation.starts_on.isoformat(),
+                    end=delegation.ends_on.isoformat(), name=delegation.delegate.name), "success")
+            return redirect(url_for("requests.delegations"), 303)
+    return _delegations(form)
+
+
+@requests_bp.route("/delegations/<int:delegation_id>/cancel", methods=["POST"])
+def cancel_delegation(delegation_id):
+    delegation = authorized(Delegation, delegation_id, "cancel")
+    try:
+        delegation.cancel(current_user)
+    except Invalid as invalid:
+        flash(invalid.message, "error")
+    else:
+        flash(_("The delegation is cancelled; new approvals come to %(name)s again.", name=delegation.user.name),
+              "success")
+    return redirect(url_for("requests.delegations"), 303)
+
+
+def _delegations(form):
+    return render("requests/delegations.html", "requests/_delegations.html", form=form,
+                  delegations=list(Delegation.of(current_user)))
 
 
 # -- filing -----------------------------------------------------------------------------------
@@ -164,6 +213,59 @@ def withdraw(request_id):
     return _show(item, "requests/_requester_actions.html", withdrawing=True, withdraw_form=form)
 
 
+@requests_bp.route("/<int:request_id>/comments")
+def comments(request_id):
+    return _show(authorized(ResourceRequest, request_id), "requests/_comments.html")
+
+
+@requests_bp.route("/<int:request_id>/comments", methods=["POST"])
+def add_comment(request_id):
+    item = authorized(ResourceRequest, request_id, "comment")
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            RequestComment.post(current_user, item, form.body.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            return redirect(url_for("requests.comments", request_id=item.id, _anchor="request-comments"), 303)
+    return _show(item, "requests/_comments.html", comment_form=form)
+
+
+@requests_bp.route("/<int:request_id>/revoke")
+def confirm_revoke(request_id):
+    item = authorized(ResourceRequest, request_id, "revoke")
+    return _show(item, "requests/_requester_actions.html", revoking=True)
+
+
+@requests_bp.route("/<int:request_id>/revoke", methods=["POST"])
+def revoke(request_id):
+    """撤销: ask the last approvers to undo the approval."""
+    item = authorized(ResourceRequest, request_id, "revoke")
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            item.ask_to_revoke(current_user, form.comment.data)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(_("Your request to revoke it is with those who approved it last."), "success")
+            return redirect(url_for("requests.show", request_id=item.id), 303)
+    return _show(item, "requests/_requester_actions.html", revoking=True, revoke_form=form)
+
+
+@requests_bp.route("/<int:request_id>/urge", methods=["POST"])
+def urge(request_id):
+    """催办: nudge whoever the request waits for."""
+    item = authorized(ResourceRequest, request_id, "urge")
+    try:
+        item.urge(current_user)
+    except Invalid as invalid:
+        return _show(item, "requests/_requester_actions.html", urge_refused=invalid.message)
+    flash(_("The approvers are reminded that you wait for their decision."), "success")
+    return redirect(url_for("requests.show", request_id=item.id), 303)
+
+
 # -- the decision screen ------------------------------------------------------------------------
 
 @requests_bp.route("/<int:request_id>")
@@ -188,7 +290,48 @@ def print_view(request_id):
 def decision(request_id, step_id):
     item = authorized(ResourceRequest, request_id)
     confirm = request.args.get("confirm")
+    if confirm in HAND_OVER:
+        step = _step_of(item, step_id)
+        return _show(item, "requests/_decision.html", step_id=step_id, confirm=confirm,
+                     hand_over_form=_hand_over_form(confirm, step, formdata=None))
     return _show(item, "requests/_decision.html", step_id=step_id, confirm=confirm if confirm in DECISIONS else None)
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/transfer", methods=["POST"])
+def transfer(request_id, step_id):
+    """转交: pass my seat on this step to someone else."""
+    return _hand_over(request_id, step_id, "transfer", lambda item, form: item.transfer(
+        current_user, step_id, form.chosen(), form.comment.data),
+        _("You passed “%(title)s” on to %(name)s."))
+
+
+@requests_bp.route("/<int:request_id>/steps/<int:step_id>/add-approver", methods=["POST"])
+def add_approver(request_id, step_id):
+    """加签: add an approver before or after me."""
+    return _hand_over(request_id, step_id, "add", lambda item, form: item.add_approver(
+        current_user, step_id, form.chosen(), form.where.data, form.comment.data),
+        _("%(name)s is added to “%(title)s”."))
+
+
+def _hand_over_form(kind, step, formdata):
+    leave_out = [step.request.requester_id, *(seat.user_id for seat in step.seats())]
+    return HAND_OVER[kind](formdata=formdata, leave_out=leave_out)
+
+
+def _hand_over(request_id, step_id, kind, act, done):
+    item = authorized(ResourceRequest, request_id)
+    step = _step_of(item, step_id)
+    authorize("hand_over", step)
+    form = _hand_over_form(kind, step, formdata=request.form)
+    if form.validate_on_submit():
+        try:
+            act(item, form)
+        except Invalid as invalid:
+            form.show_error(invalid)
+        else:
+            flash(done % {"title": item.title, "name": form.chosen().name}, "success")
+            return _to_next()
+    return _show(item, "requests/_decision.html", step_id=step_id, confirm=kind, hand_over_form=form)
 
 
 @requests_bp.route("/<int:request_id>/steps/<int:step_id>/approve", methods=["POST"])
@@ -325,10 +468,11 @@ def _cell(spec, value, names):
 def _decide(request_id, step_id, decision):
     item = authorized(ResourceRequest, request_id)
     authorize("decide", _step_of(item, step_id))
-    form = DecisionForm()
+    form = ReturnForm() if decision == "return" else DecisionForm()
     if form.validate_on_submit():
         try:
-            item.decide(current_user, step_id, decision, form.comment.data or "")
+            item.decide(current_user, step_id, decision, form.comment.data or "",
+                        to_step=form.to_step.data if decision == "return" else None)
         except Invalid as invalid:
             form.show_error(invalid)
         else:
@@ -361,8 +505,7 @@ def _show(item, fragment=None, **context):
     seats, copies = {}, StepCopy.names_on_steps([step.id for step in steps])
     for s in StepApprover.on_steps([step.id for step in steps]):
         seats.setdefault(s.step_id, []).append(s)
-    ids = {i for step in steps if step.spec_index is not None
-           for entry in step.spec(item.version)["approvers"] for i in entry.get("ids", [])}
+    ids = {i for step in steps for entry in step.approver_entries(item.version) for i in entry.get("ids", [])}
     names = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(ids)))}
     context.setdefault("step_id", seat.step_id if seat else None)
     context.setdefault("confirm", None)
@@ -372,8 +515,14 @@ def _show(item, fragment=None, **context):
         context["allocation_form"] = AllocationForm(formdata=None, data={
             "people_days": item.people_days, "amount": item.amount, "starts_on": starts_on, "ends_on": ends_on})
     context.setdefault("withdraw_form", WithdrawForm(formdata=None))
+    context.setdefault("comment_form", CommentForm(formdata=None))
+    context.setdefault("revoke_form", RevokeForm(formdata=None))
+    context["return_steps"] = item.steps_to_return_to(seat.step) if seat and context["confirm"] == "return" else []
     values, changes = item.values_and_changes()
     return render("requests/show.html", fragment, item=item, seat=seat, steps=steps, seats=seats, copies=copies,
                   names=names, operators=fields.OPERATORS, values=values, changes=changes, trail=list(item.trail()),
+                  comments=list(RequestComment.on(item)),
                   allocation=item.allocation(), may_withdraw=item.is_open and can(current_user, "withdraw", item),
+                  may_urge=item.state in ("in_review", "allocating") and can(current_user, "urge", item),
+                  may_revoke=item.state == "approved" and can(current_user, "revoke", item),
                   may_edit=item.state == "returned" and can(current_user, "resubmit", item), **context)

@@ -331,6 +331,19 @@ def _filed_request(world, requester_role):
     return request, title
 
 
+@sample("delegation_id")
+def _members_delegation(world):
+    """The member's approvals, delegated to the head for some days to come."""
+    import datetime
+
+    from portal.projects.models import today
+    from portal.requests.delegation import Delegation
+    reason = world.unique("Secret leave")
+    start = today() + datetime.timedelta(days=next(_serial))  # a day of its own: delegations never overlap
+    delegation = Delegation.add(world.user("member"), world.user("head"), start, start, reason)
+    return Sample("the member's delegation", {"delegation_id": delegation.id}, [delegation], (reason,))
+
+
 @sample("request_id")
 def _members_request(world):
     request, title = _filed_request(world, "member")
