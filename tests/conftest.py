@@ -2,6 +2,7 @@
 see engines.py) migrated by the real migrations, clients, factories, a real SMTP server and a
 live HTTP server for the browser."""
 import itertools
+import shutil
 import socket
 import threading
 
@@ -17,17 +18,40 @@ from portal.db import Invalid, db, migration_runner, open_database
 pytest_plugins = ["tests.engines"]
 PASSWORD = "correct-horse-1"
 _serial = itertools.count(1)
+# The instance folder (uploaded files) that goes with a seeded database, copied with it.
+_FILES_OF = {}
 
 
 @pytest.fixture(scope="session")
-def migrated_database(engine, tmp_path_factory):
-    """The URL of one database migrated from empty by migrations/, copied for each test."""
+def schema_database(engine, tmp_path_factory):
+    """The URL of one database migrated from empty by migrations/."""
     folder = tmp_path_factory.mktemp("template")
     app = create_app(_config(folder, DATABASE_URL=engine.empty(folder)))
     with app.app_context(), db.connection_context():
         migration_runner().up()
     release_connections()
     return app.config["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def migrated_database(schema_database):
+    """The database each test gets a copy of. A module that reads the demo company overrides it
+    with `demo_database`."""
+    return schema_database
+
+
+@pytest.fixture(scope="session")
+def demo_database(engine, schema_database, tmp_path_factory):
+    """The small demo company seeded once per test process (a fifth of a minute each time saved)."""
+    folder = tmp_path_factory.mktemp("demo")
+    url = engine.copy(schema_database, folder)
+    app = _build(folder, {"DATABASE_URL": url, "JOBS_URL": engine.jobs_url})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    release_connections()
+    _FILES_OF[url] = folder / "instance"
+    return url
 
 
 def release_connections():
@@ -76,6 +100,8 @@ def _build(folder, app_config):
 @pytest.fixture
 def app(engine, migrated_database, tmp_path, app_config, request):
     url = engine.copy(migrated_database, tmp_path)
+    if migrated_database in _FILES_OF:
+        shutil.copytree(_FILES_OF[migrated_database], tmp_path / "instance", dirs_exist_ok=True)
     engine.clear_jobs()
     if app_config:
         app, settings = _build(tmp_path, {"DATABASE_URL": url, "JOBS_URL": engine.jobs_url, **app_config}), None

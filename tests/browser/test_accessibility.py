@@ -14,7 +14,7 @@ from portal.projects.models import Project
 from portal.requests.models import RequestStep, StepApprover
 from portal.tasks.models import Task
 from tests.browser.conftest import SMALL_PHONE, sign_in, speaking
-from tests.browser.test_crawl import demo_company  # noqa: F401  (the fixture)
+from tests.browser.test_crawl import demo_company, migrated_database  # noqa: F401  (the fixtures)
 
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
 RUN = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",

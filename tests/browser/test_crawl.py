@@ -45,9 +45,14 @@ SMALL_TARGETS = """function smallTargets() {
 
 
 @pytest.fixture
-def demo_company(runner):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
+def migrated_database(demo_database):
+    return demo_database
+
+
+@pytest.fixture
+def demo_company(app):
+    """The app on a copy of the demo company (`migrated_database` above)."""
+    return app
 
 
 def key_pages():

@@ -4,26 +4,13 @@ import re
 
 import pytest
 
-import demo
 from demo import DEMO_PASSWORD
-from portal import create_app
 from portal.accounts.models import User
-from tests.conftest import _config, release_connections
 
 
-@pytest.fixture(scope="module")
-def migrated_database(engine, migrated_database, tmp_path_factory):
-    """The small demo company seeded once for the module (a fifth of a minute), copied for each test."""
-    folder = tmp_path_factory.mktemp("demo")
-    url = engine.copy(migrated_database, folder)
-    app = create_app(_config(folder, DATABASE_URL=url))
-    demo.register(app)
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    release_connections()
-    yield url
-    engine.drop(url)
+@pytest.fixture
+def migrated_database(demo_database):
+    return demo_database
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ START = datetime.datetime(2026, 9, 27, 16, 0)
 END = datetime.datetime(2026, 10, 11, 0, 0)
 
 
-def _run(start=START, end=END, step_minutes=30, workers=1):
-    """Call the reminder job as the worker would, every half hour; return [(task title, event, UTC time)]."""
+def _run(start=START, end=END, step_minutes=60, workers=1):
+    """Call the reminder job as the worker would, every hour (each owner's 08:00 falls on a whole UTC
+    hour here); return [(task title, event, UTC time)]."""
     sent = []
     with time_machine.travel(start, tick=False) as clock:
         while utcnow() < end:

@@ -21,8 +21,14 @@ DECISIONS = {"approved": "approve", "rejected": "reject", "returned": "return"}
 
 
 @pytest.fixture
-def demo_company(runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def migrated_database(demo_database):
+    return demo_database
+
+
+@pytest.fixture
+def demo_company(app):
+    """The app on a copy of the demo company (`migrated_database` above)."""
+    return app
 
 
 def _row(model, leave_out=()):
