@@ -12,16 +12,18 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 # Where the engines can differ, the suite runs a second time on PostgreSQL and Redis (tests/engines.py):
 # every area's models, services and views, search, the API (cursors, the rate limit's conditional
-# UPDATE, decisions sent at once) and calendar feeds, the authorization matrix, route walk and canary
-# crawl, the reliability suite, migrations, the large demo, health and metrics; not the demo's own
-# seeding tests (the large demo covers seeding there) nor hostile form input (parsed before any SQL).
-# It runs beside the whole suite on SQLite, which two processes share by test file (pytest-xdist):
-# three processes keep both cores busy to the end. (`db copy` and the nginx run with two app
+# UPDATE, decisions sent at once) and calendar feeds, the authorization matrix and route walk (every
+# page as each role), the SQL twins of the rules against the rules, the reliability suite,
+# migrations, the large demo, health and metrics. Not there: the demo's own seeding tests (the large
+# demo covers seeding), hostile form input (parsed before any SQL) and the canary crawl (its
+# fifteen thousand reads go through the same SQL twins, proven equal to the rules on both engines).
+# It runs beside the whole suite on SQLite, each run shared by two processes (pytest-xdist, work
+# stealing): the tests wait on servers, browsers and disks as much as they compute, and four
+# processes keep both cores busy to the end. (`db copy` and the nginx run with two app
 # servers are in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
 	tests/notifications tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds tests/finder tests/files \
-	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py \
-	tests/security/test_canary_crawl.py \
+	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py tests/test_rule_twins.py \
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
 	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py \
@@ -48,8 +50,8 @@ test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	@log=$$(mktemp); \
-	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
-	$(BIN)/pytest -c tests/pytest.ini -n 2 --dist loadfile tests; sqlite=$$?; \
+	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql -n 2 --dist worksteal $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
+	$(BIN)/pytest -c tests/pytest.ini -n 2 --dist worksteal tests; sqlite=$$?; \
 	wait $$engines; postgresql=$$?; \
 	echo; echo "==== again where the engines can differ, on PostgreSQL and Redis ===="; cat $$log; rm -f $$log; \
 	test $$sqlite -eq 0 -a $$postgresql -eq 0
