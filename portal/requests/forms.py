@@ -11,12 +11,12 @@ from wtforms import Form as PlainForm
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from portal.accounts.models import MAX_LEVELS, Department, User
+from portal.accounts.models import MAX_LEVELS, ROLES, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
 from portal.requests import approvers, fields
 from portal.requests.presets import PRESETS
-from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT
+from portal.requests.types import IF_EMPTY, JOINS, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
 COMMENT = [Optional(), Length(max=2000)]
@@ -174,6 +174,14 @@ class StepForm(Form):
     condition_value = StringField(_l("Value"), [Optional(), Length(max=100)])
     condition_if_empty = RadioField(_l("When the field is left empty"), [Optional()],
                                     choices=[SelectChoice(k, v) for k, v in IF_EMPTY.items()], default="fails")
+    condition_department_join = SelectField(_l("Joined by"), choices=[SelectChoice(k, v) for k, v in JOINS.items()],
+                                            default="and")
+    condition_department = SelectField(_l("The requester is in the department"), coerce=int, default=0)
+    condition_role_join = SelectField(_l("Joined by"), choices=[SelectChoice(k, v) for k, v in JOINS.items()],
+                                      default="and")
+    condition_role = SelectField(_l("The requester has the role"), default="",
+                                 choices=[SelectChoice("", _l("— any role —"))] + [
+                                     SelectChoice(k, v) for k, v in ROLES.items()])
     copied = SelectMultipleField(_l("People copied (抄送)"), coerce=int)
     time_limit_hours = IntegerField(_l("Time limit, in working hours"), HOURS)
     on_timeout = SelectField(_l("When the time limit passes"),
@@ -188,6 +196,8 @@ class StepForm(Form):
         self.condition_field.choices = [SelectChoice(0, _l("— always —"))] + [
             SelectChoice(f.id, f.label if f.required else _l("%(label)s (may be left empty)", label=f.label))
             for f in self.testable.values()]
+        self.condition_department.choices = [SelectChoice(0, _l("— any department —"))] + [
+            SelectChoice(d.id, str(d)) for d in Department.ordered()]
 
     @classmethod
     def of(cls, step, request_type):
@@ -201,6 +211,9 @@ class StepForm(Form):
             "levels": next((e["levels"] for e in entries if e["kind"] == "supervisors"), None),
             "condition_field": step.condition_field_id or 0, "condition_op": step.condition_op or ">",
             "condition_value": step.condition_value, "condition_if_empty": step.condition_if_empty,
+            "condition_department": step.condition_department_id or 0, "condition_role": step.condition_role,
+            "condition_department_join": step.condition_department_join,
+            "condition_role_join": step.condition_role_join,
             "copied": step.copied_ids,
             "time_limit_hours": step.time_limit_hours, "on_timeout": step.on_timeout})
 
@@ -218,6 +231,9 @@ class StepForm(Form):
                 "condition_op": self.condition_op.data if field else "",
                 "condition_value": (self.condition_value.data or "") if field else "",
                 "condition_if_empty": self.condition_if_empty.data if field else "fails",
+                "condition_department": self.condition_department.data or None,
+                "condition_department_join": self.condition_department_join.data,
+                "condition_role": self.condition_role.data or "", "condition_role_join": self.condition_role_join.data,
                 "copied": json.dumps(self.copied.data or []), "time_limit_hours": self.time_limit_hours.data,
                 "on_timeout": self.on_timeout.data}
 

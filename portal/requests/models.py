@@ -607,13 +607,31 @@ class ResourceRequest(BaseModel):
         self.currency = money.currency if money else ""
         self.people_days = days.number(values.get(days.key)) if days else None
 
+    def _step_applies(self, spec, values):
+        """Whether a step's conditions hold: on a field, on the requester's department (when filed)
+        and role, each joined to those before it by "and" or "or", "and" binding first; a step
+        with none always applies."""
+        version, condition, requester = self.version, spec["condition"], spec.get("requester") or {}
+        tests = []
+        if condition is not None:
+            tests.append(("and", fields.condition_holds(condition, version.field(condition["field"]),
+                                                        values.get(condition["field"]))))
+        if requester.get("department"):
+            tests.append((requester["department_join"], self.department_id == requester["department"]))
+        if requester.get("role"):
+            tests.append((requester["role_join"], self.requester.role == requester["role"]))
+        alternatives = [[]]
+        for index, (join, holds) in enumerate(tests):
+            if index and join == "or":
+                alternatives.append([])
+            alternatives[-1].append(holds)
+        return any(all(alternative) for alternative in alternatives)
+
     def _start_round(self, by):
         version, values = self.version, self.value_map
         position = 0
         for index, spec in enumerate(version.steps):
-            condition = spec["condition"]
-            holds = condition is None or fields.condition_holds(condition, version.field(condition["field"]),
-                                                               values.get(condition["field"]))
+            holds = self._step_applies(spec, values)
             for level in self._levels(spec) if holds else [None]:
                 position += 1
                 step = RequestStep.create(

@@ -12,10 +12,11 @@ import zoneinfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from peewee import (JOIN, BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField,
                     TextField, fn)
 
-from portal.accounts.models import MAX_LEVELS, Department, User
+from portal.accounts.models import MAX_LEVELS, ROLES, Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
 from portal.i18n import current_language
@@ -26,6 +27,8 @@ ON_TIMEOUT = {"remind": _l("Remind the approvers"), "escalate": _l("Escalate to 
               "return": _l("Return to the requester")}
 IF_EMPTY = {"fails": _l("the condition does not hold: the step is skipped"),
             "holds": _l("the condition holds: the step applies")}
+# How a condition joins those before it; AND binds first, so "A and B or C" is "(A and B) or C".
+JOINS = {"and": lazy_pgettext("condition", "and"), "or": lazy_pgettext("condition", "or")}
 
 
 class RequestType(BaseModel):
@@ -169,7 +172,7 @@ class RequestType(BaseModel):
         step_rows = list(self.ordered_steps())
         if not step_rows:
             raise Invalid(_l("Add at least one approval step before publishing."))
-        if all(step.condition_field_id for step in step_rows) and not self.allocation_step:
+        if all(step.has_condition for step in step_rows) and not self.allocation_step:
             raise Invalid(_l("Every step has a condition, so some requests would pass with nobody "
                              "deciding. Give at least one step no condition."))
         for step in step_rows:
@@ -333,6 +336,23 @@ class TypeField(_Ordered, BaseModel):
             self._delete_and_close_gap(by, "request_type.field_remove")
 
 
+def requester_condition_text(requester, after_field):
+    """A step's requester condition in words, each part led by its AND/OR when a condition precedes it:
+    "and the requester is in Sales or the requester is a Coordinator"."""
+    words = []
+    if requester["department"]:
+        department = Department.get_or_none(Department.id == requester["department"])
+        if after_field:
+            words.append(str(JOINS[requester["department_join"]]))
+        words.append(str(_l("the requester is in %(department)s",
+                            department=department or "#%d" % requester["department"])))
+    if requester["role"]:
+        if after_field or requester["department"]:
+            words.append(str(JOINS[requester["role_join"]]))
+        words.append(str(_l("the requester is a %(role)s", role=ROLES.get(requester["role"], requester["role"]))))
+    return " ".join(words)
+
+
 class FlowStep(_Ordered, BaseModel):
     type = ForeignKeyField(RequestType, backref="steps", on_delete="CASCADE")
     position = IntegerField()
@@ -347,6 +367,11 @@ class FlowStep(_Ordered, BaseModel):
     condition_value = CharField(max_length=100, default="")
     # What an optional field left empty means for the condition: "fails" or "holds".
     condition_if_empty = CharField(max_length=5, default="fails")
+    # The requester's department as filed, and their role; each joined to the conditions before it.
+    condition_department = ForeignKeyField(Department, null=True, backref="step_conditions", on_delete="RESTRICT")
+    condition_department_join = CharField(max_length=3, default="and")
+    condition_role = CharField(max_length=20, default="")
+    condition_role_join = CharField(max_length=3, default="and")
     copied = TextField(default="[]")
     time_limit_hours = IntegerField(null=True)
     on_timeout = CharField(max_length=10, default="remind")
@@ -366,7 +391,20 @@ class FlowStep(_Ordered, BaseModel):
         """The editable values, as add_step and update_settings take them."""
         return {name: getattr(self, name) for name in (
             "name", "name_en", "approvers", "mode", "condition_field", "condition_op", "condition_value",
-            "condition_if_empty", "copied", "time_limit_hours", "on_timeout")}
+            "condition_if_empty", "condition_department", "condition_department_join", "condition_role",
+            "condition_role_join", "copied",
+            "time_limit_hours", "on_timeout")}
+
+    @property
+    def has_condition(self):
+        return bool(self.condition_field_id or self.condition_department_id or self.condition_role)
+
+    def requester_condition(self):
+        """The requester part of the condition as a version stores it; None when there is none."""
+        if not (self.condition_department_id or self.condition_role):
+            return None
+        return {"department": self.condition_department_id, "department_join": self.condition_department_join,
+                "role": self.condition_role, "role_join": self.condition_role_join}
 
     def definition(self):
         condition = None
@@ -374,7 +412,8 @@ class FlowStep(_Ordered, BaseModel):
             condition = {"field": "f%d" % self.condition_field_id, "op": self.condition_op,
                          "value": self.condition_value, "if_empty": self.condition_if_empty}
         return {"name": self.name, "name_en": self.name_en, "approvers": self.approver_entries,
-                "mode": self.mode, "condition": condition, "copied": self.copied_ids,
+                "mode": self.mode, "condition": condition, "requester": self.requester_condition(),
+                "copied": self.copied_ids,
                 "time_limit_hours": self.time_limit_hours, "on_timeout": self.on_timeout}
 
     @property
@@ -516,6 +555,17 @@ def _check_step(request_type, values, own=None):
         raise Invalid(_l("Choose what happens when the time limit passes."), "on_timeout")
     if values.get("condition_if_empty", "fails") not in IF_EMPTY:
         raise Invalid(_l("Choose what an empty field means for the condition."), "condition_if_empty")
+    for join in ("condition_department_join", "condition_role_join"):
+        if values.get(join, "and") not in JOINS:
+            raise Invalid(_l("Join the conditions with “and” or “or”."), join)
+    if values.get("condition_role", "") not in ("", *ROLES):
+        raise Invalid(_l("Choose one of the roles."), "condition_role")
+    department = values.get("condition_department")
+    if isinstance(department, int):
+        department = Department.get_or_none(Department.id == department)
+        if department is None:
+            raise Invalid(_l("That department no longer exists. Choose another one."), "condition_department")
+        values = dict(values, condition_department=department)
     field = values.get("condition_field")
     if field is None:
         return values

@@ -23,7 +23,7 @@ from portal.requests.comments import RequestComment
 from portal.requests.delegation import Delegation
 from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm, RevokeForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
-from portal.requests.types import RequestType
+from portal.requests.types import RequestType, requester_condition_text
 from portal.tasks.forms import CommentForm
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -46,6 +46,11 @@ def _approvals_waiting():
 @requests_bp.app_template_filter("approver")
 def _approver(entry, names):
     return approvers.describe(entry, names)
+
+
+@requests_bp.app_template_filter("requester_condition")
+def _requester_condition(requester, after_field):
+    return requester_condition_text(requester, after_field)
 
 
 @requests_bp.route("/")
