@@ -196,6 +196,10 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;
     event.detail.xhr.sender = elt;
+    // Only what the person pressed waits for its answer: a form saving its draft as they type
+    // (a report) keeps its buttons, or "Hand in" would be dead while a save is under way.
+    var cause = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (cause && cause.type !== "submit" && cause.type !== "click") { return; }
     busy(elt, true);
   });
 

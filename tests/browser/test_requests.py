@@ -103,7 +103,7 @@ def test_a_member_files_a_request_and_a_head_approves_it_on_a_phone_in_two_taps(
     approvals_tab.tap()
     item = phone.locator(".approval", has_text="Booth at the trade fair")
     expect(item).to_contain_text("CN¥12,000.50")
-    item.get_by_role("link", name="Approve").tap()                 # tap one
+    item.get_by_role("link", name="Approve", exact=True).tap()     # tap one
     confirm = item.get_by_role("button", name="Confirm approval")
     expect(confirm).to_be_focused()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

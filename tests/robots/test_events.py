@@ -35,7 +35,8 @@ def test_a_coordinator_closes_the_weekly_meeting_and_the_dingtalk_group_shows_de
     meeting.assign_action(coordinator, "Brief the agency", colleague, datetime.date(2026, 12, 7))
     client.login(coordinator)
 
-    response = client.post("/meetings/%d/close" % meeting.id, data={"recipients": [str(attendee.id)]})
+    # The meeting is a week ahead: closing early is confirmed, as the form asks.
+    response = client.post("/meetings/%d/close" % meeting.id, data={"recipients": [str(attendee.id)], "confirm": "yes"})
 
     assert response.status_code == 303
     [body] = receiver.accepted
@@ -61,7 +62,7 @@ def test_wecom_gets_the_minutes_in_markdown_then_a_text_that_mentions_the_owners
     make_channel(receiver, scope_kind="series", scope_id=series.id, events=["minutes.closed"], language="zh_CN")
     meeting.assign_action(coordinator, "Book the venue", attendee, datetime.date(2026, 12, 4))
     meeting.assign_action(coordinator, "Brief the agency", colleague, datetime.date(2026, 12, 7))
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     markdown, text = receiver.accepted
     assert "**Li Na 的行动项**" in markdown["markdown"]["content"]
     assert "没有记录决议" in markdown["markdown"]["content"]
@@ -78,7 +79,7 @@ def test_the_minutes_reach_the_series_and_participating_departments_but_never_th
         make_channel(receiver, scope_kind=scope_kind, scope_id=scope_id, events=["minutes.closed"],
                      name="%s %s" % (scope_kind, scope_id))
     make_channel(receiver, scope_kind="company", events=["target.at_risk", "task.priority", "digest.weekly"])
-    meeting.close(coordinator, [attendee])
+    meeting.close(coordinator, [attendee], confirmed=True)
     heard = sorted(row.channel.name for row in RobotMessage.select())
     assert heard == ["department %d" % sales.id, "series %d" % series.id]
 

@@ -165,7 +165,7 @@ def test_deleting_a_channel_takes_its_queue_with_it_and_is_audited(client, org, 
 def test_the_menu_and_scope_pages_link_to_their_channels(app, org):
     client = app.test_client()
     client.login(org.admin)
-    assert "/channels/company" in client.get("/").get_data(as_text=True)
+    assert "/channels/company" in client.get("/me").get_data(as_text=True)
     client = app.test_client()
     client.login(org.coordinator)
     assert "/channels/project/%d" % org.restricted.id in client.get(

@@ -330,7 +330,7 @@ def test_a_form_keeps_and_refuses_what_its_editor_may_not_see(app, world, role, 
     forms = _discover_forms(app, world, {role: client})
     findings = []
     for client, action, fields in forms:
-        attack = Attack(client, action, fields, security_report)
+        attack = Attack(client, action, fields, security_report, _endpoint(app, action)[0])
         attack.round_trip()
         findings += attack.findings
         for name, field in fields.items():
