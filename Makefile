@@ -17,10 +17,10 @@ COMPILED := $(CATALOGS:.po=.mo)
 # migrations, the large demo, health and metrics. Not there: the demo's own seeding tests (the large
 # demo covers seeding), hostile form input (parsed before any SQL) and the canary crawl (its
 # fifteen thousand reads go through the same SQL twins, proven equal to the rules on both engines).
-# It runs beside the whole suite on SQLite, each run shared by two processes (pytest-xdist, work
-# stealing): the tests wait on servers, browsers and disks as much as they compute, and four
-# processes keep both cores busy to the end. (`db copy` and the nginx run with two app
-# servers are in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
+# It runs beside the whole suite on SQLite, one process each: sharing each run between two
+# processes (pytest-xdist) finished no sooner on two cores and made the browser tests miss their
+# timeouts. (`db copy` and the nginx run with two app servers are in the SQLite run: they start a
+# PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
 	tests/notifications tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds tests/finder tests/files \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py tests/test_rule_twins.py \
@@ -50,8 +50,8 @@ test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED)
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	@log=$$(mktemp); \
-	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql -n 2 --dist worksteal $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
-	$(BIN)/pytest -c tests/pytest.ini -n 2 --dist worksteal tests; sqlite=$$?; \
+	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
+	$(BIN)/pytest -c tests/pytest.ini tests; sqlite=$$?; \
 	wait $$engines; postgresql=$$?; \
 	echo; echo "==== again where the engines can differ, on PostgreSQL and Redis ===="; cat $$log; rm -f $$log; \
 	test $$sqlite -eq 0 -a $$postgresql -eq 0
