@@ -17,9 +17,8 @@ COMPILED := $(CATALOGS:.po=.mo)
 # migrations, the large demo, health and metrics. Not there: the demo's own seeding tests (the large
 # demo covers seeding), hostile form input (parsed before any SQL) and the canary crawl (its
 # fifteen thousand reads go through the same SQL twins, proven equal to the rules on both engines).
-# It runs beside the whole suite on SQLite, one process each: sharing each run between two
-# processes (pytest-xdist) finished no sooner on two cores and made the browser tests miss their
-# timeouts. (`db copy` and the nginx run with two app servers are in the SQLite run: they start a
+# It runs beside the whole suite on SQLite, one process each: sharing the SQLite run between two
+# processes by file (pytest-xdist) finished no sooner on two cores. (`db copy` and the nginx run with two app servers are in the SQLite run: they start a
 # PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
 	tests/notifications tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds tests/finder tests/files \
