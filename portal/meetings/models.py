@@ -15,7 +15,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
 from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
-from portal.i18n import zone_name
+from portal.i18n import ZONES, zone_name
 from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
@@ -229,7 +229,7 @@ class MeetingSeries(BaseModel):
 def _check_details(series, departments, people):
     if not departments and not people:
         raise Invalid(_l("Choose at least one participating department or person."), "departments")
-    if series.timezone not in zoneinfo.available_timezones():
+    if series.timezone not in ZONES:
         raise Invalid(_l("Choose a time zone from the list."), "timezone")
     if series.coordinator is None or not series.coordinator.active:
         raise Invalid(_l("The coordinator must be an active account."), "coordinator")
