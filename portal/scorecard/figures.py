@@ -130,7 +130,9 @@ class Figures:
 class Scorecard:
     """Every figure of a period, read in one query per kind of record; per department and person."""
 
-    def __init__(self, period):
+    def __init__(self, period, figure=None):
+        """With a figure, only the kind of record behind it is read: a list of one figure's items
+        needs no other."""
         self.period = period
         self.zone = zoneinfo.ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
         self.start, self.end = period.utc_range(self.zone)
@@ -144,11 +146,8 @@ class Scorecard:
         self.company = Figures()
         self.decision_hours = {}
         self.target_weeks = {}
-        self._cross_department_work()
-        self._requests()
-        self._action_items()
-        self._check_ins()
-        self._help()
+        for reader in dict.fromkeys(_READERS.values()) if figure is None else [_READERS[figure]]:
+            getattr(self, reader)()
 
     def _add(self, figure, item_id, department_id, person_id):
         for figures in (self.company, self.by_department[department_id], self.by_person[person_id]):
@@ -260,6 +259,13 @@ class Scorecard:
 
     def person(self, user_id):
         return self.by_person.get(user_id) or Figures()
+
+
+# Which of Scorecard's readers counts each figure.
+_READERS = {"cross_on_time": "_cross_department_work", "cross_late": "_cross_department_work",
+            "provided": "_requests", "decisions": "_requests", "actions_on_time": "_action_items",
+            "actions_closed": "_action_items", "checkins": "_check_ins", "help_asked": "_help",
+            "help_given": "_help"}
 
 
 def _week(day):

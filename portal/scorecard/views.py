@@ -98,20 +98,20 @@ def _chart(card, period, rows):
 def items():
     period = _period()
     department_id, person_id = _id_argument("department"), _id_argument("person")
-    card = Scorecard(period)
     if person_id is not None:
         subject = authorized(User, person_id, "view_scorecard")
-        figures = card.person(subject.id)
     elif department_id is not None:
         subject = authorized(Department, department_id, "view_scorecard")
-        figures = card.department(subject.id)
     else:
         authorize("view_company_scorecard")
-        subject, figures = None, card.company
+        subject = None
     # Asked only once the reader may see the subject, so that a bad figure tells nothing about it.
     figure = request.args.get("figure", "")
     if figure not in FIGURES:
         abort(400)
+    card = Scorecard(period, figure)
+    figures = (card.person(subject.id) if person_id is not None else card.department(subject.id)
+               if department_id is not None else card.company)
     ids = figures.items[figure]
     shown = _visible_items(figure, ids)
     return render("scorecard/items.html", period=period, figure=figure, title=FIGURES[figure], subject=subject,

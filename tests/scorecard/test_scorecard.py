@@ -14,7 +14,7 @@ from portal.projects.models import Project, Target
 from portal.reports.models import Report, ReportHelp
 from portal.reports.plans import Period as Week
 from portal.reports.plans import ReportPlan
-from portal.scorecard.figures import Period, Scorecard
+from portal.scorecard.figures import FIGURES, Period, Scorecard
 from portal.sheets import XLSX
 from portal.tasks.models import Task
 from tests.reports.conftest import signed_in
@@ -42,6 +42,23 @@ def company(make_department, make_user):
     return people
 
 
+def _read(period):
+    """The whole scorecard, after checking that the card one figure's item list reads for itself
+    (only the records behind that figure) holds the same items, hours and weeks for it."""
+    card = Scorecard(period)
+    for figure in FIGURES:
+        alone = Scorecard(period, figure)
+        for whole, part in [(card.company, alone.company),
+                            *((card.by_department[k], alone.department(k)) for k in list(card.by_department)),
+                            *((card.by_person[k], alone.person(k)) for k in list(card.by_person))]:
+            assert part.items[figure] == whole.items[figure], figure
+            assert figure != "decisions" or part.hours == whole.hours
+            assert figure != "checkins" or part.weeks == whole.weeks
+        assert figure != "decisions" or alone.decision_hours == card.decision_hours
+        assert figure != "checkins" or alone.target_weeks == card.target_weeks
+    return card
+
+
 def _done(by, title, owner, asked_by, due, when, **kw):
     with at(when):
         task = Task.open(by, title, owner, requesting_department=asked_by, due_date=due, **kw)
@@ -63,7 +80,7 @@ def cross_work(company):
 
 
 def test_work_for_other_departments_is_counted_for_the_doer_on_time_or_late(company, cross_work):
-    card = Scorecard(MAY)
+    card = _read(MAY)
     rnd, sales = card.department(company.rnd.id), card.department(company.sales.id)
     assert rnd.items["cross_on_time"] == [cross_work["first_minute"].id, cross_work["on_time"].id]
     assert rnd.items["cross_late"] == [cross_work["late"].id]
@@ -99,7 +116,7 @@ def test_requests_provided_and_decision_times_count_office_hours_only(company, e
     _decided(company, expense_type, "2026-05-12 09:00", "2026-05-12 15:00")
     # Friday 17:00 to Monday 09:00: Friday's last hour; the weekend and Monday before 09:00 not at all.
     _decided(company, expense_type, "2026-05-15 17:00", "2026-05-18 09:00")
-    card = Scorecard(MAY)
+    card = _read(MAY)
     finance = card.department(company.finance.id)
     assert finance.count("provided") == 2 and finance.count("decisions") == 2
     assert finance.hours == [5.0, 1.0] and finance.average_hours == 3.0
@@ -115,7 +132,7 @@ def test_decision_times_follow_the_company_office_hours_across_holidays_and_a_ma
     # bridge (1–5 May) not at all, Wednesday to Friday whole (7 hours each), and the make-up
     # Saturday (调休) from 08:00 to 10:00.
     _decided(company, expense_type, "2026-04-30 16:00", "2026-05-09 10:00")
-    card = Scorecard(MAY)
+    card = _read(MAY)
     assert card.department(company.finance.id).hours == [1 + 3 * 7 + 2]
     assert list(card.decision_hours.values()) == [24.0]
 
@@ -139,7 +156,7 @@ def test_action_items_closed_on_time_settled_or_done_as_tasks(company):
     with at("2026-05-07 16:00"):
         task = Task.get(Task.title == "Call dealer")
         task.move(company.seller, task.version, "done")
-    card = Scorecard(MAY)
+    card = _read(MAY)
     seller = card.person(company.seller.id)
     assert seller.items["actions_closed"] == [settled.id, as_task.id]
     assert seller.items["actions_on_time"] == [settled.id]
@@ -160,7 +177,7 @@ def test_check_in_regularity_counts_weeks_with_a_working_day_on_shared_targets(c
     for day in ("2026-05-07", "2026-05-13", "2026-05-14", "2026-05-28"):
         with at(day + " 10:00"):
             dealers.check_in(company.seller, "5")
-    card = Scorecard(MAY)
+    card = _read(MAY)
     # May's weeks with a working day: 4–10 (from Wednesday 6th), 11–17, 18–24, 25–31; the days 1–3 are
     # Labour Day. Check-ins came in three of them.
     assert card.target_weeks == {dealers.id: (3, 4)}
@@ -180,7 +197,7 @@ def test_help_asked_and_given_through_reports(company):
         by_finance.give(company.finance_head)
     with at("2026-06-01 10:00"):  # June: not May's help
         by_developer.give(company.developer)
-    card = Scorecard(MAY)
+    card = _read(MAY)
     assert card.person(company.seller.id).items["help_asked"] == [by_finance.id, by_developer.id]
     assert card.department(company.sales.id).count("help_asked") == 2
     assert card.department(company.finance.id).items["help_given"] == [by_finance.id]
