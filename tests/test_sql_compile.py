@@ -1,11 +1,15 @@
 """portal.db shortens how peewee compiles SQL; the statements must stay exactly those peewee writes."""
+import datetime
+
 import pytest
-from peewee import Column, Node, PostgresqlDatabase, SqliteDatabase, Table
+from peewee import JOIN, Column, Node, PostgresqlDatabase, SqliteDatabase, Table, Value
 
 from portal import db as portal_db
-from portal.accounts.models import User
+from portal.accounts.models import Department, User
 from portal.projects.alignment import Tension
-from portal.projects.models import Project, ProjectDepartment, Target
+from portal.projects.models import AT_RISK, Project, ProjectDepartment, Target
+from portal.meetings.models import Meeting, MeetingSeries
+from portal.reports.models import Report
 from portal.requests.models import ResourceRequest
 from portal.tasks.models import Task
 
@@ -33,8 +37,8 @@ def _compiled(dialect, query):
     return dialect.get_sql_context().sql(query).query()
 
 
-def _member():
-    return User(id=7, department=3, role="member", name="Member")
+def _member(head=9):
+    return User(id=7, department=Department(id=3, head=head), role="member", name="Member")
 
 
 def _queries():
@@ -79,3 +83,40 @@ def test_an_empty_list_still_matches_nothing_and_excludes_nothing(dialect):
     none_out = Target.select(Target.id).where(Target.id.not_in([]))
     assert "(0 = 1)" in _compiled(dialect, none_in)[0]
     assert "(1 = 1)" in _compiled(dialect, none_out)[0]
+
+
+def _prepared(on):
+    """Queries that use a target's status and the visibility rules in every place a page puts them,
+    for a member of a department, its head and someone in none."""
+    outsider = User(id=8, department=None, role="member", name="Outsider")
+    status = Target.status_sql(on)
+    queries = [
+        Target.at_risk(on),
+        Target.needing_check_in(on, datetime.datetime(2026, 11, 1), owner=7),
+        Project.select(Project.id).where(Project.id.in_(Target.select(Target.project).where(status == AT_RISK))),
+        Target.select(Target.id, status.alias("now")).join(Project, JOIN.LEFT_OUTER).order_by(status),
+    ]
+    for user in (_member(), _member(head=7), outsider):
+        queries += [Target.needing_attention(user, department=3, on=on), Tension.visible_to(user),
+                    Task.board(user, blocked=True), Project.select(Project.name, Project.visibility_for(user)),
+                    ResourceRequest.visible_to(user), Report.visible_to(user), MeetingSeries.visible_to(user),
+                    Meeting.open_for(user)]
+    return queries
+
+
+def _compiled_in_place(prepared, sources, *values):
+    return prepared.build(*sources, *(Value(value) for value in values))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=["sqlite", "postgresql"])
+def test_a_prepared_expression_compiles_to_what_it_compiles_to_in_place_with_each_uses_values(dialect, monkeypatch):
+    first, second = datetime.date(2026, 3, 2), datetime.date(2026, 11, 30)
+    ours = [[_compiled(dialect, query) for query in _prepared(on)] for on in (first, second, first)]
+    assert ours[0] == ours[2] != ours[1]
+    monkeypatch.setattr(portal_db.Prepared, "__call__", _compiled_in_place)
+    assert ours == [[_compiled(dialect, query) for query in _prepared(on)] for on in (first, second, first)]
+
+
+def test_a_prepared_expression_reads_as_in_place_when_printed():
+    on = datetime.date(2026, 11, 30)
+    assert "'2026-11-30'" in str(Target.at_risk(on))
