@@ -1,5 +1,6 @@
 """portal.db shortens how peewee compiles SQL; the statements must stay exactly those peewee writes."""
 import datetime
+import gc
 
 import pytest
 from peewee import JOIN, Column, Node, PostgresqlDatabase, SqliteDatabase, Table, Value
@@ -37,8 +38,8 @@ def _compiled(dialect, query):
     return dialect.get_sql_context().sql(query).query()
 
 
-def _member(head=9):
-    return User(id=7, department=Department(id=3, head=head), role="member", name="Member")
+def _member(head=9, id=7, department=3):
+    return User(id=id, department=Department(id=department, head=head), role="member", name="Member")
 
 
 def _queries():
@@ -120,3 +121,16 @@ def test_a_prepared_expression_compiles_to_what_it_compiles_to_in_place_with_eac
 def test_a_prepared_expression_reads_as_in_place_when_printed():
     on = datetime.date(2026, 11, 30)
     assert "'2026-11-30'" in str(Target.at_risk(on))
+
+
+def test_what_a_prepared_expression_keeps_holds_no_reader_and_no_day():
+    reader, day = _member(id=7919, department=7907), datetime.date(2031, 5, 17)
+    sent = {param for query in [Target.needing_attention(reader, department=7907, on=day), Report.visible_to(reader),
+                                ResourceRequest.visible_to(reader), MeetingSeries.visible_to(reader),
+                                Tension.visible_to(reader)]
+            for param in _compiled(DIALECTS[0], query)[1]}
+    assert {7919, 7907, day} <= sent
+    kept = [param for prepared in gc.get_objects() if isinstance(prepared, portal_db.Prepared)
+            for _, params, _ in prepared.compiled.values() for param in params]
+    assert kept
+    assert not {7919, 7907, day} & set(kept)
