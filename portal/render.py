@@ -2,6 +2,7 @@
 import functools
 import hashlib
 import json
+from urllib.parse import quote
 
 from flask import current_app, make_response, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
@@ -126,15 +127,16 @@ def icon(name, label=None):
         name, spoken, static_url(ICONS), name)
 
 
-# An id no row has, to find where a URL holds its id.
+# A value no row has, to find where a URL holds the one that varies.
 _ANY_ID = 2147483647
 
 
 def url_pattern(endpoint, key, **values):
-    """`url_for(endpoint, **values, key=n)` for the rows of a list, from one url_for: a function of `n`.
-    Building a URL walks the route map, and a list of a hundred rows built three each."""
-    head, tail = url_for(endpoint, **values, **{key: _ANY_ID}).split(str(_ANY_ID), 1)
-    return lambda row_id: "%s%d%s" % (head, row_id, tail)
+    """`url_for(endpoint, key=v, **values)` for the rows of a list, from one url_for: a function of `v`
+    (an id, or a word of letters, digits and _). Building a URL walks the route map, and a list of a
+    hundred rows built three each."""
+    head, tail = url_for(endpoint, **{key: _ANY_ID}, **values).split(str(_ANY_ID), 1)
+    return lambda value: head + quote(str(value), safe="") + tail
 
 
 def page_exists(endpoint):
