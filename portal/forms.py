@@ -1,13 +1,12 @@
 """The base form: every text field is trimmed and refuses control characters (NUL and the like)."""
 import re
-import zoneinfo
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from peewee import Model
 
-from portal.i18n import zone_choices
+from portal.i18n import ZONES, zone_choices
 from portal.db import Ask
 from wtforms import PasswordField, SelectField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
@@ -28,7 +27,7 @@ class TimeZoneField(SelectField):
         self.choices = zone_choices(self.data)
 
     def pre_validate(self, form):
-        if self.data not in zoneinfo.available_timezones():
+        if self.data not in ZONES:
             raise ValidationError(_l("Choose a time zone from the list."))
 
 

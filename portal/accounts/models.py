@@ -3,7 +3,6 @@ import datetime
 import hashlib
 import re
 import secrets
-import zoneinfo
 
 from flask import current_app
 from flask_babel import get_locale
@@ -18,7 +17,6 @@ from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, Invalid, db, lock, utcnow
 
 ROLES = {"admin": _l("Admin"), "coordinator": _l("Coordinator"), "member": _l("Member")}
-TIMEZONES = sorted(zoneinfo.available_timezones())
 INVITE_MAX_AGE = 7 * 24 * 3600
 VERSION_NUMBERS = re.compile(r"\d+(?:[._]\d+)*")
 # A mainland mobile number: 1, then 3–9, then nine digits; written with +86 / 0086 / 86 or not,

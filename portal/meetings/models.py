@@ -14,8 +14,8 @@ from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
-from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
-from portal.i18n import zone_name
+from portal.db import Ask, BaseModel, Invalid, Prepared, Stale, db, utcnow
+from portal.i18n import ZONES, zone_name
 from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
 from portal.notifications.models import notify
@@ -103,12 +103,9 @@ class MeetingSeries(BaseModel):
     @classmethod
     def attended_by(cls, user):
         """A condition on MeetingSeries: `user` coordinates it, is named, or their department takes part."""
-        named = SeriesPerson.select(SeriesPerson.series).where(SeriesPerson.user == user.id)
-        condition = (cls.coordinator == user.id) | cls.id.in_(named)
-        if user.department_id:
-            condition |= cls.id.in_(SeriesDepartment.select(SeriesDepartment.series)
-                                    .where(SeriesDepartment.department == user.department_id))
-        return condition
+        if not user.department_id:
+            return _ATTENDED_BY_OUTSIDER((cls, SeriesPerson), user.id)
+        return _ATTENDED_BY_MEMBER((cls, SeriesPerson, SeriesDepartment), user.id, user.department_id)
 
     # -- schedule -----------------------------------------------------------------------------
 
@@ -229,7 +226,7 @@ class MeetingSeries(BaseModel):
 def _check_details(series, departments, people):
     if not departments and not people:
         raise Invalid(_l("Choose at least one participating department or person."), "departments")
-    if series.timezone not in zoneinfo.available_timezones():
+    if series.timezone not in ZONES:
         raise Invalid(_l("Choose a time zone from the list."), "timezone")
     if series.coordinator is None or not series.coordinator.active:
         raise Invalid(_l("The coordinator must be an active account."), "coordinator")
@@ -266,6 +263,19 @@ class SeriesPerson(BaseModel):
 
     class Meta:
         indexes = ((("series", "user"), True),)
+
+
+def _attended_by_outsider(series, person, user_id):
+    return (series.coordinator == user_id) | series.id.in_(person.select(person.series).where(person.user == user_id))
+
+
+def _attended_by_member(series, person, taking_part, user_id, department_id):
+    return _attended_by_outsider(series, person, user_id) | series.id.in_(
+        taking_part.select(taking_part.series).where(taking_part.department == department_id))
+
+
+_ATTENDED_BY_OUTSIDER = Prepared(_attended_by_outsider, places=1)
+_ATTENDED_BY_MEMBER = Prepared(_attended_by_member, places=2)
 
 
 class Meeting(BaseModel):

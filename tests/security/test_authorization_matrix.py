@@ -53,13 +53,17 @@ class Pool:
             self.hidden.extend((label, obj, secrets) for label, obj, secrets in sample.exposures()
                                if secrets and not _visible(self.user, obj))
 
-    def recheck(self):
-        # A change (an admin widening access, a deletion) may have made an object visible.
-        self.hidden = [(label, obj, secrets) for label, obj, secrets in self.hidden
-                       if not _visible(self.user, obj, fresh=True)]
-
     def leaks(self, body):
-        return sorted({label for label, _, secrets in self.hidden for secret in secrets if secret in body})
+        """The hidden objects whose secrets the page carries. A change since (an admin widening
+        access, a deletion) may have made one visible: those found are asked again as they are now,
+        which costs a query per object found rather than per object after every write."""
+        leaked = set()
+        for entry in [entry for entry in self.hidden if any(secret in body for secret in entry[2])]:
+            if _visible(self.user, entry[1], fresh=True):
+                self.hidden.remove(entry)
+            else:
+                leaked.add(entry[0])
+        return sorted(leaked)
 
 
 def _visible(user, obj, fresh=False):
@@ -149,8 +153,6 @@ def test_every_route_answers_each_role_as_the_permissions_module_decides(app, wo
                 for label in pool.leaks(response.get_data().decode("utf-8", "replace")):
                     security_report["authorization matrix: responses carrying foreign data"] += 1
                     findings.append("%s: the page carries data of %s" % (where, label))
-                if method != "GET" and response.status_code < 400:
-                    pool.recheck()
     security_report["authorization matrix: route x method x role x object tried"] += tried
     security_report.setdefault("authorization matrix: unexpected successes", 0)
     security_report.setdefault("authorization matrix: responses carrying foreign data", 0)
