@@ -900,6 +900,16 @@ class ActionItem(BaseModel):
     settled_at = DateTimeField(null=True)
 
     @classmethod
+    def visible_to(cls, user):
+        """The ids of the action items `user` may see: those of the series they may see (the view rule
+        of portal.permissions, in SQL; tests/test_rule_twins.py holds the two together)."""
+        query = cls.select(cls.id).join(Meeting)
+        if user.is_admin:
+            return query
+        return query.where(Meeting.series.in_(MeetingSeries.select(MeetingSeries.id)
+                                              .where(MeetingSeries.attended_by(user))))
+
+    @classmethod
     def closed_by(cls, user, start, end):
         """Action items `user` owns that were done between `start` and `end` (naive UTC): settled as
         done, or done as the task each became."""
