@@ -10,7 +10,7 @@ transaction per area; `scale` shrinks it for tests that need its shape, not its 
 import click
 from peewee import SqliteDatabase, fn
 
-from portal.db import db
+from portal.db import analyze, db
 
 DEMO_PASSWORD = "demo-password"
 SIZES = ("small", "large")
@@ -65,6 +65,7 @@ class Rows:
         for start in range(0, len(self.pending), self.BATCH):
             db.cursor().executemany(sql, self.pending[start:start + self.BATCH])
         self.pending = []
+        analyze(self.model)
         if not isinstance(db.obj, SqliteDatabase):
             # PostgreSQL hands out ids from a sequence, which must move past the ones given here.
             table = self.model._meta.table_name

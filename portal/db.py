@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from werkzeug.exceptions import ServiceUnavailable
-from peewee import DatabaseProxy, DecimalField, Model, PeeweeException, PostgresqlDatabase
+from peewee import (SCOPE_VALUES, SQL, Column, ColumnBase, DatabaseProxy, DecimalField, Expression, Model, ModelAlias,
+                    PeeweeException, PostgresqlDatabase, SelectQuery, Table, Value, is_model)
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
@@ -33,6 +34,105 @@ POOL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "check_same_threa
 # PostgreSQL: pooled too (a new connection starts a server process, several milliseconds), and
 # in UTC like every stored timestamp, whatever the server's own zone.
 POSTGRESQL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "options": "-c timezone=UTC"}
+
+
+_rhs_empty = Expression._is_rhs_empty
+
+
+def _rhs_empty_unless_query(expression, rhs, ctx):
+    # Peewee compiles the right side of every IN once more, on its own, to learn whether it is
+    # "()" (an empty list, which it turns into "0 = 1"). A query never compiles to that, and
+    # compiling it twice doubles again at every level of nesting: a third of the start page's time
+    # went there. tests/test_sql_compile.py holds peewee to it.
+    return False if isinstance(rhs, SelectQuery) else _rhs_empty(expression, rhs, ctx)
+
+
+Expression._is_rhs_empty = _rhs_empty_unless_query
+_column_sql = Column.__sql__
+
+
+def _column_sql_directly(column, ctx):
+    # A column of a table or model alias is its source's alias and its quoted name. Peewee gets
+    # there through five nested compiles, each pushing and popping the context's state; a page
+    # names some 600 columns, and that was half of all compiling.
+    source = column.source
+    kind = type(source)
+    if ctx.scope == SCOPE_VALUES or not ((kind is Table and not source._alias)
+                                         or (kind is ModelAlias and not source.alias)):
+        return _column_sql(column, ctx)
+    quotes = ctx.state.quote or '""'
+    return ctx.literal("%s%s%s.%s%s%s" % (quotes[0], ctx.alias_manager[source], quotes[1],
+                                          quotes[0], column.name.replace(quotes[0], quotes), quotes[1]))
+
+
+Column.__sql__ = _column_sql_directly
+
+
+class Prepared:
+    """An expression that many queries repeat (a target's status, a visibility rule), compiled once
+    for each place it takes in a query and reused with each use's own values: peewee compiles an
+    expression afresh wherever it appears, and a target's status took ten times longer to compile
+    than to run.
+
+    `build(*sources, *places)` returns the expression. `sources` are the models (or aliases) it
+    names, its subqueries' included, in the order it first names them: the text holds the aliases
+    the enclosing query gives them. Each place stands for a value that every use passes anew,
+    already as the database stores it (an id, a date). The compiled text depends only on the
+    query's shape and holds no value of any use."""
+
+    def __init__(self, build, places):
+        self.build = build
+        self.places = tuple(Value(_Place(index), converter=False) for index in range(places))
+        self.compiled = {}
+
+    def __call__(self, sources, *values):
+        if len(values) != len(self.places):
+            raise TypeError("%s takes %d values, not %d" % (self.build.__name__, len(self.places), len(values)))
+        return _PreparedUse(self, tuple(sources), values)
+
+
+_FLAGS = (bool, int, str, type(None))
+
+
+class _Place:
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+class _PreparedUse(ColumnBase):
+    def __init__(self, prepared, sources, values):
+        super().__init__()
+        self.prepared = prepared
+        self.sources = sources
+        self.values = values
+
+    def __sql__(self, ctx):
+        if ctx.state.value_literals:  # str(query), for reading: the values written into the text
+            return ctx.sql(self.prepared.build(*self.sources, *(Value(value) for value in self.values)))
+        aliases = ctx.alias_manager
+        tables = [source._meta.table if is_model(source) else source for source in self.sources]
+        # Everything the text can depend on: the engine, where in the statement it stands (the
+        # compiler's flags and the converter of the field it is compared with; its other settings
+        # are the engine's), the aliases the statement gave its sources so far and the number of
+        # the next one.
+        key = (type(db.obj), ctx.scope, ctx.parentheses, ctx.state.converter, tuple(aliases[table] for table in tables),
+               aliases._counter, frozenset(item for item in ctx.state.settings.items() if isinstance(item[1], _FLAGS)))
+        compiled = self.prepared.compiled.get(key)
+        if compiled is None:
+            alone = ctx.as_new()
+            alone.state = ctx.state
+            for table in tables:
+                alone.alias_manager[table] = aliases[table]
+            alone.alias_manager._counter = aliases._counter
+            sql, params = alone.sql(self.prepared.build(*self.sources, *self.prepared.places)).query()
+            compiled = self.prepared.compiled[key] = (sql, tuple(params), alone.alias_manager._counter)
+        sql, params, counter = compiled
+        # Later subqueries are numbered on as if this one had been compiled in place.
+        aliases._counter = counter
+        return ctx.sql(SQL(sql, [self.values[param.index] if isinstance(param, _Place) else param
+                                 for param in params]))
 
 
 class Invalid(ValueError):
@@ -127,6 +227,16 @@ def lock(name):
     number of a series). SQLite's write lock already makes every writer wait its turn."""
     if isinstance(db.obj, PostgresqlDatabase):
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
+def analyze(model, database=None):
+    """Have PostgreSQL read the figures of a table just filled in bulk. Until then it plans as for an
+    empty table, and the foreign-key check of each row written next into a table pointing at this
+    one reads the whole table instead of its key: filling the large company's search index took
+    over half an hour that way."""
+    database = database or db.obj
+    if isinstance(database, PostgresqlDatabase):
+        database.execute_sql('ANALYZE "%s"' % model._meta.table_name)
 
 
 def open_database(url):

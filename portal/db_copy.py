@@ -18,7 +18,7 @@ from flask import current_app
 from peewee import AutoField, ForeignKeyField, PostgresqlDatabase, fn
 from playhouse.migrations import Runner
 
-from portal.db import MIGRATIONS, db, db_cli, open_database
+from portal.db import MIGRATIONS, analyze, db, db_cli, open_database
 from portal.storage import CHUNK, open_storage, storage
 
 BATCH = 1000
@@ -161,6 +161,7 @@ def copy_tables(models, source, target):
                                  for row in rows[start:start + BATCH]]
                         model.insert_many(batch, fields=columns).execute()
                     _set_sequence(target, model)
+                    analyze(model, target)
                 pointing_ahead += [(model, columns[n], row[0], row[n]) for n in ahead for row in rows
                                    if row[n] is not None]
                 copied.add(model)

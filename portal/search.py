@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 from peewee import (SQL, Case, CharField, CompositeKey, DateTimeField, ForeignKeyField,
                     IntegerField, Select, TextField, fn)
 
-from portal.db import BaseModel, Invalid, db, utcnow
+from portal.db import BaseModel, Invalid, analyze, db, utcnow
 
 MAX_QUERY_LENGTH = 100
 MAX_WORDS = 10
@@ -208,6 +208,7 @@ def rebuild(documents):
         SearchToken.delete().execute()
         SearchDocument.delete().execute()
         _write(SearchDocument, DOCUMENT_COLUMNS, [[d.get(name) for name in DOCUMENT_COLUMNS] for d in documents])
+        analyze(SearchDocument)
         ids = {(kind, object_id): id_ for id_, kind, object_id in
                SearchDocument.select(SearchDocument.id, SearchDocument.kind, SearchDocument.object_id).tuples()}
         _write(SearchToken, TOKEN_COLUMNS,

@@ -2,8 +2,10 @@
 import json
 
 import pytest
+from flask import url_for
 
 from portal.db import db
+from portal.render import url_pattern
 
 
 def test_a_normal_request_gets_the_full_page_and_htmx_the_fragment(client, admin):
@@ -99,3 +101,13 @@ def test_a_post_without_csrf_token_is_refused(client, member):
     response = client.post("/settings", data={"language": "en", "timezone": "UTC"}, csrf=False)
     assert response.status_code == 400
     assert "Form expired" in response.get_data(as_text=True)
+
+
+def test_a_url_pattern_builds_exactly_what_url_for_builds_for_each_row(app):
+    with app.test_request_context("/"):
+        for endpoint, key, values, rows in [
+                ("tasks.show", "task_id", {}, [1, 42, 2147483646]),
+                ("boards.move", "task_id", {"scope": "priorities", "owner": 5, "tag": "q3"}, [7, 1234]),
+                ("scorecard.items", "figure", {"period": "2026-11", "department": 3}, ["cross_late", "help_given"])]:
+            pattern = url_pattern(endpoint, key, **values)
+            assert [pattern(row) for row in rows] == [url_for(endpoint, **{key: row}, **values) for row in rows]

@@ -11,7 +11,8 @@ from peewee import JOIN
 
 from portal import search
 from portal.finder import visibility
-from portal.meetings.models import Decision, MeetingSeries
+from portal.meetings.agenda import REF_MODELS, hidden_refs
+from portal.meetings.models import ActionItem, Decision, MeetingSeries
 from portal.permissions import can
 from portal.projects.alignment import Tension
 from portal.projects.models import Project, Target
@@ -46,6 +47,10 @@ def _requests(user):
     return ResourceRequest.visible_to(user)
 
 
+def _action_items(user):
+    return ActionItem.visible_to(user)
+
+
 def _tensions(user):
     return Tension.visible_to(user)
 
@@ -55,7 +60,7 @@ def _reports(user):
 
 
 TWINS = [(Project, _projects), (Target, _targets), (Tension, _tensions), (Report, _reports), (Task, _tasks),
-         (MeetingSeries, _series), (ResourceRequest, _requests)]
+         (MeetingSeries, _series), (ResourceRequest, _requests), (ActionItem, _action_items)]
 
 
 @pytest.fixture(params=[1, 2, 3])
@@ -116,6 +121,8 @@ def company(request, app, make_department, make_user):
                            coordinator=coordinator,
                            location="", video_link="", reminder_minutes=60, now=datetime.datetime(2026, 1, 1))
         meeting.record_decision(coordinator, "Decision %d" % n)
+        meeting.assign_action(coordinator, "Action %d" % n, coordinator, START + datetime.timedelta(days=7),
+                              now=datetime.datetime(2026, 1, 1))
     _requests_between(pick, people, departments)
     return people
 
@@ -159,6 +166,12 @@ def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(comp
             assert listed == allowed, (model.__name__, user.name, user.role)
     for project in Project.select():
         assert set(project.audience()) == {p for p in company if p.active and can(p, "view", project)}
+    # An agenda hides the refs its reader may not see by the same twins, one query per kind.
+    models = {model.__name__: model for model, _ in TWINS}
+    refs = {"%s:%d" % (kind, obj.id): obj for kind, name in REF_MODELS.items() for obj in models[name].select()}
+    for user in [p for p in company if p.active]:
+        assert hidden_refs([*refs, "task:0", "task:x", None], user) == {
+            ref for ref, obj in refs.items() if not can(user, "view", obj)} | {"task:0", "task:x"}, user.name
 
 
 SEARCHED = {"project": Project, "target": Target, "task": Task, "decision": Decision, "report": Report}

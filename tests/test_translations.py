@@ -1,4 +1,5 @@
 """The catalogues: every translation fits its source, and the Chinese reads as Chinese."""
+import itertools
 import re
 
 import pytest
@@ -102,3 +103,18 @@ def test_one_english_word_with_two_meanings_gets_two_chinese_words():
 def test_a_time_zone_is_shown_by_the_name_people_use_not_its_code(app, language, names):
     with app.test_request_context(), force_locale(language):
         assert [zone_name(zone) for zone in ("Asia/Shanghai", "PRC", "Europe/Berlin", "UTC", "Etc/GMT-8")] == names
+
+
+def test_a_kept_time_zone_select_is_the_one_wtforms_writes_for_that_language_and_zone(app):
+    """The settings page keeps its time zone select; what it shows must be what writing it afresh shows:
+    the reader's language, the chosen zone selected, an older zone name still offered."""
+    from wtforms.widgets import Select
+
+    from portal.accounts.forms import PreferencesForm
+    for language, zone in itertools.product(("zh_CN", "en"), ("Asia/Shanghai", "Europe/Berlin", "Asia/Chongqing")):
+        with app.test_request_context(), force_locale(language):
+            field = PreferencesForm(data={"language": language, "timezone": zone}, meta={"csrf": False}).timezone
+            kept, afresh = field(), Select()(field)
+            assert kept == afresh and kept is field()
+            assert ('<option selected value="%s">' % zone) in kept
+            assert ("柏林" if language == "zh_CN" else "Berlin") in kept

@@ -14,7 +14,7 @@ from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.calendar import CompanyCalendar
-from portal.db import Ask, BaseModel, Invalid, Stale, db, utcnow
+from portal.db import Ask, BaseModel, Invalid, Prepared, Stale, db, utcnow
 from portal.i18n import ZONES, zone_name
 from portal.meetings import agenda, announcements
 from portal.meetings.invitation import invitation
@@ -103,12 +103,9 @@ class MeetingSeries(BaseModel):
     @classmethod
     def attended_by(cls, user):
         """A condition on MeetingSeries: `user` coordinates it, is named, or their department takes part."""
-        named = SeriesPerson.select(SeriesPerson.series).where(SeriesPerson.user == user.id)
-        condition = (cls.coordinator == user.id) | cls.id.in_(named)
-        if user.department_id:
-            condition |= cls.id.in_(SeriesDepartment.select(SeriesDepartment.series)
-                                    .where(SeriesDepartment.department == user.department_id))
-        return condition
+        if not user.department_id:
+            return _ATTENDED_BY_OUTSIDER((cls, SeriesPerson), user.id)
+        return _ATTENDED_BY_MEMBER((cls, SeriesPerson, SeriesDepartment), user.id, user.department_id)
 
     # -- schedule -----------------------------------------------------------------------------
 
@@ -266,6 +263,19 @@ class SeriesPerson(BaseModel):
 
     class Meta:
         indexes = ((("series", "user"), True),)
+
+
+def _attended_by_outsider(series, person, user_id):
+    return (series.coordinator == user_id) | series.id.in_(person.select(person.series).where(person.user == user_id))
+
+
+def _attended_by_member(series, person, taking_part, user_id, department_id):
+    return _attended_by_outsider(series, person, user_id) | series.id.in_(
+        taking_part.select(taking_part.series).where(taking_part.department == department_id))
+
+
+_ATTENDED_BY_OUTSIDER = Prepared(_attended_by_outsider, places=1)
+_ATTENDED_BY_MEMBER = Prepared(_attended_by_member, places=2)
 
 
 class Meeting(BaseModel):
@@ -888,6 +898,16 @@ class ActionItem(BaseModel):
     created_by = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     settled_at = DateTimeField(null=True)
+
+    @classmethod
+    def visible_to(cls, user):
+        """The ids of the action items `user` may see: those of the series they may see (the view rule
+        of portal.permissions, in SQL; tests/test_rule_twins.py holds the two together)."""
+        query = cls.select(cls.id).join(Meeting)
+        if user.is_admin:
+            return query
+        return query.where(Meeting.series.in_(MeetingSeries.select(MeetingSeries.id)
+                                              .where(MeetingSeries.attended_by(user))))
 
     @classmethod
     def closed_by(cls, user, start, end):

@@ -14,7 +14,7 @@ from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyF
 from portal import mail, robots, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, ExactDecimalField, Invalid, db, lock, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, Prepared, db, lock, utcnow
 from portal.notifications.models import notify
 from portal.projects import announcements
 
@@ -146,12 +146,9 @@ class Project(BaseModel):
         on `alias` of it, when a query joins two projects)."""
         if user.is_admin:
             return Value(True)
-        project = alias or cls
-        condition = (project.visibility == "company") | (project.coordinator == user.id)
-        if user.department_id is not None:
-            condition |= project.id.in_(ProjectDepartment.select(ProjectDepartment.project)
-                                        .where(ProjectDepartment.department == user.department_id))
-        return condition
+        if user.department_id is None:
+            return _SEEN_BY_OUTSIDER((alias or cls,), user.id)
+        return _SEEN_BY_MEMBER((alias or cls, ProjectDepartment), user.id, user.department_id)
 
     @classmethod
     def visible_to(cls, user):
@@ -352,6 +349,19 @@ class Project(BaseModel):
             raise Invalid(_l("Choose who may see the project."), "visibility")
 
 
+def _seen_by_outsider(project, user_id):
+    return (project.visibility == "company") | (project.coordinator == user_id)
+
+
+def _seen_by_member(project, participant, user_id, department_id):
+    return _seen_by_outsider(project, user_id) | project.id.in_(
+        participant.select(participant.project).where(participant.department == department_id))
+
+
+_SEEN_BY_OUTSIDER = Prepared(_seen_by_outsider, places=1)
+_SEEN_BY_MEMBER = Prepared(_seen_by_member, places=2)
+
+
 class ProjectDepartment(BaseModel):
     project = ForeignKeyField(Project, backref="participants", on_delete="CASCADE")
     department = ForeignKeyField(Department, backref="project_links", on_delete="RESTRICT")
@@ -470,15 +480,7 @@ class Target(BaseModel):
     @classmethod
     def status_sql(cls, on=None):
         """The same rule as `status_on`, as a SQL expression over Target's columns."""
-        on = on or today()
-        elapsed = _days(Value(on), cls.start_date)
-        expected = Case(None, [(cls.start_date >= on, 0), (cls.due_date <= on, 100)],
-                        elapsed * 100.0 / _days(cls.due_date, cls.start_date))
-        progress = ((fn.COALESCE(cls.current_value, cls.baseline) - cls.baseline) * 100.0
-                    / (cls.target_value - cls.baseline))
-        lag = expected - progress
-        return Case(None, [(cls.current_value.is_null() & (elapsed < GRACE_DAYS), ON_TRACK),
-                           (lag > OFF_TRACK_LAG, OFF_TRACK), (lag > AT_RISK_LAG, AT_RISK)], ON_TRACK)
+        return _STATUS((cls,), on or today())
 
     @classmethod
     def visible_to(cls, user):
@@ -673,6 +675,20 @@ class Target(BaseModel):
         if not 1 <= values["weight"] <= 100:
             raise Invalid(_l("The weight is a whole number from 1 to 100."), "weight")
         return values
+
+
+def _status(target, on):
+    elapsed = _days(on, target.start_date)
+    expected = Case(None, [(target.start_date >= on, 0), (target.due_date <= on, 100)],
+                    elapsed * 100.0 / _days(target.due_date, target.start_date))
+    progress = ((fn.COALESCE(target.current_value, target.baseline) - target.baseline) * 100.0
+                / (target.target_value - target.baseline))
+    lag = expected - progress
+    return Case(None, [(target.current_value.is_null() & (elapsed < GRACE_DAYS), ON_TRACK),
+                       (lag > OFF_TRACK_LAG, OFF_TRACK), (lag > AT_RISK_LAG, AT_RISK)], ON_TRACK)
+
+
+_STATUS = Prepared(_status, places=1)
 
 
 class CheckIn(BaseModel):

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    TextField, Value, fn)
+                    TextField, fn)
 
 from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
 from portal.calendar import CompanyCalendar
-from portal.db import BaseModel, Invalid, Stale, db, utcnow
+from portal.db import BaseModel, Invalid, Prepared, Stale, db, utcnow
 from portal.i18n import current_language
 from portal.meetings.agenda import OTHER
 from portal.meetings.models import ActionItem, Meeting
@@ -118,14 +118,10 @@ class Report(BaseModel):
         by the head of its department, coordinators, admins and whoever it asks for help."""
         if user.is_admin or user.is_coordinator:
             return (cls.author == user.id) | (cls.state == "submitted")
-        named = ReportHelp.person == user.id
         head_of = user.heads
-        readers = Value(False)
-        if head_of is not None:
-            named |= ReportHelp.department == head_of.id
-            readers = cls.department == head_of.id
-        asked = cls.id.in_(ReportHelp.select(ReportHelp.report).where(named))
-        return (cls.author == user.id) | ((cls.state == "submitted") & (readers | asked))
+        if head_of is None:
+            return _READ_BY_MEMBER((cls, ReportHelp), user.id)
+        return _READ_BY_HEAD((cls, ReportHelp), user.id, head_of.id)
 
     @classmethod
     def visible_to(cls, user):
@@ -404,6 +400,20 @@ class Report(BaseModel):
 
 def _local_text(moment):
     return format_datetime(moment, "short")
+
+
+def _read_by_member(report, ask, user_id):
+    asked = report.id.in_(ask.select(ask.report).where(ask.person == user_id))
+    return (report.author == user_id) | ((report.state == "submitted") & asked)
+
+
+def _read_by_head(report, ask, user_id, department_id):
+    asked = report.id.in_(ask.select(ask.report).where((ask.person == user_id) | (ask.department == department_id)))
+    return (report.author == user_id) | ((report.state == "submitted") & ((report.department == department_id) | asked))
+
+
+_READ_BY_MEMBER = Prepared(_read_by_member, places=1)
+_READ_BY_HEAD = Prepared(_read_by_head, places=2)
 
 
 class ReportHelp(BaseModel):

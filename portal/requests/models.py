@@ -19,7 +19,7 @@ from peewee import (JOIN, SQL, BigIntegerField, CharField, DateField, DateTimeFi
 from portal import search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry
-from portal.db import BaseModel, ExactDecimalField, Invalid, db, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, Prepared, db, utcnow
 from portal.i18n import current_language
 from portal.calendar import CompanyCalendar
 from portal.projects.models import Project
@@ -233,12 +233,10 @@ class ResourceRequest(BaseModel):
         the two together)."""
         if user.is_admin or user.is_coordinator:
             return SQL("1 = 1")
-        seats = StepApprover.select(RequestStep.request).join(RequestStep).where(StepApprover.user == user)
-        copies = StepCopy.select(RequestStep.request).join(RequestStep).where(StepCopy.user == user)
-        seen = (cls.requester == user) | cls.id.in_(seats) | cls.id.in_(copies)
-        if user.department_id is not None:
-            seen |= (cls.department == user.department_id) | (cls.provider == user.department_id)
-        return seen
+        sources = (cls, RequestStep, StepApprover, StepCopy)
+        if user.department_id is None:
+            return _SEEN_BY_OUTSIDER(sources, user.id)
+        return _SEEN_BY_MEMBER(sources, user.id, user.department_id)
 
     @classmethod
     def waiting_for(cls, user):
@@ -1063,6 +1061,21 @@ class Allocation(BaseModel):
     @property
     def amount(self):
         return None if self.amount_cents is None else decimal.Decimal(self.amount_cents).scaleb(-2)
+
+
+def _seen_by_outsider(request, step, seat, copy, user_id):
+    seats = seat.select(step.request).join(step).where(seat.user == user_id)
+    copies = copy.select(step.request).join(step).where(copy.user == user_id)
+    return (request.requester == user_id) | request.id.in_(seats) | request.id.in_(copies)
+
+
+def _seen_by_member(request, step, seat, copy, user_id, department_id):
+    return (_seen_by_outsider(request, step, seat, copy, user_id)
+            | (request.department == department_id) | (request.provider == department_id))
+
+
+_SEEN_BY_OUTSIDER = Prepared(_seen_by_outsider, places=1)
+_SEEN_BY_MEMBER = Prepared(_seen_by_member, places=2)
 
 
 def _plain(value):

@@ -15,7 +15,7 @@ from portal.accounts.models import Department
 from portal.db import Invalid
 from portal.params import query_int, whole_number
 from portal.permissions import authorized, can
-from portal.render import render, wants_fragment
+from portal.render import render, url_pattern, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
 from portal.projects.models import Project
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
@@ -92,14 +92,10 @@ class Board:
     def arguments(self):
         return self.filters.args()
 
-    def move_url(self, task_id):
-        """Where a card's move goes: built from one url_for per board rather than one per card."""
-        head, tail = self._move_url_parts
-        return "%s/tasks/%d/move%s" % (head, task_id, tail)
-
     @functools.cached_property
-    def _move_url_parts(self):
-        return tuple(self.url("boards.move", task_id=0).split("/tasks/0/move", 1))
+    def move_url(self):
+        """Where a card's move goes, a function of the task's id."""
+        return url_pattern("boards.move", "task_id", scope=self.scope, **self.arguments)
 
     @functools.cached_property
     def department_names(self):
@@ -144,6 +140,7 @@ def _context(board, **extra):
     return {"board": board, "titles": TITLES, "sides": SIDES, "today": local_today(current_user),
             "statuses": _translated(STATUSES), "priorities": _translated(PRIORITIES), "words": _card_words(),
             "day": functools.cache(lambda day: format_date(day, "medium")),
+            "task_url": url_pattern("tasks.show", "task_id"),
             "viewer": current_user._get_current_object(), "can": can, **extra}
 
 

@@ -360,18 +360,26 @@
     markFound(picker);
   }
 
-  // Someone the field does not offer (no longer active, outside its list) is not shown as a choice.
+  function optionOf(select, value) {
+    return Array.prototype.find.call(select.options, function (o) { return o.value === value; });
+  }
+
+  // Someone the field does not offer (no longer active, outside its list) is not shown as a choice,
+  // unless the field offers whoever is found (data-searched).
   function markFound(picker) {
     var select = pickerSelect(picker);
     picker.querySelectorAll(".found button.person").forEach(function (button) {
-      var option = Array.prototype.find.call(select.options, function (o) { return o.value === button.value; });
-      button.parentNode.hidden = !option;
+      var option = optionOf(select, button.value);
+      button.parentNode.hidden = !option && !picker.dataset.searched;
       button.setAttribute("aria-pressed", option && option.selected ? "true" : "false");
     });
   }
 
-  function choosePerson(picker, value, on) {
+  function choosePerson(picker, value, on, name) {
     var select = pickerSelect(picker);
+    if (on && picker.dataset.searched && !optionOf(select, value)) {
+      select.add(new Option(name, value));
+    }
     Array.prototype.forEach.call(select.options, function (option) {
       if (option.value === value) {
         option.selected = on;
@@ -383,6 +391,8 @@
     });
     if (drafted(select.form)) { saveDraft(select.form); }
     showChosen(picker);
+    // A filter form applies what changed (hx-trigger="change").
+    if (picker.dataset.searched) { select.dispatchEvent(new Event("change", {bubbles: true})); }
   }
 
   function preparePickers(root) {
@@ -398,6 +408,8 @@
       picker.querySelector(".people-ui").hidden = false;
       // A restored draft or a reset form changes the select: the chips follow.
       select.addEventListener("input", function () { showChosen(picker); });
+      // What is typed to search is no choice: a form that applies its changes must not hear of it.
+      search.addEventListener("change", function (event) { event.stopPropagation(); });
       showChosen(picker);
     });
   }
@@ -417,12 +429,12 @@
       choosePerson(picker, button.value, false);
       search.focus();
     } else if (picker.dataset.people === "one") {
-      choosePerson(picker, button.value, true);
+      choosePerson(picker, button.value, true, button.dataset.name);
       search.value = "";
       picker.querySelector(".found").textContent = "";
       search.focus();
     } else {
-      choosePerson(picker, button.value, button.getAttribute("aria-pressed") !== "true");
+      choosePerson(picker, button.value, button.getAttribute("aria-pressed") !== "true", button.dataset.name);
     }
   });
 

@@ -1,5 +1,7 @@
 """Boards in a real browser: drag a card on a desktop, move one with the "move to" sheet by thumb
-and by keyboard, and find the change still there after a reload."""
+and by keyboard, and find the change still there after a reload; filter by owner by typing a name."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,8 +49,10 @@ def test_dragging_a_card_to_another_column_moves_it_and_survives_a_reload(page, 
     assert Task.get_by_id(first.id).status == "doing"
 
 
-def test_the_move_sheet_works_from_the_keyboard_alone_and_gives_the_focus_back(page, owner, cards):
+def test_the_move_sheet_and_the_owner_filter_work_from_the_keyboard_alone(page, owner, cards, make_user):
     second = cards[1]
+    other = make_user(name="Wang Fang")
+    theirs = Task.open(other, "别人的急事", other, priority="P0")
     sign_in(page, owner, PASSWORD)
     page.goto("/boards/mine")
     expect(page.locator("#move-%d" % second.id)).to_be_hidden()  # the plain select is for pages without scripts
@@ -71,6 +75,18 @@ def test_the_move_sheet_works_from_the_keyboard_alone_and_gives_the_focus_back(p
     expect(page.locator("#cards-review #task-%d" % second.id)).to_be_visible()
     expect(page.locator("#count-review")).to_have_text("1")
     expect(page.locator("#cards-review #task-%d .move-open" % second.id)).to_be_focused()
+
+    # The owner filter finds people by name: Enter takes the first found and the board follows.
+    page.goto("/boards/priorities")
+    expect(page.locator("#task-%d" % theirs.id)).to_be_visible()
+    page.locator("#board-filters > summary").press("Enter")
+    page.locator("#owner-q").type("Zhou")
+    expect(page.locator("#board-filters .found button.person")).to_have_text([re.compile("Zhou Jie")])
+    page.keyboard.press("Enter")
+    expect(page.locator("#board-filters .chosen li")).to_have_text([re.compile("Zhou Jie")])
+    expect(page).to_have_url(re.compile(r"/boards/priorities\?owner=%d$" % owner.id))
+    expect(page.locator("#task-%d" % theirs.id)).to_have_count(0)
+    expect(page.locator("#task-%d" % cards[0].id)).to_be_visible()
 
 
 def test_on_a_phone_the_move_sheet_rises_from_the_bottom_and_the_change_persists(phone, owner, cards):

@@ -389,6 +389,18 @@ def test_the_coordinator_adds_and_reorders_topics_and_a_foreign_link_is_refused(
     assert not AgendaItem.select().where(AgendaItem.title == "Phish").exists()
 
 
+def test_each_agenda_item_names_itself_escaped_in_controls_leading_to_its_own_routes(client, weekly, coordinator):
+    series, meeting = weekly
+    item = meeting.add_agenda_item(coordinator, "other", "R&D <b>pay</b>")
+    client.login(coordinator)
+    for page in (_text(client.get("/meetings/%d/agenda" % meeting.id, headers=HX)),
+                 _text(client.get("/meetings/agenda/%d" % item.id, headers=HX))):
+        assert all('action="/meetings/agenda/%d/%s"' % (item.id, route) in page
+                   for route in ("move", "remove", "notes"))
+        assert 'aria-label="Move “R&amp;D &lt;b&gt;pay&lt;/b&gt;” down"' in page and "<b>pay" not in page
+        assert 'aria-label="Remove “R&amp;D &lt;b&gt;pay&lt;/b&gt;”"' in page and "Take notes" in page
+
+
 @pytest.mark.parametrize("link", ["/\\evil.example", "/\t/evil.example", "/\n/evil.example", "\\\\evil.example",
                                   "/\\/evil.example/login", "http:evil.example", "/..//evil.example",
                                   "javascript:alert(1)"])

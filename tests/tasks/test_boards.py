@@ -81,6 +81,10 @@ def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, 
     assert titles("") == {"样机评审", "Sales P1", "R&amp;D P1 blocked"}
     assert titles("?department=%d" % company.rnd.id) == {"样机评审", "R&amp;D P1 blocked"}
     assert titles("?owner=%d" % company.seller.id) == {"Sales P1"}
+    # The owner is found by name: the select offers "Anyone" and the one chosen, not the whole company.
+    owner = re.search(r'<select id="owner".*?</select>', _text(client.get("/boards/priorities?owner=%d"
+                                                                          % company.seller.id))).group(0)
+    assert re.findall(r'value="(\d+)"', owner) == ["0", str(company.seller.id)] and "selected" in owner
     assert titles("?priority=P0") == {"样机评审"}
     assert titles("?tag=Q3") == set(), "tags are matched as stored, lower case"
     assert titles("?tag=q3") == {"Sales P1"}
