@@ -135,7 +135,10 @@ def url_pattern(endpoint, key, **values):
     """`url_for(endpoint, key=v, **values)` for the rows of a list, from one url_for: a function of `v`
     (an id, or a word of letters, digits and _). Building a URL walks the route map, and a list of a
     hundred rows built three each."""
-    head, tail = url_for(endpoint, **{key: _ANY_ID}, **values).split(str(_ANY_ID), 1)
+    parts = url_for(endpoint, **{key: _ANY_ID}, **values).split(str(_ANY_ID))
+    if len(parts) != 2:  # the placeholder is also among the other values: no telling which is the row's
+        return lambda value: url_for(endpoint, **{key: value}, **values)
+    head, tail = parts
     return lambda value: head + quote(str(value), safe="") + tail
 
 
