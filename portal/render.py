@@ -5,6 +5,7 @@ import json
 from urllib.parse import quote
 
 from flask import current_app, make_response, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -139,6 +140,27 @@ def url_pattern(endpoint, key, **values):
     return lambda value: head + quote(str(value), safe="") + tail
 
 
+KEPT = 256
+_kept = {}
+
+
+def keep(name, **values):
+    """The template `name` rendered with `values` alone (no request, no user), kept by language and
+    values: the page chrome's links and labels took a third of a small page's time, written afresh
+    for every page. The template must depend on nothing else."""
+    template = current_app.jinja_env.get_template(name)
+    key = (template, str(get_locale()), request.script_root, tuple(sorted(values.items())))
+    html = _kept.get(key)
+    if html is None:
+        # Autoescaped by the template, as the page around it is.
+        written = template.render(values)
+        html = Markup(written)  # nosec B704
+        if len(_kept) >= KEPT:
+            _kept.clear()  # a whole dict at once: safe beside another thread's reading
+        _kept[key] = html
+    return html
+
+
 def page_exists(endpoint):
     """Whether a page is part of this portal (a link to an area another branch adds shows once it is)."""
     return endpoint in current_app.view_functions
@@ -146,7 +168,7 @@ def page_exists(endpoint):
 
 def init_app(app):
     app.after_request(_flashes_to_trigger)
-    app.jinja_env.globals.update(icon=icon, page_exists=page_exists, url_pattern=url_pattern)
+    app.jinja_env.globals.update(icon=icon, keep=keep, page_exists=page_exists, url_pattern=url_pattern)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(InternalServerError, error_page)
     app.jinja_env.globals["static_url"] = static_url
