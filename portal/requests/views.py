@@ -36,13 +36,6 @@ DONE = {"approve": _l("You approved “%(title)s”."), "reject": _l("You reject
 HAND_OVER = {"transfer": HandOverForm, "add": AddApproverForm}
 
 
-@requests_bp.app_context_processor
-def _approvals_waiting():
-    def approvals_waiting():
-        return StepApprover.waiting_count(current_user) if current_user.is_authenticated else 0
-    return {"approvals_waiting": approvals_waiting}
-
-
 @requests_bp.app_template_filter("approver")
 def _approver(entry, names):
     return approvers.describe(entry, names)
