@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from demo import DEMO_PASSWORD
 from portal import create_app
 from portal.accounts.models import User
-from portal.db import db
+from portal.db import db, open_database
 from portal.files.models import File
 from portal.storage import open_storage, storage
 from portal.tasks.models import Task
@@ -80,3 +80,12 @@ def test_a_seeded_portal_and_its_files_arrive_whole_keep_working_and_a_second_co
 def test_only_a_postgresql_url_is_a_target(runner):
     result = runner.invoke(args=["db", "copy", "sqlite:////tmp/elsewhere.db"])
     assert result.exit_code != 0 and "postgresql://" in result.output
+
+
+def test_a_portal_on_postgresql_never_waits_for_its_statements_to_be_compiled(postgresql):
+    # JIT compiling took 140-170 ms of a department head's 15 ms search on the large company.
+    database = open_database(postgresql.url("postgres"))
+    try:
+        assert database.execute_sql("SHOW jit").fetchone() == ("off",)
+    finally:
+        database.close_all()
