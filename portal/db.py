@@ -35,8 +35,9 @@ POOL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "check_same_threa
 # in UTC like every stored timestamp, whatever the server's own zone. Without JIT: PostgreSQL
 # compiles a statement to machine code once its estimated cost passes jit_above_cost, which pays
 # off for reports over millions of rows, never for a page's statements of a few milliseconds.
-# The search of a department head (many requests to decide) was estimated past it on the large
-# company and spent 140-170 ms compiling a statement that then ran in 15 ms.
+# On the large company a department head's search (many requests to decide), and anyone's once
+# the statistics were fresh, was estimated past it and spent 140-200 ms compiling a statement
+# that then ran in 15 ms (bench/README.md).
 POSTGRESQL_OPTIONS = {"max_connections": None, "stale_timeout": 300, "options": "-c timezone=UTC -c jit=off"}
 
 

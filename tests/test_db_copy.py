@@ -83,7 +83,7 @@ def test_only_a_postgresql_url_is_a_target(runner):
 
 
 def test_a_portal_on_postgresql_never_waits_for_its_statements_to_be_compiled(postgresql):
-    # JIT compiling took 140-170 ms of a department head's 15 ms search on the large company.
+    # JIT compiling added 140-200 ms to a search that ran in 15 ms on the large company.
     database = open_database(postgresql.url("postgres"))
     try:
         assert database.execute_sql("SHOW jit").fetchone() == ("off",)
