@@ -135,6 +135,14 @@ class _PreparedUse(ColumnBase):
                                  for param in params]))
 
 
+def id_list(ids):
+    """Ids for `field.in_(...)`, written into the statement as numbers: peewee compiles each value
+    of a list as a node of its own (three lists of 51 projects took 2 of a search's 5 ms of
+    compiling), and a number written out cannot carry anything but a number."""
+    ids = sorted({int(id_) for id_ in ids})
+    return SQL("(%s)" % ", ".join(map(str, ids))) if ids else []
+
+
 class Invalid(ValueError):
     """A change refused by a model's rules; `field` names the form field to show it on."""
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import JOIN, SQL, fn
 
 from portal import search
+from portal.db import id_list
 from portal.meetings.models import MeetingSeries
 from portal.projects.models import Project
 from portal.reports.models import Report
@@ -43,8 +44,8 @@ def visibility(user):
 
     Visible projects and meeting series are read first and passed as lists of ids (see the
     search core's docstring); requests are asked of their own twin, whose rule has more parts."""
-    projects = [project_id for project_id, in Project.visible_to(user).select(Project.id).tuples()]
-    series = [series_id for series_id, in MeetingSeries.visible_to(user).select(MeetingSeries.id).tuples()]
+    projects = id_list(project_id for project_id, in Project.visible_to(user).select(Project.id).tuples())
+    series = id_list(series_id for series_id, in MeetingSeries.visible_to(user).select(MeetingSeries.id).tuples())
     in_projects = SearchDocument.project_id.in_(projects)
     in_series = SearchDocument.series_id.in_(series)
     # Task.visibility_for, on the document's copy of the task's keys.

@@ -12,6 +12,7 @@ from portal.db import utcnow
 from portal.meetings.models import Meeting
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
+from portal.home.badges import badges
 from portal.i18n import current_language
 from portal.render import render, static_url
 from portal.reports.models import Report
@@ -19,6 +20,7 @@ from portal.requests.models import StepApprover
 from portal.tasks.models import Task, local_today
 
 home = Blueprint("home", __name__)
+home.add_app_template_global(badges)
 ATTENTION_LIMIT = 15
 WAITING_LIMIT = 5
 

@@ -82,8 +82,12 @@ class Notification(BaseModel):
         return shown
 
     @classmethod
+    def unread(cls, user):
+        return cls.select().where((cls.user == user) & cls.read_at.is_null())
+
+    @classmethod
     def unread_count(cls, user):
-        return cls.select().where((cls.user == user) & cls.read_at.is_null()).count()
+        return cls.unread(user).count()
 
     @classmethod
     def listing(cls, user, level=None, state=None):

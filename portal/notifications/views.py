@@ -16,12 +16,6 @@ notifications = Blueprint("notifications", __name__, url_prefix="/notifications"
 PAGE_SIZE = 30
 
 
-@notifications.app_template_global()
-def unread_notifications():
-    """For the bell in the page header: one indexed COUNT."""
-    return Notification.unread_count(current_user)
-
-
 @notifications.route("/")
 def index():
     level = request.args.get("level", "")

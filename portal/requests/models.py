@@ -946,10 +946,14 @@ class StepApprover(BaseModel):
         return SEAT_STATES.get(self.state, self.state)
 
     @classmethod
+    def waiting(cls, user):
+        """The user's seats that wait for a decision (pending seats exist only on waiting steps)."""
+        return cls.select().where((cls.user == user) & (cls.state == "pending"))
+
+    @classmethod
     def waiting_count(cls, user):
-        """How many decisions wait for the user: one indexed count (pending seats exist only on
-        waiting steps)."""
-        return cls.select().where((cls.user == user) & (cls.state == "pending")).count()
+        """How many decisions wait for the user: one indexed count."""
+        return cls.waiting(user).count()
 
     @classmethod
     def on_steps(cls, step_ids):

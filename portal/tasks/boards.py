@@ -1,5 +1,4 @@
 """The boards: my tasks, my department, company priorities; moving a card; a column's next cards."""
-import datetime
 import functools
 from dataclasses import dataclass
 
@@ -21,15 +20,6 @@ from portal.projects.models import Project
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
 boards = Blueprint("boards", __name__, url_prefix="/boards")
-
-
-@boards.app_template_global()
-def overdue_tasks():
-    """For the badge of the tasks tab: one count of the signed-in person's overdue tasks."""
-    if not current_user.is_authenticated:
-        return 0
-    yesterday = local_today(current_user) - datetime.timedelta(days=1)
-    return Task.waiting_on(current_user, yesterday).count()
 
 
 PAGE = 30
