@@ -17,9 +17,9 @@ COMPILED := $(CATALOGS:.po=.mo)
 # migrations, the large demo, health and metrics. Not there: the demo's own seeding tests (the large
 # demo covers seeding), hostile form input (parsed before any SQL) and the canary crawl (its
 # fifteen thousand reads go through the same SQL twins, proven equal to the rules on both engines).
-# It runs beside the whole suite on SQLite, one process each: sharing the SQLite run between two
-# processes by file (pytest-xdist) finished no sooner on two cores. (`db copy` and the nginx run with two app servers are in the SQLite run: they start a
-# PostgreSQL cluster and Redis of their own.)
+# Three processes run at once, so that both cores stay busy to the end: this one, the security suite
+# on SQLite (a third of the SQLite run's CPU) and the rest on SQLite. (`db copy` and the nginx run with
+# two app servers are in the SQLite run: they start a PostgreSQL cluster and Redis of their own.)
 ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/meetings tests/reports tests/scorecard \
 	tests/notifications tests/api/test_api.py tests/api/test_tokens.py tests/api/test_rate_limit.py tests/feeds tests/finder tests/files \
 	tests/search tests/security/test_authorization_matrix.py tests/security/test_route_walk.py tests/test_rule_twins.py \
@@ -48,12 +48,15 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED) static-compressed
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
-	@log=$$(mktemp); \
-	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$log 2>&1 & engines=$$!; \
-	$(BIN)/pytest -c tests/pytest.ini tests; sqlite=$$?; \
-	wait $$engines; postgresql=$$?; \
-	echo; echo "==== again where the engines can differ, on PostgreSQL and Redis ===="; cat $$log; rm -f $$log; \
-	test $$sqlite -eq 0 -a $$postgresql -eq 0
+	@attacks=$$(mktemp); engines=$$(mktemp); \
+	$(BIN)/pytest -c tests/pytest.ini --engine=postgresql $(ENGINE_TESTS) >$$engines 2>&1 & on_postgresql=$$!; \
+	$(BIN)/pytest -c tests/pytest.ini tests/security >$$attacks 2>&1 & on_security=$$!; \
+	$(BIN)/pytest -c tests/pytest.ini tests --ignore=tests/security; sqlite=$$?; \
+	wait $$on_security; security=$$?; wait $$on_postgresql; postgresql=$$?; \
+	echo; echo "==== the security suite, on SQLite ===="; cat $$attacks; \
+	echo; echo "==== again where the engines can differ, on PostgreSQL and Redis ===="; cat $$engines; \
+	rm -f $$attacks $$engines; \
+	test $$sqlite -eq 0 -a $$security -eq 0 -a $$postgresql -eq 0
 
 # Not part of `make test`: a few minutes of real load on the small and the large company.
 bench: $(VENV)/.runtime $(COMPILED) /usr/bin/wrk

@@ -143,6 +143,8 @@ def url_pattern(endpoint, key, **values):
     url = url_for(endpoint, **dict(zip(keys, map(int, marks), strict=True)), **values)
     pieces = re.split("(%s)" % "|".join(marks), url)
     texts, slots = pieces[0::2], [marks.index(mark) for mark in pieces[1::2]]
+    if sorted(slots) != list(range(len(keys))):  # a placeholder also stands among the other values
+        return lambda *row: url_for(endpoint, **dict(zip(keys, row, strict=True)), **values)
     if len(slots) == 1:  # most lists: half the time of the loop below, and a board has hundreds
         head, tail = texts
         return lambda value: head + quote(str(value), safe="") + tail

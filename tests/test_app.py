@@ -108,7 +108,9 @@ def test_a_url_pattern_builds_exactly_what_url_for_builds_for_each_row_of_one_or
         for endpoint, key, values, rows in [
                 ("tasks.show", "task_id", {}, [1, 42, 2147483646]),
                 ("boards.move", "task_id", {"scope": "priorities", "owner": 5, "tag": "q3"}, [7, 1234]),
-                ("scorecard.items", "figure", {"period": "2026-11", "department": 3}, ["cross_late", "help_given"])]:
+                ("scorecard.items", "figure", {"period": "2026-11", "department": 3}, ["cross_late", "help_given"]),
+                # Another value that reads like the placeholder the pattern is cut at.
+                ("tasks.check_item", "item_id", {"task_id": 2147483647}, [7, 2147483647])]:
             pattern = url_pattern(endpoint, key, **values)
             assert [pattern(row) for row in rows] == [url_for(endpoint, **{key: row}, **values) for row in rows]
         keys = ("confirm", "step_id", "request_id")  # not in the order the URL holds them

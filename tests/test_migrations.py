@@ -4,9 +4,9 @@ import decimal
 
 import pytest
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
-                    ForeignKeyField, IntegerField, TimeField, sort_models)
+                    ForeignKeyField, ForeignKeyMetadata, IntegerField, PostgresqlDatabase, TimeField, sort_models)
 from playhouse.migrations import Runner
-from playhouse.reflection import generate_models
+from playhouse.reflection import Introspector
 from playhouse.schema_diff import diff_models
 
 from portal import all_models as models
@@ -60,7 +60,7 @@ def test_every_migration_applies_and_goes_down_again_on_a_database_holding_data(
 
 def _fill_every_table(database):
     """Insert one plausible row into every table, parents first, by reading the live schema."""
-    reflected = generate_models(database)
+    reflected = _reflect(database)
     rows = {}
     for model in sort_models(reflected.values()):
         if model._meta.table_name == "schema_migration":
@@ -76,6 +76,37 @@ def _fill_every_table(database):
                 values[field.name] = _sample(field)
         with database.atomic():
             rows[model._meta.table_name] = model.create(**values)
+
+
+def _reflect(database):
+    introspector = Introspector.from_database(database)
+    if isinstance(database, PostgresqlDatabase):
+        # peewee asks information_schema for each table's foreign keys, 28 ms of the server's time
+        # a table and 85 % of this walk on PostgreSQL; pg_catalog tells them all in one query.
+        keys = _foreign_keys(database)
+        introspector.metadata.get_foreign_keys = lambda table, schema=None: keys.get(table, [])
+    return introspector.generate_models()
+
+
+ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _foreign_keys(database):
+    keys = {}
+    for table, column, dest_table, dest_column, name, on_delete, on_update in database.execute_sql("""
+            SELECT source.relname, source_column.attname, dest.relname, dest_column.attname, c.conname,
+                   c.confdeltype, c.confupdtype
+            FROM pg_constraint c
+            JOIN pg_class source ON source.oid = c.conrelid
+            JOIN pg_class dest ON dest.oid = c.confrelid
+            JOIN pg_attribute source_column
+                ON source_column.attrelid = c.conrelid AND source_column.attnum = c.conkey[1]
+            JOIN pg_attribute dest_column
+                ON dest_column.attrelid = c.confrelid AND dest_column.attnum = c.confkey[1]
+            WHERE c.contype = 'f' AND source.relnamespace = current_schema()::regnamespace"""):
+        keys.setdefault(table, []).append(ForeignKeyMetadata(column, dest_table, dest_column, table, name,
+                                                             ON_DELETE[on_delete], ON_DELETE[on_update]))
+    return keys
 
 
 _counter = iter(range(1, 10**9))

@@ -57,10 +57,11 @@ class UserForm(Form):
             # Someone who supervises others stays offered after leaving, so that saving a person
             # whose supervisor left does not drop them unnoticed.
             supervising = User.select(User.supervisor).where(User.supervisor.is_null(False))
-            self.people = {u.id: u for u in User.directory().where(User.active | User.id.in_(supervising))}
-            self.supervisor.choices = [NONE] + [
-                SelectChoice(u.id, u.name, optgroup=u.department.display_name if u.department_id else None)
-                for u in self.people.values()]
+            names = {d.id: d.display_name for d in self.departments.values()}
+            people = list(User.listed(User.active | User.id.in_(supervising)))
+            self.supervisor_ids = {user_id for user_id, *_rest in people}
+            self.supervisor.choices = [NONE] + [SelectChoice(user_id, name, optgroup=names.get(department_id))
+                                                for user_id, name, department_id, _active in people]
             if self.supervisor.raw_data == []:
                 # A client that posts only name, role and department leaves the supervisor as it is.
                 self.supervisor.validate_choice = False
@@ -73,7 +74,8 @@ class UserForm(Form):
         """What an admin's edit changes, for User.update_account."""
         values = {"name": self.name.data, "role": self.role.data, "department": self.chosen_department}
         if self.supervisor.raw_data:
-            values["supervisor"] = self.people.get(self.supervisor.data)
+            chosen = self.supervisor.data
+            values["supervisor"] = User.get_by_id(chosen) if chosen in self.supervisor_ids else None
         return values
 
 

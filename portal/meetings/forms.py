@@ -45,12 +45,14 @@ class SeriesForm(Form):
         super().__init__(*args, **kwargs)
         if not schedule:  # a single meeting already held: there is nothing left to move
             del self.day, self.start_time
-        self.users = {u.id: u for u in User.directory().where(User.active)}
         self.all_departments = {d.id: d for d in Department.ordered()}
-        self.coordinator.choices = [SelectChoice(u.id, u.name) for u in self.users.values()]
+        names = {d.id: d.display_name for d in self.all_departments.values()}
+        people = list(User.listed(User.active))
+        self.user_ids = {user_id for user_id, *_rest in people}
+        self.coordinator.choices = [SelectChoice(user_id, name) for user_id, name, *_rest in people]
         self.departments.choices = [SelectChoice(d.id, d.display_name) for d in self.all_departments.values()]
-        self.people.choices = [SelectChoice(u.id, "%s (%s)" % (u.name, u.department or "—"))
-                               for u in self.users.values()]
+        self.people.choices = [SelectChoice(user_id, "%s (%s)" % (name, names.get(department_id, "—")))
+                               for user_id, name, department_id, _active in people]
 
     def validate_start_time(self, field):
         match = TIME.match(field.data or "")
@@ -67,10 +69,12 @@ class SeriesForm(Form):
             "title", "recurring", "duration_minutes", "timezone", "location", "video_link", "reminder_minutes")}
         values["location"] = values["location"] or ""
         values["video_link"] = values["video_link"] or ""
-        values["coordinator"] = self.users.get(self.coordinator.data)
+        wanted = [i for i in [self.coordinator.data, *(self.people.data or [])] if i in self.user_ids]
+        users = {u.id: u for u in User.select().where(User.id.in_(wanted))}
+        values["coordinator"] = users.get(self.coordinator.data)
         values["departments"] = [self.all_departments[i] for i in self.departments.data or []
                                  if i in self.all_departments]
-        values["people"] = [self.users[i] for i in self.people.data or [] if i in self.users]
+        values["people"] = [users[i] for i in self.people.data or [] if i in users]
         if "day" in self:
             values["day"] = self.day.data
             values["start_time"] = datetime.time(*map(int, self.start_time.data.split(":")))

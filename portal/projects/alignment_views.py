@@ -54,7 +54,7 @@ def name_tension(target_id):
     form = TensionForm(viewer=current_user, target=target)
     if form.validate_on_submit():
         try:
-            Tension.name(current_user, target, form.candidates.get(form.other.data), form.note.data)
+            Tension.name(current_user, target, form.chosen, form.note.data)
         except Invalid as invalid:
             form.show_error(invalid)
         else:

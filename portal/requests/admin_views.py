@@ -12,7 +12,7 @@ from portal.requests import approvers, fields
 from portal.i18n import current_language
 from portal.requests.forms import FieldForm, PresetForm, RequestTypeForm, StepForm
 from portal.requests.presets import PRESETS
-from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField
+from portal.requests.types import IF_EMPTY, MODES, ON_TIMEOUT, FlowStep, RequestType, TypeField, requester_departments
 
 request_types = Blueprint("request_types", __name__, url_prefix="/admin/request-types")
 SECTIONS = {"fields": "requests/_type_fields.html", "steps": "requests/_type_steps.html"}
@@ -273,6 +273,7 @@ def _builder(request_type, fragment=None, details_form=None, **context):
     return render("requests/type_edit.html", fragment, request_type=request_type,
                   details_form=details_form or RequestTypeForm.of(request_type),
                   type_fields=type_fields, steps=steps, names=names, describe=approvers.describe,
+                  departments=requester_departments(step.requester_condition() for step in steps),
                   kinds=fields.KINDS, operators=fields.OPERATORS, modes=MODES, on_timeout=ON_TIMEOUT,
                   if_empty=IF_EMPTY,
                   history=AuditEntry.for_object(request_type).limit(30), **context)

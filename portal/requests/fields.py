@@ -102,7 +102,7 @@ class FieldSpec:
     # -- the form input ---------------------------------------------------------------------
 
     def form_field(self, people, departments):
-        """An unbound WTForms field for this spec; people and departments are the choices."""
+        """An unbound WTForms field for this spec; people ((id, name) pairs) and departments are the choices."""
         label = self.display_label
         if self.kind == "money" and self.currency:
             label = "%s (%s)" % (label, self.currency)
@@ -133,7 +133,7 @@ class FieldSpec:
             return FieldList(FormField(self._row_form), label, [_some_rows] if self.required else [],
                              description=self.help, min_entries=1, max_entries=MAX_ROWS)
         options = {"choice": [SelectChoice(c) for c in self.choices],
-                   "person": [SelectChoice(str(u.id), u.name) for u in people],
+                   "person": [SelectChoice(str(user_id), name) for user_id, name in people],
                    "department": [SelectChoice(str(d.id), d.display_name) for d in departments]}[self.kind]
         return SelectField(label, checks, choices=[SelectChoice("", _l("— choose —"))] + options,
                            description=self.help)

@@ -23,8 +23,9 @@ COMMENT = [Optional(), Length(max=2000)]
 
 
 def _people_choices():
-    return [SelectChoice(u.id, u.name, optgroup=u.department.display_name if u.department_id else None)
-            for u in User.directory().where(User.active)]
+    departments = {d.id: d.display_name for d in Department.ordered()}
+    return [SelectChoice(user_id, name, optgroup=departments.get(department_id))
+            for user_id, name, department_id, _active in User.listed(User.active)]
 
 
 class RequestTypeForm(Form):
@@ -266,7 +267,8 @@ def request_form(version, data=None, for_project=True):
     `for_project`, it also asks which project (if any) the request is for."""
     specs = version.fields
     kinds = {spec.kind for spec in specs}
-    people = list(User.select().where(User.active).order_by(User.name)) if "person" in kinds else []
+    people = list(User.select(User.id, User.name).where(User.active).order_by(User.name).tuples()) \
+        if "person" in kinds else []
     departments = list(Department.ordered()) if "department" in kinds else []
 
     class RequestForm(Form):

@@ -336,12 +336,20 @@ class TypeField(_Ordered, BaseModel):
             self._delete_and_close_gap(by, "request_type.field_remove")
 
 
-def requester_condition_text(requester, after_field):
+def requester_departments(conditions):
+    """id → Department for the departments a flow's requester conditions name (None: a step without one),
+    read in one query for a page of steps."""
+    ids = {condition["department"] for condition in conditions if condition and condition["department"]}
+    return {department.id: department for department in Department.select().where(Department.id.in_(list(ids)))}
+
+
+def requester_condition_text(requester, after_field, departments):
     """A step's requester condition in words, each part led by its AND/OR when a condition precedes it:
-    "and the requester is in Sales or the requester is a Coordinator"."""
+    "and the requester is in Sales or the requester’s role is Coordinator". `departments`: see
+    requester_departments."""
     words = []
     if requester["department"]:
-        department = Department.get_or_none(Department.id == requester["department"])
+        department = departments.get(requester["department"])
         if after_field:
             words.append(str(JOINS[requester["department_join"]]))
         words.append(str(_l("the requester is in %(department)s",
@@ -349,7 +357,7 @@ def requester_condition_text(requester, after_field):
     if requester["role"]:
         if after_field or requester["department"]:
             words.append(str(JOINS[requester["role_join"]]))
-        words.append(str(_l("the requester is a %(role)s", role=ROLES.get(requester["role"], requester["role"]))))
+        words.append(str(_l("the requester’s role is %(role)s", role=ROLES.get(requester["role"], requester["role"]))))
     return " ".join(words)
 
 

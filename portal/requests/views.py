@@ -23,7 +23,7 @@ from portal.requests.comments import RequestComment
 from portal.requests.delegation import Delegation
 from portal.requests.seat_forms import AddApproverForm, DelegationForm, HandOverForm, ReturnForm, RevokeForm
 from portal.requests.models import DECISIONS, RequestEvent, RequestStep, ResourceRequest, StepApprover, StepCopy
-from portal.requests.types import RequestType, requester_condition_text
+from portal.requests.types import RequestType, requester_condition_text, requester_departments
 from portal.tasks.forms import CommentForm
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -42,8 +42,8 @@ def _approver(entry, names):
 
 
 @requests_bp.app_template_filter("requester_condition")
-def _requester_condition(requester, after_field):
-    return requester_condition_text(requester, after_field)
+def _requester_condition(requester, after_field, departments):
+    return requester_condition_text(requester, after_field, departments)
 
 
 @requests_bp.route("/")
@@ -505,6 +505,8 @@ def _show(item, fragment=None, **context):
         seats.setdefault(s.step_id, []).append(s)
     ids = {i for step in steps for entry in step.approver_entries(item.version) for i in entry.get("ids", [])}
     names = {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(list(ids)))}
+    specs = [step.spec(item.version) for step in steps]
+    context["departments"] = requester_departments(spec.get("requester") for spec in specs if spec)
     context.setdefault("step_id", seat.step_id if seat else None)
     context.setdefault("confirm", None)
     context.setdefault("decision_form", DecisionForm(formdata=None))

@@ -42,20 +42,23 @@ class TaskForm(Form):
         super().__init__(*args, **kwargs)
         if task is None:
             del self.version
-        people = User.directory().where(User.active | (User.id == (task.owner_id if task else 0)))
-        self.people = {user.id: user for user in people}
-        self.owner.choices = [SelectChoice(user.id, _person(user), optgroup=str(user.department or _l("No department")))
-                              for user in sorted(self.people.values(), key=_by_department)]
         self.departments = {d.id: d for d in Department.ordered()}
+        # The people and projects offered are read as rows, not models: 300 people took 14 ms.
+        people = User.listed(User.active | (User.id == (task.owner_id if task else 0)))
+        self.owner.choices = [SelectChoice(user_id, _person(name, active), optgroup=self._group(department_id))
+                              for user_id, name, department_id, active in sorted(people, key=self._by_department)]
         self.requesting_department.choices = [NONE] + [SelectChoice(d.id, d.display_name)
                                                        for d in self.departments.values()]
         # Live projects the person may see, and the task's own project whatever its state.
-        projects = (Project.visible_to(current_user).where(Project.status.in_(LIVE)
-                                                            | (Project.id == (task.project_id if task else 0)))
+        projects = (Project.visible_to(current_user).select(Project.id, Project.name)
+                    .where(Project.status.in_(LIVE) | (Project.id == (task.project_id if task else 0)))
                     .order_by(Project.name))
-        self.projects = {project.id: project for project in projects}
-        self.project.choices = [NONE] + [SelectChoice(p.id, p.name) for p in self.projects.values()]
-        if task is not None and task.project_id is not None and task.project_id not in self.projects:
+        self.project_ids = set()
+        self.project.choices = [NONE]
+        for project_id, name in projects.tuples():
+            self.project_ids.add(project_id)
+            self.project.choices.append(SelectChoice(project_id, name))
+        if task is not None and task.project_id is not None and task.project_id not in self.project_ids:
             # A project the editor may not see is neither offered nor changed: a list without it
             # would read "none" and move the task out of the project, into everyone's view.
             del self.project
@@ -71,7 +74,7 @@ class TaskForm(Form):
             "description": task.description, "version": task.version})
 
     def chosen_owner(self):
-        owner = self.people.get(self.owner.data) or User.get_or_none(User.id == self.owner.data)
+        owner = User.get_or_none(User.id == self.owner.data)
         if owner is None:
             raise Invalid(_l("Choose the owner from the list."), "owner")
         return owner
@@ -80,9 +83,20 @@ class TaskForm(Form):
         """The task's fields as the form has them (the owner is resolved separately: it can be refused)."""
         return {"title": self.title.data, "description": self.description.data or "",
                 "requesting_department": self.departments.get(self.requesting_department.data),
-                **({"project": self.projects.get(self.project.data)} if "project" in self else {}),
+                **({"project": self._chosen_project()} if "project" in self else {}),
                 "priority": self.priority.data, "status": self.status.data, "due_date": self.due_date.data,
                 "estimate_hours": self.estimate_hours.data}
+
+    def _chosen_project(self):
+        chosen = self.project.data
+        return Project.get_by_id(chosen) if chosen in self.project_ids else None
+
+    def _group(self, department_id):
+        return self.departments[department_id].display_name if department_id else str(_l("No department"))
+
+    def _by_department(self, person):
+        _user_id, name, department_id, _active = person
+        return (self.departments[department_id].name if department_id else "~", name)
 
     def rebase(self, version):
         """After a refused stale edit: what the person typed stays, now against the current version."""
@@ -90,12 +104,8 @@ class TaskForm(Form):
         self.version.raw_data = [str(version)]
 
 
-def _person(user):
-    return user.name if user.active else "%s (%s)" % (user.name, _l("deactivated"))
-
-
-def _by_department(user):
-    return (user.department.name if user.department_id else "~", user.name)
+def _person(name, active):
+    return name if active else "%s (%s)" % (name, _l("deactivated"))
 
 
 class MoveForm(Form):

@@ -70,11 +70,11 @@ def test_an_admin_sets_requester_conditions_in_the_builder_and_both_languages_de
     form = client.get(base + "/steps/%d/edit" % finance.id, headers=HX).get_data(as_text=True)
     assert "The requester is in the department" in form and "“And” binds before “or”" in form
     steps = " ".join(client.get(base + "/steps", headers=HX).get_data(as_text=True).split())
-    assert ("金额 is more than 5000 and the requester is in Sales or the requester is a Coordinator"
+    assert ("金额 is more than 5000 and the requester is in Sales or the requester’s role is Coordinator"
             in steps), steps
     User.update(language="zh_CN").where(User.id == company.admin.id).execute()
     steps = client.get(base + "/steps", headers=HX).get_data(as_text=True)
-    assert "并且申请人属于" in steps.replace(" ", "") and "或者申请人是协调人" in steps.replace(" ", "")
+    assert "并且申请人属于" in steps.replace(" ", "") and "或者申请人的角色是协调人" in steps.replace(" ", "")
 
 
 def test_hostile_requester_conditions_in_the_builder_get_a_clear_message_and_lose_nothing(
