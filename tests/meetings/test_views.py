@@ -35,6 +35,15 @@ def test_a_coordinator_plans_a_weekly_series_and_lands_on_its_first_meeting(clie
     assert "对齐周会" in page and "Close and send" in page and "Beijing time" in page
 
 
+def test_a_series_keeps_the_coordinator_and_further_people_chosen(client, coordinator, sales, attendee, outsider):
+    client.login(coordinator)
+    client.post("/meetings/series/", data=_series_form(sales, coordinator=str(attendee.id),
+                                                       people=[str(outsider.id), str(attendee.id)]))
+    series = MeetingSeries.get()
+    assert series.coordinator_id == attendee.id
+    assert sorted(user.id for user in series.people()) == sorted([outsider.id, attendee.id])
+
+
 @pytest.mark.parametrize("overrides, message", [
     ({"start_time": "25:00"}, "Enter a time between 00:00 and 23:59"),
     ({"departments": []}, "Choose at least one participating department or person."),
