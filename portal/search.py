@@ -20,8 +20,9 @@ such a change needs no reindexing. The caller passes one condition per kind; a k
 condition for is never searched, so a new kind stays hidden until someone decides who sees it.
 Read the reader's visible projects and series first and pass them as lists of ids
 (`project_id IN (3, 7, ...)`, numbers written into the statement: `portal.db.id_list`): given
-subqueries there, PostgreSQL filters every document instead of probing the candidates (measured
-again on the large company: a head's search took 515-725 ms against 337-524 ms with lists).
+subqueries there, PostgreSQL filtered every document instead of probing the candidates. (The last
+figures, a head's search 515-725 ms against 337-524 ms with lists, were taken with JIT on and
+mostly measured compiling; with JIT off the two were within noise under load: to measure again.)
 
 Currency. An area calls `index` or `remove` in the transaction of each change, so the index
 commits or rolls back with it; `rebuild` fills it from scratch (an existing database, the demo).
