@@ -34,6 +34,6 @@ def _counts(user_id, yesterday):
 _COUNTS = Prepared(_counts, places=2)
 
 
-def counts_of(user, now=None):
-    yesterday = local_today(user, now) - datetime.timedelta(days=1)
+def counts_of(user):
+    yesterday = local_today(user) - datetime.timedelta(days=1)
     return Badges(*db.execute(Select(columns=[_COUNTS((), user.id, yesterday)])).fetchone())

@@ -951,11 +951,6 @@ class StepApprover(BaseModel):
         return cls.select().where((cls.user == user) & (cls.state == "pending"))
 
     @classmethod
-    def waiting_count(cls, user):
-        """How many decisions wait for the user: one indexed count."""
-        return cls.waiting(user).count()
-
-    @classmethod
     def on_steps(cls, step_ids):
         """The seats of these steps with their people (and whom they replace), in one query."""
         Replaced = User.alias()

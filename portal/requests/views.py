@@ -27,6 +27,7 @@ from portal.requests.types import RequestType, requester_condition_text, request
 from portal.tasks.forms import CommentForm
 
 requests_bp = Blueprint("requests", __name__, url_prefix="/requests")
+requests_bp.add_app_template_filter(requester_condition_text, "requester_condition")
 PAGE_SIZE = 50
 TABS = {"mine": _l("Filed by me"), "involved": _l("Passed through me"), "department": _l("My department"),
         "all": _l("All requests")}
@@ -39,11 +40,6 @@ HAND_OVER = {"transfer": HandOverForm, "add": AddApproverForm}
 @requests_bp.app_template_filter("approver")
 def _approver(entry, names):
     return approvers.describe(entry, names)
-
-
-@requests_bp.app_template_filter("requester_condition")
-def _requester_condition(requester, after_field, departments):
-    return requester_condition_text(requester, after_field, departments)
 
 
 @requests_bp.route("/")

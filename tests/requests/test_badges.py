@@ -42,7 +42,7 @@ def test_the_header_counts_each_persons_own_rows_in_one_statement_by_their_own_d
         assert counts_of(head) == Badges(unread=5, approvals=2, overdue=2)  # two of them say a request waits
         assert counts_of(developer) == Badges(unread=1, approvals=0, overdue=1)
         for user in (head, developer):
-            assert counts_of(user) == (Notification.unread_count(user), StepApprover.waiting_count(user),
+            assert counts_of(user) == (Notification.unread_count(user), StepApprover.waiting(user).count(),
                                        _overdue(user))
         assert count_queries(lambda: counts_of(head)) == 1
 

@@ -134,7 +134,7 @@ def test_a_step_set_to_return_goes_back_to_the_requester_when_its_time_is_up(clo
     assert notices(company.seller, "request.rejected") == [(
         "request.rejected",
         "Your request “Two developers for the CRM” was not approved: nobody decided within the time limit")]
-    assert StepApprover.waiting_count(company.rnd_head) == 0
+    assert StepApprover.waiting(company.rnd_head).count() == 0
 
 
 def test_a_step_set_to_remind_reminds_once_per_time_limit_of_working_hours(clock, make_type, file_request, company):

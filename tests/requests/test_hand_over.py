@@ -89,7 +89,7 @@ def test_an_approver_added_before_decides_first_then_the_step_waits_for_whoever_
                            data={"to": company.finance_head.id, "where": "before", "comment": "请财务先看预算"})
     assert response.status_code == 303
     assert seats(request)[1] == [("Li Na", "held", ""), ("Wang Fang", "pending", "added_before")]
-    assert StepApprover.waiting_count(company.sales_head) == 0
+    assert StepApprover.waiting(company.sales_head).count() == 0
     refusal = None
     try:
         request.decide(company.sales_head, step.id, "approve")

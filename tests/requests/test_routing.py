@@ -145,7 +145,7 @@ def test_a_withdrawn_request_refuses_decisions_with_a_clear_message(file_request
     with pytest.raises(Invalid) as refused:
         request.decide(company.sales_head, step_id, "approve")
     assert "withdrew this request" in str(refused.value.message)
-    assert StepApprover.waiting_count(company.sales_head) == 0
+    assert StepApprover.waiting(company.sales_head).count() == 0
     with pytest.raises(Invalid):
         request.withdraw(company.seller)
 
@@ -301,8 +301,8 @@ def test_people_copied_on_a_step_hear_its_outcome(file_request, company):
 def test_the_inbox_count_is_one_query_over_pending_seats(file_request, company, make_type):
     file_request()
     file_request(title="Another")
-    assert StepApprover.waiting_count(company.sales_head) == 2
-    assert StepApprover.waiting_count(company.rnd_head) == 0
+    assert StepApprover.waiting(company.sales_head).count() == 2
+    assert StepApprover.waiting(company.rnd_head).count() == 0
     assert [s.step.request.title for s in StepApprover.inbox(company.sales_head)] == [
         "Two developers for the CRM", "Another"]
 
