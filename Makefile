@@ -45,7 +45,7 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	trap 'kill $$worker $$web 2>/dev/null; wait; rm -rf $$metrics; exit 0' INT TERM; \
 	wait
 
-test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED) static-compressed
+test: $(VENV)/.dev /usr/bin/chromium /usr/bin/wrk servers $(COMPILED) static-compressed
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	@attacks=$$(mktemp); engines=$$(mktemp); \

@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import ServiceUnavailable
 from peewee import (SCOPE_VALUES, SQL, Column, ColumnBase, DatabaseProxy, DecimalField, Expression, Model, ModelAlias,
@@ -312,6 +312,8 @@ def init_app(app, models):
 
     @app.before_request
     def _connect():
+        if getattr(app.view_functions.get(request.endpoint), "without_database", False):
+            return  # /livez (portal/monitoring.py): alive even with the database unreachable
         try:
             db.connect(reuse_if_open=True)
         except PeeweeException as error:
