@@ -10,6 +10,7 @@ transaction per area; `scale` shrinks it for tests that need its shape, not its 
 import click
 from peewee import SqliteDatabase, fn
 
+from portal import bulk
 from portal.db import analyze, db
 
 DEMO_PASSWORD = "demo-password"
@@ -29,14 +30,12 @@ def weighted(pick, choices):
 
 
 class Rows:
-    """Rows for one model, written in batches straight through the driver: building 100,000
-    inserts with the query builder takes longer than SQLite takes to store them.
+    """Rows for one model, written at once straight through the driver (`portal.bulk`): building
+    100,000 inserts with the query builder takes longer than SQLite takes to store them.
 
     Ids are handed out here, so rows can name each other before anything is written; nothing is
     written before `flush`, which the caller runs for each table after those it refers to.
     """
-
-    BATCH = 5_000
 
     def __init__(self, model, *names):
         self.model = model
@@ -60,10 +59,7 @@ class Rows:
     def flush(self):
         if not self.pending:
             return
-        fields = [self.model._meta.fields[name] for name in self.names]
-        sql, _ = self.model.insert_many([[None] * len(fields)], fields=fields).sql()
-        for start in range(0, len(self.pending), self.BATCH):
-            db.cursor().executemany(sql, self.pending[start:start + self.BATCH])
+        bulk.insert(self.model, self.names, self.pending)
         self.pending = []
         analyze(self.model)
         if not isinstance(db.obj, SqliteDatabase):

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 from peewee import (SQL, Case, CharField, CompositeKey, DateTimeField, ForeignKeyField,
                     IntegerField, Select, TextField, fn)
 
+from portal import bulk
 from portal.db import BaseModel, Invalid, analyze, db, utcnow
 
 MAX_QUERY_LENGTH = 100
@@ -186,7 +187,7 @@ def index(kind, object_id, title, body="", at=None, **keys):
             if (document.title, document.body) == (values["title"], values["body"]):
                 return
             SearchToken.delete().where(SearchToken.document == document.id).execute()
-        _write(SearchToken, TOKEN_COLUMNS, _token_rows(document.id, values["title"], values["body"]))
+        bulk.insert(SearchToken, TOKEN_COLUMNS, _token_rows(document.id, values["title"], values["body"]))
 
 
 def remove(kind, object_id):
@@ -209,18 +210,13 @@ def rebuild(documents):
     with db.atomic():
         SearchToken.delete().execute()
         SearchDocument.delete().execute()
-        _write(SearchDocument, DOCUMENT_COLUMNS, [[d.get(name) for name in DOCUMENT_COLUMNS] for d in documents])
+        bulk.insert(SearchDocument, DOCUMENT_COLUMNS, [[d.get(name) for name in DOCUMENT_COLUMNS] for d in documents])
         analyze(SearchDocument)
         ids = {(kind, object_id): id_ for id_, kind, object_id in
                SearchDocument.select(SearchDocument.id, SearchDocument.kind, SearchDocument.object_id).tuples()}
-        _write(SearchToken, TOKEN_COLUMNS,
+        bulk.insert(SearchToken, TOKEN_COLUMNS,
                (row for d in documents for row in _token_rows(ids[d["kind"], d["object_id"]], d["title"], d["body"])))
     return len(documents)
-
-
-def _write(model, columns, rows):
-    sql, _ = model.insert_many([[None] * len(columns)], fields=[model._meta.fields[name] for name in columns]).sql()
-    db.cursor().executemany(sql, rows)
 
 
 def _token_rows(document_id, title, body):

@@ -35,10 +35,13 @@ def schema_database(engine, tmp_path_factory):
     return app.config["DATABASE_URL"]
 
 
-@pytest.fixture(scope="session")
-def migrated_database(schema_database):
-    """The database each test gets a copy of. A module that reads the demo company overrides it
-    with `demo_database`."""
+@pytest.fixture
+def migrated_database(request, schema_database):
+    """The database each test gets a copy of: empty, or for a test marked `demo_company` the small
+    demo company, seeded once per process (a test seeding it afresh spent six CPU seconds). A module
+    that reads the demo company throughout overrides this with `demo_database`."""
+    if request.node.get_closest_marker("demo_company"):
+        return request.getfixturevalue("demo_database")
     return schema_database
 
 

@@ -21,10 +21,10 @@ from tests.conftest import release_connections
 
 
 @pytest.fixture(scope="module")
-def migrated_database(engine, migrated_database, tmp_path_factory):
+def migrated_database(engine, schema_database, tmp_path_factory):
     """The large company loaded once (a quarter of a minute), and copied for each test like the empty one."""
     folder = tmp_path_factory.mktemp("large")
-    url = engine.copy(migrated_database, folder)
+    url = engine.copy(schema_database, folder)
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "INSTANCE_PATH": str(folder / "instance"),
                       "DATABASE_URL": url, "DEFAULT_LOCALE": "en", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     demo.register(app)
