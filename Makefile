@@ -26,7 +26,7 @@ ENGINE_TESTS := tests/accounts tests/projects tests/tasks tests/requests tests/m
 	tests/reliability/test_concurrent_writers.py tests/reliability/test_mail_crash.py \
 	tests/reliability/test_worker.py tests/reliability/test_periodic_jobs.py \
 	tests/test_migrations.py tests/test_large_demo.py tests/test_mail.py tests/test_query_counts.py \
-	tests/test_monitoring.py \
+	tests/test_monitoring.py tests/test_pagecache.py \
 	--ignore=tests/projects/test_project_hostile_input.py --ignore=tests/projects/test_demo.py \
 	--ignore=tests/meetings/test_demo.py --ignore=tests/tasks/test_demo.py --ignore=tests/requests/test_demo.py
 
@@ -45,7 +45,7 @@ run: $(VENV)/.runtime $(COMPILED) static-compressed
 	trap 'kill $$worker $$web 2>/dev/null; wait; rm -rf $$metrics; exit 0' INT TERM; \
 	wait
 
-test: $(VENV)/.dev /usr/bin/chromium servers $(COMPILED) static-compressed
+test: $(VENV)/.dev /usr/bin/chromium /usr/bin/wrk servers $(COMPILED) static-compressed
 	$(BIN)/ruff check portal demo tests migrations bench wsgi.py
 	$(BIN)/bandit -q -r portal -ll
 	@attacks=$$(mktemp); engines=$$(mktemp); \

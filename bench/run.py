@@ -27,51 +27,119 @@ wrk.headers["User-Agent"] = %(agent)s
 wrk.headers["X-CSRFToken"] = %(token)s
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 %(headers)s
+"""
+PAGE = """
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(95), latency:percentile(99),
     e.status + e.connect + e.read + e.write + e.timeout))
 end
 """
 
-# A card move names the version it read, so no two connections may move the same card at once:
-# each wrk thread takes its share of the cards, moves a card no request in flight is moving, and
-# reads the card's new version and column from the answer.
+# A card move is what the board's script does: the POST, answered 303, then the GET of its
+# Location (the card fragment), which htmx sends inside the same XHR with the cookie the POST set
+# (a refused move's message waits there). A move counts once it has read its fragment, and is
+# timed from its POST to that read: wrk counts and times each request on its own, so the count
+# and the latency are kept here, on a monotonic clock (LuaJIT's FFI; Lua has none finer than a
+# second). A move names the version it read, so no two connections may move the same card at
+# once: each wrk thread takes its share of the cards and moves a card no move in flight is
+# moving; the fragment gives its new version and column. A fragment that shows the card not moved
+# (a stale version, an invalid form: the portal says why in a toast) is a refused move, an error.
 MOVES = """
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long seconds; long nanoseconds; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.seconds) * 1e6 + tonumber(clock.nanoseconds) / 1e3
+end
+
+wrk.body = nil  -- each request names its own
 cards = {%(cards)s}
-local made = 0
+threads = {}
 function setup(thread)
-  thread:set("part", made)
-  made = made + 1
+  thread:set("part", #threads)
+  table.insert(threads, thread)
 end
 function init(args)
-  mine, by_id, turn = {}, {}, 0
+  mine, by_id, turn, following = {}, {}, 0, {}
+  moved, refused, took = 0, 0, {}
   checking = part == 0  -- wrk builds one request on the first thread to check it, and never sends it
   for i, card in ipairs(cards) do
     if (i - 1) %% %(threads)d == part then table.insert(mine, card); by_id[card.id] = card end
   end
 end
+local function with_cookie(set_cookie)
+  local headers, given = {}, set_cookie and set_cookie:match("^([^;]*)")
+  for name, value in pairs(wrk.headers) do
+    if name ~= "Content-Type" then headers[name] = value end
+  end
+  if given then
+    local name, kept = given:match("^([^=]*)="), {given}
+    for pair in string.gmatch(wrk.headers["Cookie"], "[^;]+") do
+      pair = pair:match("^%%s*(.-)%%s*$")
+      if pair:match("^([^=]*)=") ~= name then table.insert(kept, pair) end
+    end
+    headers["Cookie"] = table.concat(kept, "; ")
+  end
+  return headers
+end
 function request()
+  local fragment = table.remove(following, 1)
+  if fragment then
+    return wrk.format("GET", fragment.path, fragment.headers)
+  end
   for _ = 1, #mine do
     turn = turn %% #mine + 1
     local card = mine[turn]
     if checking or not card.busy then
       card.busy = not checking
       checking = false
-      local status = card.status == "doing" and "todo" or "doing"
-      return wrk.format(nil, card.path, nil,
-                        string.format("version=%%d&status=%%s&column=%%s", card.version, status, card.status))
+      card.sent, card.wanted, card.from = now(), card.status == "doing" and "todo" or "doing", card.version
+      return wrk.format("POST", card.path, nil,
+                        string.format("version=%%d&status=%%s&column=%%s", card.version, card.wanted, card.status))
     end
   end
 end
 function response(status, headers, body)
-  local card = by_id[tonumber(body:match('id="task%%-(%%d+)"') or 0)]
-  if card then
-    card.version = tonumber(body:match('name="version" value="(%%d+)"'))
-    card.status = body:match('<option value="(%%w+)" selected')
-    card.busy = false
+  if status == 303 and headers["Location"] then
+    table.insert(following, {path = headers["Location"]:gsub("^https?://[^/]+", ""),
+                             headers = with_cookie(headers["Set-Cookie"])})
+    return
   end
+  local card = by_id[tonumber(body:match('id="task%%-(%%d+)"') or 0)]
+  if not card then
+    if status < 400 then refused = refused + 1 end  -- wrk counts an answer of 400 or more itself
+    return
+  end
+  card.version = tonumber(body:match('name="version" value="(%%d+)"'))
+  card.status = body:match('<option value="(%%w+)" selected')
+  card.busy = false
+  if card.version == card.from + 1 and card.status == card.wanted then
+    moved = moved + 1
+    table.insert(took, now() - card.sent)
+  else
+    refused = refused + 1
+  end
+end
+done = function(summary, latency, requests)
+  local count, errors, took_all = 0, 0, {}
+  for _, thread in ipairs(threads) do
+    count = count + thread:get("moved")
+    errors = errors + thread:get("refused")
+    for _, microseconds in ipairs(thread:get("took")) do table.insert(took_all, microseconds) end
+  end
+  table.sort(took_all)
+  local function percentile(p)
+    return #took_all == 0 and 0 or math.floor(took_all[math.max(1, math.ceil(#took_all * p / 100))])
+  end
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", count, summary.duration,
+    percentile(50), percentile(95), percentile(99), errors + e.status + e.connect + e.read + e.write + e.timeout))
 end
 """
 
@@ -112,7 +180,9 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
     lua = LUA % {"method": lua_string(method), "body": lua_string(body), "agent": lua_string(USER_AGENT),
                  "cookie": lua_string(session.cookie_header()), "token": lua_string(session.csrf_token),
                  "headers": headers}
-    if cards:
+    if not cards:
+        lua += PAGE
+    else:
         lua += MOVES % {"threads": threads, "cards": ", ".join(
             "{id = %d, version = %d, status = %s, path = %s}" % (card, version, lua_string(status), lua_string(where))
             for card, version, status, where in cards)}
@@ -120,8 +190,8 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
     output = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % users, "-d%ds" % seconds, "--timeout", "10s",
                              "-s", str(script), server.url + path], capture_output=True, text=True, check=True).stdout
     requests, duration, p50, p95, p99, errors = map(int, re.search(r"RESULT (.*)", output).group(1).split())
-    return {"rps": requests / (duration / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000,
-            "errors": errors}
+    return {"count": requests, "rps": requests / (duration / 1e6), "p50": p50 / 1000, "p95": p95 / 1000,
+            "p99": p99 / 1000, "errors": errors}
 
 
 def measure(size, seconds, concurrency, engine, pages):
@@ -151,7 +221,7 @@ def measure(size, seconds, concurrency, engine, pages):
                     if not counted:
                         continue
                     results[page, users] = result
-                    print("  %-10s %-6s %-22s %2d users  %7.1f req/s  p95 %6.1f ms" % (
+                    print("  %-10s %-6s %-27s %2d users  %7.1f req/s  p95 %6.1f ms" % (
                         engine.name, size, page.name, users, results[page, users]["rps"],
                         results[page, users]["p95"]), file=sys.stderr)
             rss, pss = server.peak_rss_kib(), server.pss_kib()
@@ -186,6 +256,8 @@ def table(runs, concurrency, pages):
               "what the workers share in each of them: small %.0f MiB, large %.0f MiB). Seeding: small %.1f s, large "
               "%.1f s." % (small["pss_mib"], large["pss_mib"], small["rss_mib"], large["rss_mib"], small["seeding"],
                            large["seeding"]),
+        "A card move is its POST and the GET of the fragment its 303 names, as htmx follows it: its req/s are "
+        "moves/s, its latency from the POST sent to the fragment read.",
         "gunicorn %d workers × %d threads (--preload) on %d cores; wrk from the same machine. Budget %s." % (
             WORKERS, THREADS, os.cpu_count(), "met" if met else "missed")]
     return "\n".join(lines)

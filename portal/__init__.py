@@ -19,7 +19,7 @@ def create_app(overrides=None):
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 
-    from portal import db, filters, finder, i18n, jobs, markdown, monitoring, params, render, storage
+    from portal import db, filters, finder, i18n, jobs, markdown, monitoring, pagecache, params, render, storage
     from portal.accounts import auth
     # Before any route is added: every <int:…> in a URL is bounded to what the database holds.
     app.url_map.converters["int"] = params.BoundedInteger
@@ -35,6 +35,7 @@ def create_app(overrides=None):
     csrf.init_app(app)
     i18n.init_app(app)
     render.init_app(app)
+    pagecache.init_app(app)
     markdown.init_app(app)
     filters.init_app(app)
     finder.init_app(app)

@@ -1,10 +1,11 @@
 """The deferred database, one connection per request, the `db` CLI and backups."""
 import datetime
 import sqlite3
+import threading
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import ServiceUnavailable
 from peewee import (SCOPE_VALUES, SQL, Column, ColumnBase, DatabaseProxy, DecimalField, Expression, Model, ModelAlias,
@@ -21,10 +22,16 @@ MIGRATIONS = PROJECT_ROOT / "migrations"
 # WAL lets readers go on while one process writes; busy_timeout (peewee's `timeout`) waits for
 # the lock instead of failing; BEGIN IMMEDIATE takes the write lock up front, because a
 # transaction that reads first and upgrades later fails at once with "database is locked".
+class _Connection(sqlite3.Connection):
+    """An SQLite connection that remembers what it last saw of the database (see `generation`)."""
+    seen = None
+
+
 SQLITE_OPTIONS = {
     "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "cache_size": -16000},
     "timeout": 15,
     "lock_type": "IMMEDIATE",
+    "factory": _Connection,
 }
 # A request still gets a connection of its own and gives it back at teardown, but from a pool:
 # opening an SQLite file and reading its schema costs about 1 ms, a third of a trivial request.
@@ -184,6 +191,35 @@ class Unreachable(ServiceUnavailable):
     answered 503 (a moment's outage, a failover) rather than as a fault of the portal."""
 
 
+_generation = 0
+_bumping = threading.Lock()
+
+
+def generation():
+    """A value that changes whenever the data this request reads may differ from what an earlier
+    request read (a commit anywhere, in any process): the key of what is kept only as long as the
+    data it shows (portal.pagecache). Asked before reading, so what is read is at least that new.
+    None when the engine cannot tell.
+
+    PostgreSQL: the snapshot itself (which transactions are visible), equal only when the visible
+    data is. SQLite has no shared counter: each connection learns from `data_version` that another
+    connection committed and from `total_changes` that it wrote itself; whichever connection learns
+    of a change first moves this process's number on, so no later reader in the process shares a
+    number with a reader from before the change."""
+    global _generation
+    connection = db.connection()
+    if isinstance(connection, _Connection):
+        seen = (connection.execute("PRAGMA data_version").fetchone()[0], connection.total_changes)
+        if connection.seen != seen:
+            with _bumping:
+                _generation += 1
+            connection.seen = seen
+        return _generation
+    if isinstance(db.obj, PostgresqlDatabase):
+        return db.execute_sql("SELECT pg_current_snapshot()::text").fetchone()[0]
+    return None
+
+
 def model_named(name):
     """The model of the schema called `name`, for rows that name another row by its type, or None."""
     return next((model for model in current_app.extensions["models"] if model.__name__ == name), None)
@@ -276,6 +312,8 @@ def init_app(app, models):
 
     @app.before_request
     def _connect():
+        if getattr(app.view_functions.get(request.endpoint), "without_database", False):
+            return  # /livez (portal/monitoring.py): alive even with the database unreachable
         try:
             db.connect(reuse_if_open=True)
         except PeeweeException as error:

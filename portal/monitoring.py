@@ -1,4 +1,4 @@
-"""Operating the portal: /healthz for whoever watches it is up, /metrics for Prometheus.
+"""Operating the portal: /livez and /healthz for whoever watches it is up, /metrics for Prometheus.
 
 A scrape reads request latency from every web process (gunicorn's multiprocess mode, when
 PROMETHEUS_MULTIPROC_DIR names a folder emptied at each start) and the backlogs at that moment
@@ -41,6 +41,18 @@ def _observed(response):
         LATENCY.labels(request.endpoint or "unmatched", "%dxx" % (response.status_code // 100)).observe(
             time.perf_counter() - started)
     return response
+
+
+@monitoring.route("/livez")
+@auth.public
+def livez():
+    """Liveness: 200 while this process answers requests, asking neither the database nor the
+    queue (what a load balancer or a watchdog restarts a hung process on; /healthz says whether
+    it can serve). No database connection is taken for it (portal/db.py)."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+livez.without_database = True
 
 
 @monitoring.route("/healthz")

@@ -1,7 +1,9 @@
 """Fixtures: an app on a real database (an SQLite file, or PostgreSQL with `--engine=postgresql`,
 see engines.py) migrated by the real migrations, clients, factories, a real SMTP server and a
 live HTTP server for the browser."""
+import contextlib
 import itertools
+import logging
 import shutil
 import socket
 import threading
@@ -117,6 +119,8 @@ def app(engine, migrated_database, tmp_path, app_config, request):
         app.instance_path = str(tmp_path / "instance")
         db.initialize(open_database(url))
         jobs.init_app(app)
+        if "pages" in app.extensions:  # pages kept from the last test's database
+            app.extensions["pages"] = type(app.extensions["pages"])(app.config["PAGE_CACHE_BYTES"])
     with app.app_context():
         yield app
     if not db.is_closed():
@@ -126,6 +130,30 @@ def app(engine, migrated_database, tmp_path, app_config, request):
         app.config.update(settings)
     release_connections()
     engine.drop(url)
+
+
+class _Statements(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.seen = []
+
+    def emit(self, record):
+        if record.name == "peewee":  # not peewee.pool's lending and returning
+            self.seen.append(record.msg)
+
+
+@contextlib.contextmanager
+def statements():
+    """The SQL statements run inside the block, in a list (peewee logs each at DEBUG)."""
+    logger, handler = logging.getLogger("peewee"), _Statements()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler.seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @pytest.fixture

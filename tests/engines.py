@@ -86,6 +86,9 @@ class Sqlite:
     def drop(self, url):
         pass
 
+    def settle(self):
+        """Nothing runs in the background here."""
+
     def clear_jobs(self):
         pass
 
@@ -164,6 +167,11 @@ class Postgresql:
         # FILE_COPY copies the files whole: twice as fast as the default, which logs every block.
         self.execute('CREATE DATABASE "%s" TEMPLATE "%s" STRATEGY FILE_COPY' % (name, _name(template)))
         return self.url(name)
+
+    def settle(self):
+        """Wait for the copies and drops under way for other tests: each is a transaction, which
+        moves every database's generation on (portal.db.generation)."""
+        self.behind.submit(lambda: None).result()
 
     def drop(self, url):
         spare = self.ahead.pop(url, None)  # A template going away takes its next copy along.

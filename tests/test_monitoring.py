@@ -1,4 +1,4 @@
-"""/healthz and /metrics: what the people who run the portal watch."""
+"""/livez, /healthz and /metrics: what the people who run the portal watch."""
 import concurrent.futures
 import datetime
 import re
@@ -69,6 +69,19 @@ def test_healthz_answers_503_in_json_and_pages_a_translated_503_when_the_databas
     assert body["queue"]["state"] == "ok"
     page = client.get("/login", headers={"Accept-Language": "zh-CN"})
     assert page.status_code == 503 and "系统暂时连不上数据库" in page.get_data(as_text=True)
+
+
+def test_livez_answers_ok_in_plain_text_with_the_database_unreachable_and_sets_no_cookie(app, client, member,
+                                                                                         tmp_path):
+    client.login(member)
+    db.close()
+    db.initialize(open_database("postgresql://postgres@/portal?host=%s" % tmp_path))  # no server listens there
+    for asking in (client, app.test_client()):
+        response = asking.get("/livez")
+        assert response.status_code == 200 and response.mimetype == "text/plain"
+        assert response.get_data(as_text=True) == "ok"
+        assert "Set-Cookie" not in response.headers
+    assert client.get("/healthz").status_code == 503  # the same database, asked
 
 
 def test_metrics_count_requests_by_view_and_status_and_show_the_outbox(app, client, member):

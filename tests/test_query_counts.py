@@ -1,8 +1,7 @@
 """Every key page of the benchmark (bench/pages.py) runs as many SQL queries for the large demo
 company (a tenth of it: its shape, not its weight) as for the small one: no page's query count
 grows with the rows it shows (no N+1)."""
-import contextlib
-import logging
+import pytest
 
 import pytest
 
@@ -11,29 +10,14 @@ from portal import mail
 from portal.accounts.models import User
 from portal.db import db
 from demo import DEMO_PASSWORD
+from tests.conftest import statements
 
 
-class _Counter(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.queries = []
-
-    def emit(self, record):
-        self.queries.append(record.msg)
-
-
-@contextlib.contextmanager
-def _counting():
-    """peewee logs every statement it executes at DEBUG; count them."""
-    logger, counter = logging.getLogger("peewee"), _Counter()
-    level = logger.level
-    logger.addHandler(counter)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield counter.queries
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(level)
+@pytest.fixture
+def app_config():
+    # What each page itself asks: kept, a page read again asks only who reads and whether anything
+    # changed (tests/test_pagecache.py).
+    return {"PAGE_CACHE_BYTES": 0}
 
 
 def _queries_per_page(app):
@@ -45,7 +29,7 @@ def _queries_per_page(app):
         client = clients[page.user]
         _visit(client, *_resolve(app, page))  # Warm: what a first visit sets up is not the page's cost.
         request = _resolve(app, page)  # Again: a card move names the version it read.
-        with _counting() as queries:
+        with statements() as queries:
             response = _visit(client, *request)
         assert response.status_code in (200, 303), (page.name, response.status_code)
         counts[page.name] = len(queries)

@@ -7,6 +7,7 @@ from portal.accounts.forms import DepartmentForm
 from portal.accounts.models import Department
 from portal.audit import AuditEntry
 from portal.db import Invalid
+from portal.pagecache import kept
 from portal.permissions import authorize, authorized
 from portal.render import render
 
@@ -14,6 +15,7 @@ departments = Blueprint("departments", __name__, url_prefix="/admin/departments"
 
 
 @departments.route("/")
+@kept
 def index():
     authorize("administer")
     return render("departments/index.html", departments=Department.with_counts())

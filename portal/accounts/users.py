@@ -15,6 +15,7 @@ from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.i18n import LANGUAGES
 from portal.import_views import Importer, blueprint
+from portal.pagecache import kept
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -26,6 +27,7 @@ PAGE_SIZE = 50
 
 
 @users.route("/")
+@kept
 def index():
     authorize("administer")
     search = request.args.get("q", "").strip()[:100]

@@ -13,6 +13,7 @@ from portal.db import Invalid
 from portal.finder import FILE_KINDS, KINDS, shown_kind, visibility
 from portal.finder.forms import SearchForm
 from portal.meetings.models import Meeting, MeetingSeries
+from portal.pagecache import kept
 from portal.params import page_number
 from portal.permissions import authorize
 from portal.projects.models import Project
@@ -27,6 +28,7 @@ MEETING_KINDS = ("decision", "agenda_item", "action_item", "meeting_file")
 
 
 @finder.route("/search")
+@kept
 def index():
     authorize("search")
     form = SearchForm(request.args, current_user)

@@ -10,6 +10,7 @@ from portal.accounts import auth
 from portal.calendar import CompanyCalendar
 from portal.db import utcnow
 from portal.meetings.models import Meeting
+from portal.pagecache import kept
 from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
 from portal.home.badges import badges
@@ -43,6 +44,7 @@ def waiting_for(user, now=None):
 
 
 @home.route("/")
+@kept
 def index():
     on = today()
     department = current_user.department_id

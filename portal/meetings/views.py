@@ -7,6 +7,7 @@ from portal import sheets
 from portal.db import Invalid, utcnow
 from portal.meetings.forms import ActionItemForm, ActionStatusForm, AgendaItemForm, CloseForm, DecisionForm, SeriesForm
 from portal.meetings.models import ATTENDANCE, ActionItem, AlreadyClosed, Meeting, MeetingSeries, MinutesVersion
+from portal.pagecache import kept
 from portal.params import whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render
@@ -113,6 +114,7 @@ def meeting_context(meeting, **overrides):
 
 
 @meetings.route("/<int:meeting_id>")
+@kept
 def show(meeting_id):
     meeting = authorized(Meeting, meeting_id)
     meeting.refresh_agenda()

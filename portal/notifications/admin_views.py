@@ -9,6 +9,7 @@ from portal.calendar import ClosedDay, CompanyCalendar, WorkingDay
 from portal.db import Invalid, utcnow
 from portal.mail import OutboxMessage
 from portal.notifications.forms import CalendarForm, DayForm
+from portal.pagecache import kept
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -19,6 +20,7 @@ PAGE_SIZE = 50
 
 
 @outbox.route("/")
+@kept
 def index():
     authorize("administer")
     state = request.args.get("state", "")

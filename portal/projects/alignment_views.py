@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import Invalid
+from portal.pagecache import kept
 from portal.permissions import authorize, authorized
 from portal.projects.alignment import AlignmentMap, Tension
 from portal.projects.forms import CheckInForm, GoalForm, TensionForm
@@ -16,6 +17,7 @@ alignment = Blueprint("alignment", __name__)
 
 
 @alignment.route("/alignment/")
+@kept
 def index():
     authorize("view_alignment")
     tree = AlignmentMap(current_user, today())

@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import Invalid
 from portal.import_views import Importer, blueprint
+from portal.pagecache import kept
 from portal.permissions import authorized, can
 from portal.projects import target_imports
 from portal.projects.alignment import Tension
@@ -45,6 +46,7 @@ def create(project_id):
 
 
 @targets.route("/targets/<int:target_id>")
+@kept
 def show(target_id):
     target = authorized(Target, target_id)
     return tracking(target, CheckInForm(formdata=None))

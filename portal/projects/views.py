@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.accounts.tokens import feed_key
 from portal.db import Invalid
 from portal.mail import absolute_url
+from portal.pagecache import kept
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.projects.feed import ProjectUpdate
@@ -54,6 +55,7 @@ def create():
 
 
 @projects.route("/<int:project_id>")
+@kept
 def show(project_id):
     project = authorized(Project, project_id)
     return project_page(project)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.accounts.models import Department, User
 from portal.forms import Form
 from portal.meetings.forms import TIME
+from portal.pagecache import fresh
 from portal.reports.models import MAX_ASKS, MAX_TEXT, ReportHelp
 from portal.reports.plans import CADENCES, MAX_SECTIONS, WEEKDAYS
 
@@ -61,7 +62,7 @@ class ReportForm(Form):
                                                           else ("department", a.department_id)), "what": a.what}
                                        for a in asks])
             kwargs.setdefault("version", report.version)
-            kwargs.setdefault("copy", secrets.token_hex(8))
+            kwargs.setdefault("copy", fresh(lambda: secrets.token_hex(8)))
         super().__init__(*args, **kwargs)
         while len(self.texts) < len(sections):
             self.texts.append_entry()

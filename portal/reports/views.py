@@ -12,6 +12,7 @@ from portal import sheets
 from portal.accounts.models import Department
 from portal.db import Invalid, Stale
 from portal.i18n import current_language
+from portal.pagecache import kept
 from portal.pagination import paginate
 from portal.permissions import authorize, authorized
 from portal.render import render
@@ -75,6 +76,7 @@ def _report_page(report, form):
 
 
 @reports.route("/<int:report_id>/edit")
+@kept
 def edit(report_id):
     report = authorized(Report, report_id, "write")
     return render("reports/form.html", report=report, form=ReportForm(formdata=None, report=report))
@@ -165,6 +167,7 @@ def give(ask_id):
 # -- a department: who has handed in, the roll-up, the plan --------------------------------------
 
 @reports.route("/departments/<int:department_id>")
+@kept
 def department(department_id):
     department = authorized(Department, department_id, "follow_reports")
     plan = ReportPlan.of(department.id)

@@ -12,6 +12,7 @@ from peewee import JOIN
 from portal import sheets
 from portal.accounts.models import Department, User
 from portal.db import Invalid, utcnow
+from portal.pagecache import kept
 from portal.pagination import paginate
 from portal.params import query_int
 from portal.permissions import authorize, authorized, can
@@ -60,6 +61,7 @@ def index():
 
 
 @requests_bp.route("/approvals")
+@kept
 def approvals():
     return _approvals(BatchApprovalForm(formdata=None))
 

@@ -7,6 +7,7 @@ from peewee import JOIN
 from portal import sheets
 from portal.accounts.models import Department, User
 from portal.meetings.models import ActionItem, Meeting, MeetingSeries
+from portal.pagecache import kept
 from portal.params import LARGEST
 from portal.permissions import authorize, authorized, can
 from portal.projects.models import Project, Target, today
@@ -49,6 +50,7 @@ def _shown():
 
 
 @scorecard.route("/")
+@kept
 def index():
     shown = _shown()
     card = Scorecard(shown["period"])

@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal import sheets
 from portal.accounts.models import Department
 from portal.db import Invalid
+from portal.pagecache import kept
 from portal.params import query_int, whole_number
 from portal.permissions import authorized, can
 from portal.render import render, url_pattern, wants_fragment
@@ -147,6 +148,7 @@ def _card_words():
 
 
 @boards.route("/<scope>")
+@kept
 def show(scope):
     board = Board(scope, request.args, shown=not wants_fragment())
     columns, collisions = [], {}

@@ -76,6 +76,19 @@ def test_the_form_keeps_the_draft_as_it_is_typed_and_refuses_a_copy_another_wind
     assert Report.get_by_id(report.id).section_items()[1][1] == "From the phone"
 
 
+def test_two_windows_opened_one_after_the_other_are_two_copies_though_the_second_page_was_kept(client, company,
+                                                                                                  plan):
+    report = Report.start(company.seller, plan, plan.current_period())
+    seller = signed_in(client, company.seller)
+    first, second = (seller.get("/reports/%d/edit" % report.id).get_data(as_text=True) for _ in range(2))
+    assert _form(first)["copy"] != _form(second)["copy"]
+    assert seller.post("/reports/%d/draft" % report.id, data=_form(second, **{"texts-1": "From the second"}),
+                       headers={"HX-Request": "true"}).status_code == 303
+    stale = seller.post("/reports/%d/draft" % report.id, data=_form(first, **{"texts-1": "From the first"}),
+                        headers={"HX-Request": "true"})
+    assert stale.status_code == 409 and "another window" in stale.get_data(as_text=True)
+
+
 def test_handing_in_from_an_older_copy_shows_what_was_typed_beside_the_saved_draft(client, company, plan):
     report = Report.start(company.seller, plan, plan.current_period())
     seller = signed_in(client, company.seller)

@@ -4,8 +4,8 @@ import pytest
 from flask import url_for
 from werkzeug.routing import IntegerConverter, PathConverter
 
-PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.healthz",
-          "monitoring.metrics", "api.openapi", "home.manifest"}
+PUBLIC = {"accounts.login", "accounts.logout", "accounts.set_password", "accounts.set_language", "monitoring.livez",
+          "monitoring.healthz", "monitoring.metrics", "api.openapi", "home.manifest"}
 # Views that check a credential of their own instead of the session: the API (a bearer token) and the
 # calendar feeds (the secret in the address). Without it they refuse: 401 for the API, 404 for a feed.
 OWN_CREDENTIALS = {"api": 401, "feeds": 404}
@@ -62,6 +62,6 @@ def test_every_route_with_a_credential_of_its_own_refuses_a_stranger_and_a_sessi
     assert tried >= 20
 
 
-@pytest.mark.parametrize("path", ["/login", "/healthz", "/api/v1/openapi.json"])
+@pytest.mark.parametrize("path", ["/login", "/livez", "/healthz", "/api/v1/openapi.json"])
 def test_public_pages_answer_anonymous_users(client, path):
     assert client.get(path).status_code == 200

@@ -170,13 +170,18 @@ def test_two_thousand_tasks_render_at_most_a_page_per_column_in_as_many_queries_
     _many(company.engineer, 10, priority="P0")
     _many(company.seller, 10, priority="P1", status="doing")
     boards = ("/boards/priorities", "/boards/department?department=%d" % company.rnd.id)
-    small = [count_queries(lambda url=url: client.get(url)) for url in boards]
+    pages = {}
+
+    def visit(url):
+        pages[url] = client.get(url)
+    # Each board's first visit after the tasks changed: a second would be answered from memory.
+    small = [count_queries(lambda url=url: visit(url)) for url in boards]
     for status in ("todo", "doing", "blocked", "review"):
         _many(company.engineer, 495, status=status, priority="P0")
-    page = _text(client.get("/boards/priorities"))
+    large = [count_queries(lambda url=url: visit(url)) for url in boards]
     assert Task.select().count() == 2000
-    assert page.count('class="task-card') == 5 + 5, "the first five cards of each department"
-    assert [count_queries(lambda url=url: client.get(url)) for url in boards] == small
+    assert _text(pages["/boards/priorities"]).count('class="task-card') == 5 + 5, "the first five of each department"
+    assert large == small
 
 
 # -- moving cards ------------------------------------------------------------------------------
