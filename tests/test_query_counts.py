@@ -3,8 +3,6 @@ company (a tenth of it: its shape, not its weight) as for the small one: no page
 grows with the rows it shows (no N+1)."""
 import pytest
 
-import pytest
-
 from bench.pages import KEY_PAGES
 from portal import mail
 from portal.accounts.models import User
