@@ -18,13 +18,6 @@ from tests.conftest import PortalClient, release_connections
 
 
 @pytest.fixture
-def seeded(app, runner):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
-@pytest.fixture
 def target(postgresql):
     url = postgresql.empty()
     yield url
@@ -35,13 +28,14 @@ def _everything(models):
     return {model._meta.table_name: collections.Counter(model.select().tuples()) for model in models}
 
 
+@pytest.mark.demo_company
 def test_a_seeded_portal_and_its_files_arrive_whole_keep_working_and_a_second_copy_is_refused(
-        seeded, runner, target, tmp_path, s3_server):
+        app, runner, target, tmp_path, s3_server):
     admin = User.get(User.email == "admin@example.com")
     contract = "采购合同：第一期付款 30%".encode() * 50_000
     File.upload(admin, Task.get(), FileStorage(io.BytesIO(contract), "合同.txt"))
     keys = sorted(storage().keys())
-    models = seeded.extensions["models"]
+    models = app.extensions["models"]
     before = _everything(models)
     assert sum(map(len, before.values())) > 500, "the demo company should fill many tables"
     bucket = s3_server.bucket()
