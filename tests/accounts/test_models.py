@@ -53,6 +53,17 @@ def test_a_password_change_ends_every_other_login_session(member):
     assert member.check_password("another-secret-9")
 
 
+def test_each_session_finds_its_own_user_whole_from_the_statement_compiled_once(make_user):
+    ada, bo = make_user(name="Ada", timezone="Europe/Berlin"), make_user(name="Bo", language="zh_CN")
+    tokens = {LoginSession.start(ada): ada, LoginSession.start(bo): bo}
+    for _ in range(2):
+        for token, user in tokens.items():
+            found = LoginSession.user_for(token)
+            stored = User.get_by_id(user.id)
+            assert found.__data__ == stored.__data__ and found.session_token == token
+    assert LoginSession.user_for("not-a-session") is None
+
+
 def test_deactivating_ends_sessions_keeps_history_and_frees_the_department_head(admin, make_user, make_department):
     department = make_department()
     head = make_user(department=department, head_of=True)
