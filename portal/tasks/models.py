@@ -508,7 +508,12 @@ class Task(BaseModel):
         if blocked:
             query = query.where((cls.status == "blocked") | (cls.blocker_count(open_only=True) > 0))
         if open_only:
-            query = query.where(cls.status.in_(OPEN))
+            # One rule in two spellings, for SQLite's planner (large company): with priorities asked,
+            # the list of open statuses lets the (status, priority, due date) index find the few
+            # urgent open tasks (company priorities: 12 ms; 23 with "not done"); without, it made
+            # SQLite read most tasks through that index and sort them all to keep a page, where "not
+            # done" lets it walk the tasks in order and stop (the API's list: 18 -> 0.7 ms).
+            query = query.where(cls.status.in_(OPEN) if priority else cls.status != "done")
         if status is not None:
             query = query.where(cls.status == status)
         return query

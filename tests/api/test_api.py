@@ -11,11 +11,11 @@ from portal.requests.models import RequestEvent, ResourceRequest
 from portal.tasks.models import Task
 
 
-def _walk(script, path):
+def _walk(script, path, **asked):
     """Every item of a paged list, following the cursors."""
     items, cursor = [], None
     while True:
-        answer = script.get(path, query_string={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        answer = script.get(path, query_string={"limit": 2, **asked, **({"cursor": cursor} if cursor else {})})
         assert answer.status_code == 200, answer.json
         items += answer.json["items"]
         cursor = answer.json["next_cursor"]
@@ -80,6 +80,16 @@ def test_a_script_asks_a_colleague_for_a_task_and_filters_the_board(company, scr
         "Quote for ACME"]
     assert engineer.get("/tasks", query_string={"owner": "me", "status": "done"}).json["items"] == []
     assert engineer.get("/tasks", query_string={"tag": "acme", "project": company.launch.id}).json["items"]
+
+
+def test_the_open_tasks_are_those_not_done_page_after_page_whether_a_priority_is_asked_or_not(
+        company, script, make_task_for):
+    statuses = ["done", "todo", "doing", "done", "blocked", "review"]
+    tasks = [make_task_for(company.engineer, priority="P1", status=status) for status in statuses]
+    engineer = script(company.engineer)
+    open_ones = [task.id for task in tasks if task.status != "done"]
+    assert [t["id"] for t in _walk(engineer, "/tasks", open="true")] == open_ones
+    assert [t["id"] for t in _walk(engineer, "/tasks", open="true", priority="P1")] == open_ones
 
 
 def test_a_change_made_on_an_old_version_answers_409_with_the_task_as_it_is_now(company, script, make_task_for):
