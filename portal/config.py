@@ -64,9 +64,9 @@ def from_environment(instance_path, overrides):
         "METRICS_TOKEN": os.environ.get("PORTAL_METRICS_TOKEN") or None,
         "METRICS_NETWORKS": [network.strip() for network in os.environ.get(
             "PORTAL_METRICS_NETWORKS", "127.0.0.0/8,::1/128").split(",") if network.strip()],
-        # Requests one API token may make in a minute, all at once or spread out.
         # Pages kept until their data changes (portal.pagecache), per process; 0 keeps none.
         "PAGE_CACHE_BYTES": int(os.environ.get("PORTAL_PAGE_CACHE_MB", "8")) * 1024 * 1024,
+        # Requests one API token may make in a minute, all at once or spread out.
         "API_RATE_PER_MINUTE": int(os.environ.get("PORTAL_API_RATE_PER_MINUTE", "120")),
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAIL_SERVER": mail_server,

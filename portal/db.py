@@ -19,14 +19,14 @@ from portal.config import PROJECT_ROOT
 db = DatabaseProxy()
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
-# WAL lets readers go on while one process writes; busy_timeout (peewee's `timeout`) waits for
-# the lock instead of failing; BEGIN IMMEDIATE takes the write lock up front, because a
-# transaction that reads first and upgrades later fails at once with "database is locked".
 class _Connection(sqlite3.Connection):
     """An SQLite connection that remembers what it last saw of the database (see `generation`)."""
     seen = None
 
 
+# WAL lets readers go on while one process writes; busy_timeout (peewee's `timeout`) waits for
+# the lock instead of failing; BEGIN IMMEDIATE takes the write lock up front, because a
+# transaction that reads first and upgrades later fails at once with "database is locked".
 SQLITE_OPTIONS = {
     "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "cache_size": -16000},
     "timeout": 15,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 
 import demo
-from portal import create_app, jobs
+from portal import create_app, jobs, pagecache
 from portal.accounts.models import Department, User
 from portal.db import Invalid, db, migration_runner, open_database
 
@@ -119,8 +119,7 @@ def app(engine, migrated_database, tmp_path, app_config, request):
         app.instance_path = str(tmp_path / "instance")
         db.initialize(open_database(url))
         jobs.init_app(app)
-        if "pages" in app.extensions:  # pages kept from the last test's database
-            app.extensions["pages"] = type(app.extensions["pages"])(app.config["PAGE_CACHE_BYTES"])
+        pagecache.init_app(app)  # an empty store: the last test's pages came from its database
     with app.app_context():
         yield app
     if not db.is_closed():
