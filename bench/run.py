@@ -46,6 +46,8 @@ end
 # once: each wrk thread takes its share of the cards and moves a card no move in flight is
 # moving; the fragment gives its new version and column. A fragment that shows the card not moved
 # (a stale version, an invalid form: the portal says why in a toast) is a refused move, an error.
+# Given rounds, a thread stops once each of its cards has moved that many times, so a check of the
+# script does not depend on how fast the server is.
 MOVES = """
 local ffi = require("ffi")
 ffi.cdef[[
@@ -60,6 +62,7 @@ end
 
 wrk.body = nil  -- each request names its own
 cards = {%(cards)s}
+rounds = %(rounds)d
 threads = {}
 function setup(thread)
   thread:set("part", #threads)
@@ -70,7 +73,7 @@ function init(args)
   moved, refused, took = 0, 0, {}
   checking = part == 0  -- wrk builds one request on the first thread to check it, and never sends it
   for i, card in ipairs(cards) do
-    if (i - 1) %% %(threads)d == part then table.insert(mine, card); by_id[card.id] = card end
+    if (i - 1) %% %(threads)d == part then card.moves = 0; table.insert(mine, card); by_id[card.id] = card end
   end
 end
 local function with_cookie(set_cookie)
@@ -96,7 +99,7 @@ function request()
   for _ = 1, #mine do
     turn = turn %% #mine + 1
     local card = mine[turn]
-    if checking or not card.busy then
+    if checking or not card.busy and (rounds == 0 or card.moves < rounds) then
       card.busy = not checking
       checking = false
       card.sent, card.wanted, card.from = now(), card.status == "doing" and "todo" or "doing", card.version
@@ -120,10 +123,16 @@ function response(status, headers, body)
   card.status = body:match('<option value="(%%w+)" selected')
   card.busy = false
   if card.version == card.from + 1 and card.status == card.wanted then
-    moved = moved + 1
+    moved, card.moves = moved + 1, card.moves + 1
     table.insert(took, now() - card.sent)
   else
     refused = refused + 1
+  end
+  if rounds > 0 then
+    for _, mine_card in ipairs(mine) do
+      if mine_card.moves < rounds then return end
+    end
+    wrk.thread:stop()
   end
 end
 done = function(summary, latency, requests)
@@ -170,7 +179,7 @@ def company(url, folder):
     return within
 
 
-def wrk(server, session, page, request, users, seconds, folder, cards=()):
+def wrk(server, session, page, request, users, seconds, folder, cards=(), rounds=0):
     method, path, form = request
     threads = min(users, 2)
     body = "&".join("%s=%s" % item for item in (form or {}).items())
@@ -183,7 +192,7 @@ def wrk(server, session, page, request, users, seconds, folder, cards=()):
     if not cards:
         lua += PAGE
     else:
-        lua += MOVES % {"threads": threads, "cards": ", ".join(
+        lua += MOVES % {"threads": threads, "rounds": rounds, "cards": ", ".join(
             "{id = %d, version = %d, status = %s, path = %s}" % (card, version, lua_string(status), lua_string(where))
             for card, version, status, where in cards)}
     script.write_text(lua)

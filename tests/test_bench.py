@@ -25,11 +25,10 @@ def test_the_card_move_row_counts_moves_that_moved_cards_and_a_stale_version_as_
     given = [(stale[0], stale[1] - 1, *stale[2:]), *fresh]
     session = Session(live_server.url).log_in(page.user, DEMO_PASSWORD)
 
-    result = wrk(live_server, session, page, request, 2, 1, tmp_path, given)
+    # Each card moved once, then its thread stops; the seconds only bound a server that never answers.
+    result = wrk(live_server, session, page, request, 2, 5, tmp_path, given, rounds=1)
 
-    moved = sum(Task.get_by_id(card).version - version for card, version in before.items())
+    moved = {card: Task.get_by_id(card).version - version for card, version in before.items()}
     assert result["errors"] == 1
-    assert result["count"] >= len(cards) and Task.get_by_id(stale[0]).version > stale[1]
-    # Each counted move read its card moved; a move cut off when the load stopped may have landed unread.
-    assert result["count"] <= moved <= result["count"] + 2
+    assert result["count"] == len(cards) and moved == dict.fromkeys(before, 1)
     assert 0 < result["p50"] <= result["p95"] <= result["p99"]
