@@ -150,24 +150,31 @@ class BoardFilterForm(Form):
 
     def __init__(self, formdata, scope, shown=True):
         """`shown`: the form is drawn, so each list offers every choice; otherwise (a card move, a
-        column's next cards) only the values asked for are looked up, to check them."""
+        column's next cards) only the values asked for are looked up, to check them, and a list
+        nobody asked from is not read at all: a move paid three queries for filters it did not use."""
         super().__init__(formdata=formdata)
-        projects = (Project.visible_to(current_user).select(Project.id, Project.name, Project.status)
-                    .order_by(Project.status == "archived", Project.name))
+        projects = departments = owners = ()
+        if shown or self.project.data:
+            projects = (Project.visible_to(current_user).select(Project.id, Project.name, Project.status)
+                        .order_by(Project.status == "archived", Project.name))
+            if not shown:
+                projects = projects.where(Project.id == self.project.data)
+        if shown or self.department.data:
+            departments = Department.ordered()
+            if not shown:
+                departments = departments.where(Department.id == self.department.data)
         # The owner is found by name (the people picker), so only the one asked for is offered: the
         # whole company was 300 options on every board. "My tasks" has no owner to choose.
-        owners = User.select(User.id, User.name).where(
-            (User.active == True) & (User.id == (0 if scope == "mine" else self.owner.data or 0)))  # noqa: E712
-        if not shown:
-            projects = projects.where(Project.id == (self.project.data or 0))
+        if self.owner.data and scope != "mine":
+            owners = (User.select(User.id, User.name)
+                      .where((User.active == True) & (User.id == self.owner.data)).tuples())  # noqa: E712
         self.projects = {p.id: p for p in projects}
         self.project.choices = [SelectChoice(0, _l("Choose a project") if scope == "project" else _l("Any"))] + [
             SelectChoice(p.id, p.name) for p in self.projects.values()]
         # On the department board the department is not a filter but the board itself.
         self.department.choices = [SelectChoice(0, _l("Mine") if scope == "department" else _l("Any"))] + [
-            SelectChoice(d.id, d.display_name) for d in Department.ordered()]
-        self.owner.choices = [SelectChoice(0, _l("Anyone"))] + [
-            SelectChoice(user_id, name) for user_id, name in owners.tuples()]
+            SelectChoice(d.id, d.display_name) for d in departments]
+        self.owner.choices = [SelectChoice(0, _l("Anyone"))] + [SelectChoice(user_id, name) for user_id, name in owners]
         priorities = URGENT if scope == "priorities" else PRIORITIES
         self.priority.choices = [SelectChoice("", _l("Any"))] + [SelectChoice(k, PRIORITIES[k]) for k in priorities]
         self.validate()
