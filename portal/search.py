@@ -178,8 +178,7 @@ def index(kind, object_id, title, body="", at=None, **keys):
     values = dict({name: None for name in FIELDS}, **keys, title=title or "", body=body or "",
                   at=at or utcnow())
     with db.atomic():
-        document = SearchDocument.get_or_none((SearchDocument.kind == kind)
-                                              & (SearchDocument.object_id == object_id))
+        document = SearchDocument.get_or_none(_document(kind, object_id))
         if document is None:
             document = SearchDocument.create(kind=kind, object_id=object_id, **values)
         else:
@@ -190,10 +189,20 @@ def index(kind, object_id, title, body="", at=None, **keys):
         bulk.insert(SearchToken, TOKEN_COLUMNS, _token_rows(document.id, values["title"], values["body"]))
 
 
+def restamp(kind, object_id, at):
+    """Say (kind, object_id) changed at `at` while its text and keys stayed (a task moved to another
+    column): one update, where `index` would read the document and the task's comments first."""
+    SearchDocument.update(at=at).where(_document(kind, object_id)).execute()
+
+
 def remove(kind, object_id):
     """Take (kind, object_id) out of the index, in the transaction of its deletion; its tokens go
     with it (ON DELETE CASCADE)."""
-    SearchDocument.delete().where((SearchDocument.kind == kind) & (SearchDocument.object_id == object_id)).execute()
+    SearchDocument.delete().where(_document(kind, object_id)).execute()
+
+
+def _document(kind, object_id):
+    return (SearchDocument.kind == kind) & (SearchDocument.object_id == object_id)
 
 
 DOCUMENT_COLUMNS = ("kind", "object_id", "title", "body", "at", *FIELDS)

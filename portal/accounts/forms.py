@@ -1,5 +1,5 @@
 """Sign-in, password and account forms."""
-from flask_babel import lazy_pgettext
+from flask_babel import gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -10,6 +10,21 @@ from portal.i18n import LANGUAGES
 
 PASSWORD_RULES = [DataRequired(), Length(min=8, max=200)]
 NONE = SelectChoice(0, _l("— none —"))
+
+
+def people_choices(condition, departments=None):
+    """The people `condition` picks, as a select's choices: one group per department in the
+    departments' order (those without one last), by name within it; someone deactivated says so.
+    `departments`: {id: Department} in order, when the form has read them already."""
+    if departments is None:
+        departments = {d.id: d for d in Department.ordered()}
+    place = {department_id: index for index, department_id in enumerate(departments)}
+    # Rows, not models: the company's 300 people and their departments as models took 14 ms a form.
+    people = sorted(User.listed(condition), key=lambda person: (place.get(person[2], len(place)), person[1], person[0]))
+    return [SelectChoice(user_id, name if active else gettext("%(name)s (deactivated)", name=name),
+                         optgroup=departments[department_id].display_name if department_id
+                         else gettext("No department"))
+            for user_id, name, department_id, active in people]
 
 
 def _language_choices():
@@ -57,11 +72,9 @@ class UserForm(Form):
             # Someone who supervises others stays offered after leaving, so that saving a person
             # whose supervisor left does not drop them unnoticed.
             supervising = User.select(User.supervisor).where(User.supervisor.is_null(False))
-            names = {d.id: d.display_name for d in self.departments.values()}
-            people = list(User.listed(User.active | User.id.in_(supervising)))
-            self.supervisor_ids = {user_id for user_id, *_rest in people}
-            self.supervisor.choices = [NONE] + [SelectChoice(user_id, name, optgroup=names.get(department_id))
-                                                for user_id, name, department_id, _active in people]
+            people = people_choices(User.active | User.id.in_(supervising), self.departments)
+            self.supervisor_ids = {choice.value for choice in people}
+            self.supervisor.choices = [NONE, *people]
             if self.supervisor.raw_data == []:
                 # A client that posts only name, role and department leaves the supervisor as it is.
                 self.supervisor.validate_choice = False

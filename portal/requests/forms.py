@@ -11,6 +11,7 @@ from wtforms import Form as PlainForm
 from wtforms.widgets import CheckboxInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from portal.accounts.forms import people_choices
 from portal.accounts.models import MAX_LEVELS, ROLES, Department, User
 from portal.projects.models import LIVE, Project
 from portal.forms import Form
@@ -20,12 +21,6 @@ from portal.requests.types import IF_EMPTY, JOINS, MODES, ON_TIMEOUT
 
 HOURS = [Optional(), NumberRange(min=1, max=2000, message=_l("Give between 1 and 2000 hours."))]
 COMMENT = [Optional(), Length(max=2000)]
-
-
-def _people_choices():
-    departments = {d.id: d.display_name for d in Department.ordered()}
-    return [SelectChoice(user_id, name, optgroup=departments.get(department_id))
-            for user_id, name, department_id, _active in User.listed(User.active)]
 
 
 class RequestTypeForm(Form):
@@ -190,7 +185,7 @@ class StepForm(Form):
 
     def __init__(self, *args, request_type, **kwargs):
         super().__init__(*args, **kwargs)
-        people = _people_choices()
+        people = people_choices(User.active)
         self.people.choices = people
         self.copied.choices = people
         self.testable = {f.id: f for f in request_type.ordered_fields() if f.kind in fields.CONDITION_KINDS}

@@ -70,7 +70,13 @@ class Board:
             criteria.update(priority=criteria["priority"] or URGENT, open_only=True)
         # Without a department or project to show, the board asks for one instead of showing everything.
         missing = (scope == "department" and self.department is None) or (scope == "project" and self.project is None)
-        self.query = None if missing else Task.board(current_user, **criteria)
+        self.criteria = None if missing else criteria
+
+    @functools.cached_property
+    def query(self):
+        """The board's tasks, or None when it lacks a department or project; built when first asked
+        for, since a card move answers with a redirect and never reads it."""
+        return None if self.criteria is None else Task.board(current_user, **self.criteria)
 
     @property
     def title(self):

@@ -32,6 +32,8 @@ OPEN = tuple(status for status in STATUSES if status != "done")
 VERSIONED = ("task.create", "task.update", "task.move")
 EDITABLE = ("title", "description", "owner", "requesting_department", "project", "priority", "status", "due_date",
             "estimate_hours")
+# The changes that alter what search finds the task by (Task.search_document); others only restamp it.
+SEARCHED = {"title", "description", "owner", "department", "requesting_department", "project"}
 # This many open P0s due in one week in one department cannot all come first: a collision.
 COLLISION_AT = 2
 MAX_TAGS = 10
@@ -298,7 +300,10 @@ class Task(BaseModel):
             task._save_over(version)
             AuditEntry.record(by, "task.move" if set(changes) == {"status"} else "task.update", task, changes,
                               summary=reason)
-            task.index_for_search()
+            if SEARCHED.isdisjoint(changes):
+                search.restamp("task", task.id, task.updated_at)
+            else:
+                task.index_for_search()
             task._tell(by, changes)
             if _raised(changes) and task.status != "done" and (task.priority in URGENT or _foreign(by, task)):
                 announcements.priority(task, by, old=changes["priority"][0], reason=reason)

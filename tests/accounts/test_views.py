@@ -231,6 +231,26 @@ def test_an_admin_changes_role_and_department_and_sees_it_in_the_history(client,
     assert User.get_by_id(member.id).role == "coordinator"
 
 
+def test_the_supervisor_list_groups_people_under_each_department_once_in_order(client, admin, member,
+                                                                            make_department, make_user):
+    """A list ordered by name alone put a department's heading before each run of its people."""
+    buying, sales = make_department("采购部"), make_department("销售部")
+    for name, department in (("Ann", sales), ("Bob", buying), ("Cai", sales), ("Dan", buying)):
+        make_user(department, name=name)
+    left = make_user(sales, name="Eve")
+    member.update_account(admin, supervisor=left)
+    left.deactivate(admin)
+    client.login(admin)
+    page = client.get("/admin/users/%d" % member.id).get_data(as_text=True)
+    select = page[page.index('name="supervisor"'):]
+    select = select[:select.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select)
+    assert [label for label, _ in groups if label in ("采购部", "销售部")] == ["采购部", "销售部"]
+    people = dict(groups)
+    assert re.findall(r">([^<]+)</option>", people["采购部"]) == ["Bob", "Dan"]
+    assert re.findall(r">([^<]+)</option>", people["销售部"]) == ["Ann", "Cai", "Eve (deactivated)"]
+
+
 def test_an_admin_deactivates_a_user_whose_open_session_stops_at_once(app, admin, member):
     member_client, admin_client = app.test_client(), app.test_client()
     member_client.login(member)
