@@ -27,8 +27,12 @@ class _Connection(sqlite3.Connection):
 # WAL lets readers go on while one process writes; busy_timeout (peewee's `timeout`) waits for
 # the lock instead of failing; BEGIN IMMEDIATE takes the write lock up front, because a
 # transaction that reads first and upgrades later fails at once with "database is locked".
+# cache_size: SQLite's own default, 2 MiB per connection. Each connection (two per gunicorn worker)
+# keeps its cache in private memory; at 16 MiB the large company's heavy pages filled it, 28 MiB per
+# worker, and the CPU per page was the same: a page read past the cache comes from the system's
+# file cache, which every process shares (bench/README.md, memory).
 SQLITE_OPTIONS = {
-    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "cache_size": -16000},
+    "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "cache_size": -2000},
     "timeout": 15,
     "lock_type": "IMMEDIATE",
     "factory": _Connection,

@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from portal.config import PROJECT_ROOT
-from portal.i18n import zone_name
+from portal.i18n import preload, zone_name
 
 CATALOGUES = sorted((PROJECT_ROOT / "portal" / "translations").glob("*/LC_MESSAGES/messages.po"))
 CHINESE = PROJECT_ROOT / "portal" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
@@ -103,6 +103,15 @@ def test_one_english_word_with_two_meanings_gets_two_chinese_words():
 def test_a_time_zone_is_shown_by_the_name_people_use_not_its_code(app, language, names):
     with app.test_request_context(), force_locale(language):
         assert [zone_name(zone) for zone in ("Asia/Shanghai", "PRC", "Europe/Berlin", "UTC", "Etc/GMT-8")] == names
+
+
+def test_catalogues_read_before_the_workers_fork_still_give_each_reader_their_language(app, client):
+    preload(app)  # as wsgi.py does in gunicorn's master
+    chinese = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<h1>登录</h1>" in chinese and "<h1>Sign in</h1>" in english
+    with app.test_request_context(), force_locale("en"):
+        assert zone_name("Europe/Berlin") == "Germany (Berlin) Time"
 
 
 def test_a_kept_time_zone_select_is_the_one_wtforms_writes_for_that_language_and_zone(app):
