@@ -110,7 +110,9 @@ class Task(BaseModel):
     origin_id = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("status", "priority", "due_date"), False),)
+        # (status, done_at): what was finished in a period (the scorecard) is read by date, not by
+        # walking every task ever done.
+        indexes = ((("status", "priority", "due_date"), False), (("status", "done_at"), False))
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
