@@ -101,19 +101,23 @@ def _rows():
     """Tasks as plain rows of all their API shape shows, with the owner's and departments' names
     joined in and the project joined (outer) for the view rule: making five models of each row of a
     page took longer than running the query."""
-    Requesting = Department.alias()
-    return (Task.select(Task.id, Task.title, Task.description, Task.owner.alias("owner_id"),
-                        User.name.alias("owner_name"), Task.department.alias("department_id"),
-                        Department.name.alias("department_name"), Department.name_en.alias("department_name_en"),
-                        Task.requesting_department.alias("requesting_department_id"),
-                        Requesting.name.alias("requesting_name"), Requesting.name_en.alias("requesting_name_en"),
-                        Task.project.alias("project_id"), Task.priority, Task.status, Task.due_date,
-                        Task.estimate_hours, Task.version, Task.created_at, Task.updated_at, Task.done_at)
+    return (Task.select(*_SHOWN)
             .join(User, on=Task.owner)
             .switch(Task).join(Department, JOIN.LEFT_OUTER, on=Task.department)
-            .switch(Task).join(Requesting, JOIN.LEFT_OUTER, on=Task.requesting_department)
+            .switch(Task).join(_REQUESTING, JOIN.LEFT_OUTER, on=_REQUESTED_BY)
             .switch(Task).join(Project, JOIN.LEFT_OUTER, on=Task.project)
             .dicts())
+
+
+# Named once: peewee makes a new class for a column of a table alias each time the column is named.
+_REQUESTING = Department.alias()
+_SHOWN = (Task.id, Task.title, Task.description, Task.owner.alias("owner_id"), User.name.alias("owner_name"),
+          Task.department.alias("department_id"), Department.name.alias("department_name"),
+          Department.name_en.alias("department_name_en"), Task.requesting_department.alias("requesting_department_id"),
+          _REQUESTING.name.alias("requesting_name"), _REQUESTING.name_en.alias("requesting_name_en"),
+          Task.project.alias("project_id"), Task.priority, Task.status, Task.due_date, Task.estimate_hours,
+          Task.version, Task.created_at, Task.updated_at, Task.done_at)
+_REQUESTED_BY = Task.requesting_department == _REQUESTING.id
 
 
 def _task(task):
