@@ -342,10 +342,9 @@ class Task(BaseModel):
 
     def _release_dependents(self, by):
         """Tell the owners of tasks that waited for this one and nothing else that they can go."""
-        Blocker = Task.alias()
         still_waiting = (TaskDependency.select(TaskDependency.id)
-                         .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id))
-                         .where((TaskDependency.task == Task.id) & (Blocker.status != "done")))
+                         .join(_BLOCKER, on=(TaskDependency.blocked_by == _BLOCKER.id))
+                         .where((TaskDependency.task == Task.id) & (_BLOCKER.status != "done")))
         released = (Task.select(Task, User).join(User, on=Task.owner)
                     .where(Task.id.in_(TaskDependency.select(TaskDependency.task)
                                        .where(TaskDependency.blocked_by == self.id))
@@ -482,15 +481,14 @@ class Task(BaseModel):
     def board(cls, viewer, **narrowing):
         """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
         `narrowing` as in narrowed()."""
-        Requesting = Department.alias()
         # Counted for each row the query returns, from the dependency index: a board shows a few
         # dozen cards of thousands, and counts its columns without them.
         query = (cls.select(*CARD_FIELDS, User.id, User.name, User.department, User.role, User.timezone, User.active,
-                            Department, Requesting, cls.blocker_count(open_only=True).alias("open_blockers"),
+                            Department, _REQUESTING, cls.blocker_count(open_only=True).alias("open_blockers"),
                             cls.blocker_count().alias("all_blockers"))
                  .join(User, on=cls.owner)
                  .switch(cls).join(Department, JOIN.LEFT_OUTER, on=cls.department)
-                 .switch(cls).join(Requesting, JOIN.LEFT_OUTER, on=cls.requesting_department)
+                 .switch(cls).join(_REQUESTING, JOIN.LEFT_OUTER, on=cls.requesting_department)
                  .switch(cls).join(Project, JOIN.LEFT_OUTER, on=cls.project)
                  .switch(cls))
         return cls.narrowed(query, viewer, **narrowing)
@@ -534,10 +532,9 @@ class Task(BaseModel):
     @classmethod
     def blocker_count(cls, open_only=False):
         """How many tasks the task of the enclosing query waits for (those not done yet), as SQL."""
-        Blocker = Task.alias()
         count = (TaskDependency.select(fn.COUNT(TaskDependency.id))
-                 .join(Blocker, on=(TaskDependency.blocked_by == Blocker.id)).where(TaskDependency.task == cls.id))
-        return count.where(Blocker.status != "done") if open_only else count
+                 .join(_BLOCKER, on=(TaskDependency.blocked_by == _BLOCKER.id)).where(TaskDependency.task == cls.id))
+        return count.where(_BLOCKER.status != "done") if open_only else count
 
     @classmethod
     def visibility_for(cls, user):
@@ -620,6 +617,10 @@ class Task(BaseModel):
 
 
 # What a card shows and its permission checks read: boards load thousands of rows' worth of these.
+# Aliases made once: peewee makes a class for each column of an alias the first time it is named,
+# and a board's query named eight afresh every time it was built.
+_REQUESTING = Department.alias()
+_BLOCKER = Task.alias()
 CARD_FIELDS = (Task.id, Task.title, Task.owner, Task.department, Task.requesting_department, Task.project,
                Task.created_by, Task.priority, Task.status, Task.due_date, Task.version)
 
