@@ -105,10 +105,19 @@ def sender():
 
 def absolute_url(endpoint, **values):
     """A link for mail, built from PORTAL_BASE_URL, never from a request's Host header."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
+    return _base_adapter().build(endpoint, values, force_external=True)
+
+
+def _base_adapter():
+    # Bound once per base address: the API writes a link into each of up to 200 items, and binding
+    # cost as much as building.
+    base_url = current_app.config["BASE_URL"]
+    kept = current_app.extensions.get("absolute_url")
+    if kept is None or kept[0] != base_url:
+        base = urlsplit(base_url)
+        kept = current_app.extensions["absolute_url"] = (
+            base_url, current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme))
+    return kept[1]
 
 
 def deliver_due(now=None, batch=50):

@@ -37,10 +37,12 @@ class Department(BaseModel):
 
     @property
     def display_name(self):
-        locale = get_locale()
-        if self.name_en and locale is not None and locale.language == "en":
-            return self.name_en
-        return self.name
+        return self.name_for(get_locale(), self.name, self.name_en)
+
+    @staticmethod
+    def name_for(locale, name, name_en):
+        """The name readers of `locale` know a department by, from its two names as stored."""
+        return name_en if name_en and locale is not None and locale.language == "en" else name
 
     @classmethod
     def ordered(cls):

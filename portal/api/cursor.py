@@ -20,7 +20,7 @@ def page(query, keys, cursor=None, limit=DEFAULT_LIMIT, descending=False):
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    values = [key.db_value(getattr(last, key.name)) for key in keys]
+    values = [key.db_value(last[key.name] if isinstance(last, dict) else getattr(last, key.name)) for key in keys]
     return rows, _serializer().dumps([str(v) if not isinstance(v, (int, str)) else v for v in values])
 
 

@@ -939,7 +939,8 @@ class StepApprover(BaseModel):
     comment = TextField(default="")
 
     class Meta:
-        indexes = ((("step", "user"), True), (("user", "state"), False))
+        # decided_at: the decisions of a period (the scorecard) without walking every one ever made.
+        indexes = ((("step", "user"), True), (("user", "state"), False), (("decided_at",), False))
 
     @property
     def state_label(self):

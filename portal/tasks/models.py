@@ -110,7 +110,9 @@ class Task(BaseModel):
     origin_id = IntegerField(null=True)
 
     class Meta:
-        indexes = ((("status", "priority", "due_date"), False),)
+        # (status, done_at): what was finished in a period (the scorecard) is read by date, not by
+        # walking every task ever done.
+        indexes = ((("status", "priority", "due_date"), False), (("status", "done_at"), False))
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
@@ -477,10 +479,9 @@ class Task(BaseModel):
     # -- boards -------------------------------------------------------------------------------
 
     @classmethod
-    def board(cls, viewer, department=None, requesting_department=None, cross=False, owner=None, priority=None,
-              tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None):
+    def board(cls, viewer, **narrowing):
         """The tasks `viewer` may see, with owner, departments and blocker counts joined in one query;
-        each argument narrows it. `cross`: only work one department asks of another."""
+        `narrowing` as in narrowed()."""
         Requesting = Department.alias()
         # Counted for each row the query returns, from the dependency index: a board shows a few
         # dozen cards of thousands, and counts its columns without them.
@@ -491,8 +492,15 @@ class Task(BaseModel):
                  .switch(cls).join(Department, JOIN.LEFT_OUTER, on=cls.department)
                  .switch(cls).join(Requesting, JOIN.LEFT_OUTER, on=cls.requesting_department)
                  .switch(cls).join(Project, JOIN.LEFT_OUTER, on=cls.project)
-                 .switch(cls)
-                 .where(cls.visibility_for(viewer)))
+                 .switch(cls))
+        return cls.narrowed(query, viewer, **narrowing)
+
+    @classmethod
+    def narrowed(cls, query, viewer, department=None, requesting_department=None, cross=False, owner=None,
+                 priority=None, tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None):
+        """`query`, of tasks joined (outer) to their project, kept to those `viewer` may see; each
+        argument narrows it. `cross`: only work one department asks of another."""
+        query = query.where(cls.visibility_for(viewer))
         if project is not None:
             query = query.where(cls.project == project)
         if department is not None:
