@@ -30,7 +30,7 @@ class _Connection(sqlite3.Connection):
 # cache_size: SQLite's own default, 2 MiB per connection. Each connection (two per gunicorn worker)
 # keeps its cache in private memory; at 16 MiB the large company's heavy pages filled it, 28 MiB per
 # worker, and the CPU per page was the same: a page read past the cache comes from the system's
-# file cache, which every process shares (bench/README.md, memory).
+# file cache, which every process shares. At 1 MiB my tasks took a third longer (bench/README.md).
 SQLITE_OPTIONS = {
     "pragmas": {"journal_mode": "wal", "foreign_keys": 1, "synchronous": "normal", "cache_size": -2000},
     "timeout": 15,

@@ -93,6 +93,8 @@ def zone_name(zone):
         return gettext("Beijing time")
     if get_global("zone_territories").get(zone, "ZZ") == "ZZ":
         return zone
+    # Babel reads only the zone's name. Given the name alone, it first builds a pytz zone, which pytz
+    # keeps for good: for the ~400 zones of the zone select, 3.4 MiB per process and 2 s.
     return get_timezone_location(zoneinfo.ZoneInfo(zone), locale=get_locale())
 
 
