@@ -8,7 +8,8 @@ ago", today's date and deadlines passing) — and the next identical request get
 or rendering again. What must differ in each answer (the form token, which is the session's own; a
 name for each open copy of a form, `fresh()`) is kept as a mark and made anew on the way out.
 
-Bounded by PAGE_CACHE_BYTES per process (0 turns it off); the oldest used page goes first.
+Bounded by PAGE_CACHE_BYTES per process (0 turns it off); the oldest used page goes first, and
+every page goes once the generation or the minute moves on, since none of them can be read again.
 """
 import collections
 import functools
@@ -37,11 +38,17 @@ def fresh(make):
 
 
 class Pages:
-    """A bounded store of answers, least recently used first out; safe between threads."""
+    """A bounded store of answers, least recently used first out; safe between threads.
+
+    Each page is put with its epoch, what makes every kept page stale when it moves on (the
+    generation and the minute): a page of another epoch empties the store. Without that, pages
+    nobody could read again stayed until the bound pushed them out, and each worker's store sat
+    full (8 MiB a worker, bench/README.md)."""
 
     def __init__(self, limit):
         self.limit = limit
         self.size = 0
+        self.epoch = None
         self._pages = collections.OrderedDict()
         self._lock = threading.Lock()
 
@@ -52,11 +59,17 @@ class Pages:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key, page):
+    def put(self, key, page, epoch):
         size = len(page[1])
         if size > self.limit // 4:  # one huge page would push out every other
             return
         with self._lock:
+            if epoch != self.epoch:
+                # Two threads of one worker may race here with the epochs before and after a
+                # commit: the store then empties twice, which costs a page written again, never a
+                # stale one (the key holds the epoch).
+                self._pages.clear()
+                self.size, self.epoch = 0, epoch
             old = self._pages.pop(key, None)
             if old is not None:
                 self.size -= len(old[1])
@@ -109,7 +122,7 @@ def kept(view):
                 makers.append((mark, make))
             # The view's own headers: those of the hooks that run after it are added to every answer.
             pages.put(key, ([(name, value) for name, value in response.headers if name != "Content-Length"],
-                            body, makers))
+                            body, makers), epoch=(key[0], key[5]))
         return response
     return keeping
 

@@ -175,9 +175,25 @@ def test_no_reader_sees_the_page_of_before_a_change_once_it_is_committed(app, sh
 def test_the_store_keeps_within_its_bound_and_lets_the_least_used_go_first():
     pages = Pages(400)
     for n in range(4):
-        pages.put(n, ([], b"x" * 100))
+        pages.put(n, ([], b"x" * 100), epoch=1)
     pages.get(0)
-    pages.put(4, ([], b"x" * 100))
+    pages.put(4, ([], b"x" * 100), epoch=1)
     assert pages.get(1) is None and pages.get(0) is not None and pages.size <= 400
-    pages.put(5, ([], b"x" * 101))  # more than a quarter of the room: not kept
+    pages.put(5, ([], b"x" * 101), epoch=1)  # more than a quarter of the room: not kept
     assert pages.get(5) is None
+    pages.put(6, ([], b"x" * 10), epoch=2)
+    assert [pages.get(n) is not None for n in (0, 4, 6)] == [False, False, True] and pages.size == 10
+
+
+def test_pages_of_before_a_change_leave_the_store_with_the_first_page_kept_after_it(app, engine, shop, at_once):
+    project = "/projects/%d" % shop["project"].id
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 30, 5, tzinfo=datetime.UTC), tick=False):
+        seller = signed_in(app, shop["seller"])
+        engine.settle()
+        for url in (project, "/"):
+            assert seller.get(url).status_code == 200
+        store = app.extensions["pages"]
+        assert len(store._pages) == 2
+        at_once(lambda: rename(shop["project"], "Autumn fair"))
+        assert "Autumn fair" in seller.get(project).get_data(as_text=True)
+    assert [key[3] for key in store._pages] == [project + "?"]  # full_path
