@@ -147,7 +147,7 @@ def test_saving_a_person_keeps_their_supervisor_when_it_is_left_out_or_has_left(
     assert User.get_by_id(company.seller.id).supervisor == lead
     lead.deactivate(company.admin)
     page = client.get("/admin/users/%d" % company.seller.id).get_data(as_text=True)
-    assert '<option selected value="%d">Tang Lead</option>' % lead.id in page
+    assert '<option selected value="%d">Tang Lead (deactivated)</option>' % lead.id in page
     assert client.post("/admin/users/%d" % company.seller.id,
                        data=dict(data, name="Chen Chenchen", supervisor=lead.id)).status_code == 303
     assert (User.get_by_id(company.seller.id).supervisor, User.get_by_id(company.seller.id).name) == (
