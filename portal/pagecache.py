@@ -90,8 +90,9 @@ def _key():
     minute = utcnow().replace(second=0, microsecond=0)
     htmx = tuple(sorted((name.lower(), value) for name, value in request.headers.items()
                         if name.lower().startswith("hx-")))
-    # host_url: scheme, host and script root, which links written in full depend on.
-    return (version, current_user.id, request.host_url, request.full_path, str(get_locale()), minute, htmx)
+    # First the epoch (Pages.put); host_url: scheme, host and script root, which links written in
+    # full depend on.
+    return ((version, minute), current_user.id, request.host_url, request.full_path, str(get_locale()), htmx)
 
 
 def kept(view):
@@ -122,7 +123,7 @@ def kept(view):
                 makers.append((mark, make))
             # The view's own headers: those of the hooks that run after it are added to every answer.
             pages.put(key, ([(name, value) for name, value in response.headers if name != "Content-Length"],
-                            body, makers), epoch=(key[0], key[5]))
+                            body, makers), epoch=key[0])
         return response
     return keeping
 
