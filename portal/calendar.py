@@ -8,6 +8,7 @@ import unicodedata
 import zoneinfo
 
 import holidays
+from holidays.registry import EntityLoader
 from flask_babel import lazy_gettext as _l
 from peewee import CharField, DateField, IntegerField
 
@@ -241,4 +242,6 @@ def _public_working_days(country, year):
     return frozenset(day for day in days if day.year == year and public.is_working_day(day))
 
 
-SUPPORTED_COUNTRIES = sorted(holidays.list_supported_countries())
+# The registry's codes, not `holidays.list_supported_countries()`: that imports every country's
+# module (about 300) for its subdivisions, 2 MiB in every process, to answer with the same codes.
+SUPPORTED_COUNTRIES = sorted(EntityLoader.get_country_codes())
