@@ -26,7 +26,7 @@ local after = math.max(tonumber(redis.call("GET", KEYS[1]) or 0), clock) + inter
 if after - clock > burst then
   return string.format("%.6f", after - clock - burst)
 end
-redis.call("SET", KEYS[1], string.format("%.6f", after), "PX", math.ceil((after - clock) * 1000))
+redis.call("SET", KEYS[1], string.format("%.6f", after), "PX", math.max(1, math.ceil((after - clock) * 1000)))
 return "0"
 """
 _SPEND_IN_FILE = """

@@ -102,6 +102,7 @@ class AccessToken(BaseModel):
             (AccessToken.update(last_used_at=now)
              .where((AccessToken.id == self.id)
                     & (AccessToken.last_used_at.is_null() | (AccessToken.last_used_at <= since))).execute())
+            self.last_used_at = now
 
     def revoke(self, by):
         with db.atomic():

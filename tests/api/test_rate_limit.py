@@ -79,3 +79,9 @@ def test_with_its_redis_unreachable_the_api_answers_503_and_lets_nothing_past_th
     app.config["JOBS_URL"] = "redis://127.0.0.1:%d/0" % free_port()
     answer = client.get("/me")
     assert answer.status_code == 503 and answer.json["title"] == "Unavailable for a moment"
+
+
+def test_a_rate_of_many_requests_a_millisecond_spends_without_error(kept_in, app, company, token_for, script):
+    app.config["API_RATE_PER_MINUTE"] = 10**9  # each request's share ends sooner than Redis can expire a key
+    client = script(secret=token_for(company.seller))
+    assert [client.get("/me").status_code for _ in range(3)] == [200, 200, 200]
