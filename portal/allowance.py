@@ -11,6 +11,7 @@ import math
 import os
 import sqlite3
 import threading
+from pathlib import Path
 
 import redis
 from flask import current_app
@@ -75,6 +76,7 @@ class InFile:
     caches alone); SQLite lets one writer at a time, across every process on the server."""
 
     def __init__(self, path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.local = threading.local()
 
