@@ -49,11 +49,12 @@ def spend(key, per_minute, clock):
 
 def _store():
     app = current_app._get_current_object()
-    where = app.config["JOBS_URL"] or str(beside_database(app, "allowance"))
+    settings = (app.config["JOBS_URL"], app.config["DATABASE_URL"], app.instance_path)
     kept = app.extensions.get("allowance")
-    if kept is None or kept[0] != where:
-        # Looked up per request rather than fixed at start: the tests move one app between databases.
-        kept = app.extensions["allowance"] = (where, (InRedis if app.config["JOBS_URL"] else InFile)(where))
+    # Checked per request rather than fixed at start: the tests move one app between databases.
+    if kept is None or kept[0] != settings:
+        store = InRedis(settings[0]) if settings[0] else InFile(beside_database(app, "allowance"))
+        kept = app.extensions["allowance"] = (settings, store)
     return kept[1]
 
 
