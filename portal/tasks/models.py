@@ -540,6 +540,11 @@ class Task(BaseModel):
         return count.where(_BLOCKER.status != "done") if open_only else count
 
     @classmethod
+    def for_permissions(cls):
+        # The view rule reads the task's project.
+        return cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER, on=cls.project)
+
+    @classmethod
     def visibility_for(cls, user):
         """The SQL condition, on Task joined to Project, of the view rule in portal.permissions."""
         return (cls.project.is_null() | (cls.owner == user.id) | (cls.created_by == user.id)
