@@ -333,6 +333,16 @@ def open_database(url):
     return connect(url)
 
 
+def beside_database(app, purpose):
+    """A file of the portal's own for `purpose` (the job queue, rate limits): beside an SQLite
+    database, else in instance/."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        database = Path(parse(url)["database"])
+        return database.with_name("%s-%s.db" % (database.stem, purpose))
+    return Path(app.instance_path) / ("%s.db" % purpose)
+
+
 def migration_runner():
     return Runner(db.obj, str(MIGRATIONS))
 
