@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from peewee import Model
 
-from portal.i18n import ZONES, zone_choices
+from portal.i18n import ZONES, form_messages, zone_choices
 from portal.db import Ask
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
@@ -132,6 +132,9 @@ class Form(FlaskForm):
             elif type(field_class.widget) is widgets.Select and "widget" not in unbound_field.kwargs:
                 options["widget"] = SELECTS[field_class.widget.multiple]
             return unbound_field.bind(form=form, **options)
+
+        def get_translations(self, form):
+            return form_messages(get_locale())
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -5,10 +5,12 @@ import zoneinfo
 
 from babel.core import get_global
 from babel.dates import get_timezone_location
+from babel.support import Translations
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, force_locale, get_locale, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 # Each language by its own name, as a language menu shows it.
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
@@ -78,12 +80,21 @@ def preload(app):
             with force_locale(language):
                 get_locale().territories  # noqa: B018  (reading a property loads the locale's data)
                 get_translations()
+                form_messages(get_locale())
 
 
 def current_language():
     """The LANGUAGES key in use (Babel spells zh_CN as zh_Hans_CN)."""
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+@functools.cache
+def form_messages(locale):
+    """WTForms' own messages ("Not a valid choice") in `locale`. Flask-WTF reads their catalogue
+    from disk again in every request that builds a form (a millisecond of a card move); it does not
+    change while the process runs."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 def zone_name(zone):

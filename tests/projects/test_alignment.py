@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import Invalid, utcnow
 from portal.meetings.models import MeetingSeries
@@ -91,6 +92,11 @@ def test_a_head_sets_their_departments_goals_and_only_an_admin_the_companys(clie
             "weight": "1", "serves": "0"}
     refused = client.post("/goals/", data={**form, "department": "0"})
     assert refused.status_code == 200 and "Not a valid choice" in refused.get_data(as_text=True)
+    # WTForms' own messages are kept per language for the life of the process, not per request.
+    for language, message in (("zh_CN", "不是有效的选择"), ("en", "Not a valid choice")):
+        User.update(language=language).where(User.id == company.sales_head.id).execute()
+        again = client.post("/goals/", data={**form, "department": "0"})
+        assert again.status_code == 200 and message in again.get_data(as_text=True)
     other = client.post("/goals/", data={**form, "department": str(company.rnd.id)})
     assert other.status_code == 200 and Target.select().count() == 0
     made = client.post("/goals/", data={**form, "department": str(company.sales.id)})
