@@ -271,6 +271,12 @@ class BaseModel(Model):
         return self
 
     @classmethod
+    def for_permissions(cls):
+        """The query portal.permissions.authorized() reads one object with: the object and what its
+        rules read of other rows, joined, so a check costs no second query. Most rules read none."""
+        return cls.select()
+
+    @classmethod
     def locked(cls, pk, shared=False):
         """The row `pk`, read inside a transaction that will change it. SQLite's BEGIN IMMEDIATE
         already holds the whole database; PostgreSQL locks this row until the transaction ends, so
@@ -325,6 +331,16 @@ def open_database(url):
     if scheme in ("postgres", "postgresql"):
         return connect("postgresql+pool://" + rest, **POSTGRESQL_OPTIONS)
     return connect(url)
+
+
+def beside_database(app, purpose):
+    """A file of the portal's own for `purpose` (the job queue, rate limits): beside an SQLite
+    database, else in instance/."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        database = Path(parse(url)["database"])
+        return database.with_name("%s-%s.db" % (database.stem, purpose))
+    return Path(app.instance_path) / ("%s.db" % purpose)
 
 
 def migration_runner():
