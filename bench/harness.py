@@ -59,6 +59,28 @@ class Server:
                 sizes.append(int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1)))
         return sizes
 
+    def cpu_ticks(self):
+        """Processor time the workers have spent so far, in clock ticks."""
+        ticks = 0
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                ticks += sum(int(field) for field in
+                             Path("/proc/%d/stat" % pid).read_text().rpartition(")")[2].split()[11:13])
+        return ticks
+
+    def wait_idle(self, seconds=60):
+        """Until the workers spend a quarter second all but idle (two ticks at most: the
+        heartbeat): a load's client stops at its deadline and leaves its last requests queued,
+        which would otherwise be answered during the next load and slow it."""
+        deadline, before = time.monotonic() + seconds, self.cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = self.cpu_ticks()
+            if now - before <= 2:
+                return
+            before = now
+        raise RuntimeError("the workers were still busy after %d s" % seconds)
+
     def wait_ready(self, seconds=30):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

@@ -242,6 +242,13 @@ def _public_working_days(country, year):
     return frozenset(day for day in days if day.year == year and public.is_working_day(day))
 
 
+def preload():
+    """Read now what each process reads on its first question about a working day: the holidays
+    library's module of the default country and this year's working days (140-200 ms of CPU in each
+    gunicorn worker's first page). Loaded before forking (gunicorn --preload), once for them all."""
+    _public_working_days(CompanyCalendar.country.default, datetime.date.today().year)
+
+
 # The registry's codes, not `holidays.list_supported_countries()`: that imports every country's
 # module (about 300) for its subdivisions, 2 MiB in every process, to answer with the same codes.
 SUPPORTED_COUNTRIES = sorted(EntityLoader.get_country_codes())

@@ -1,5 +1,6 @@
 """The deferred database, one connection per request, the `db` CLI and backups."""
 import datetime
+import functools
 import sqlite3
 import threading
 from pathlib import Path
@@ -271,6 +272,12 @@ class BaseModel(Model):
         return self
 
     @classmethod
+    def for_permissions(cls):
+        """The query portal.permissions.authorized() reads one object with: the object and what its
+        rules read of other rows, joined, so a check costs no second query. Most rules read none."""
+        return cls.select()
+
+    @classmethod
     def locked(cls, pk, shared=False):
         """The row `pk`, read inside a transaction that will change it. SQLite's BEGIN IMMEDIATE
         already holds the whole database; PostgreSQL locks this row until the transaction ends, so
@@ -278,10 +285,23 @@ class BaseModel(Model):
         merely point at this one can still be added meanwhile.) `shared`: for a row that is only
         checked (the project a check-in goes to is not archived): such checks do not wait for
         each other, a change to the row waits for them all."""
-        query = cls.select().where(cls._meta.primary_key == pk)
-        if isinstance(db.obj, PostgresqlDatabase):
-            query = query.for_update("FOR SHARE" if shared else "FOR NO KEY UPDATE")
-        return query.get()
+        read = _LOCKING.get((cls, shared))
+        if read is None:  # every change reads its row this way: compiled once per model and engine
+            read = _LOCKING[cls, shared] = PreparedQuery(functools.partial(_locking, cls, shared), places=1)
+        row = next(iter(read(pk)), None)
+        if row is None:
+            raise cls.DoesNotExist("%s %r does not exist" % (cls.__name__, pk))
+        return row
+
+
+_LOCKING = {}
+
+
+def _locking(model, shared, pk):
+    query = model.select().where(model._meta.primary_key == pk)
+    if isinstance(db.obj, PostgresqlDatabase):
+        query = query.for_update("FOR SHARE" if shared else "FOR NO KEY UPDATE")
+    return query
 
 
 class ExactDecimalField(DecimalField):
@@ -325,6 +345,16 @@ def open_database(url):
     if scheme in ("postgres", "postgresql"):
         return connect("postgresql+pool://" + rest, **POSTGRESQL_OPTIONS)
     return connect(url)
+
+
+def beside_database(app, purpose):
+    """A file of the portal's own for `purpose` (the job queue, rate limits): beside an SQLite
+    database, else in instance/."""
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        database = Path(parse(url)["database"])
+        return database.with_name("%s-%s.db" % (database.stem, purpose))
+    return Path(app.instance_path) / ("%s.db" % purpose)
 
 
 def migration_runner():

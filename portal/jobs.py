@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import sqlite3
-from pathlib import Path
 
 import click
 import huey as huey_package
@@ -15,10 +14,9 @@ from flask.cli import AppGroup
 from huey import crontab
 from huey.constants import EmptyData
 from huey.storage import RedisStorage, SqliteStorage
-from playhouse.db_url import parse
 from redis import RedisError
 
-from portal.db import db, utcnow
+from portal.db import beside_database, db, utcnow
 
 __all__ = ["crontab", "huey", "init_app", "periodic_task", "task"]
 # How long a worker's claim on a periodic job's minute is kept: far longer than any two workers'
@@ -106,11 +104,7 @@ QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 def storage_path(app):
     """Without PORTAL_JOBS_URL the queue is an SQLite file beside an SQLite database, else in instance/."""
-    url = app.config["DATABASE_URL"]
-    if url.startswith("sqlite"):
-        database = Path(parse(url)["database"])
-        return database.with_name(database.stem + "-jobs.db")
-    return Path(app.instance_path) / "jobs.db"
+    return beside_database(app, "jobs")
 
 
 def _in_app(fn):

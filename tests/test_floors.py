@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CORE = {"config", "extensions", "db", "db_copy", "audit", "mail", "notifications", "calendar", "render", "permissions",
         "filters", "forms", "markdown", "i18n", "jobs", "links", "pagecache", "pagination", "params", "robots",
-        "search", "storage", "sheets", "imports", "import_views", "bulk"}
+        "search", "storage", "sheets", "imports", "import_views", "bulk", "allowance"}
 AREAS = ["accounts", "projects", "tasks", "requests", "meetings", "files", "reports"]
 TOP = {"__init__", "channels", "digest", "home", "finder", "scorecard", "monitoring", "api", "feeds"}
 

@@ -12,8 +12,9 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, Signer
-from peewee import BooleanField, Case, CharField, DateTimeField, DoubleField, ForeignKeyField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField
 
+from portal import allowance
 from portal.accounts.models import User
 from portal.audit import AuditEntry
 from portal.db import BaseModel, Invalid, PreparedQuery, db, utcnow
@@ -22,6 +23,7 @@ PREFIX = "dq_"
 # Lifetimes offered when making a token, in days; None never expires.
 LIFETIMES = (30, 90, 365, None)
 MAX_LIVE_TOKENS = 20
+USE_NOTED_EVERY = datetime.timedelta(minutes=1)
 
 
 class AccessToken(BaseModel):
@@ -35,9 +37,6 @@ class AccessToken(BaseModel):
     expires_at = DateTimeField(null=True)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
-    # The rate limit's state (GCRA): when the token's allowance is next fully used up, in epoch
-    # seconds. One number per token, changed by one conditional UPDATE per request.
-    allowance_at = DoubleField(null=True)
 
     def __str__(self):
         return self.name
@@ -87,21 +86,23 @@ class AccessToken(BaseModel):
         return next(iter(_HOLDER(_digest(secret), now)), None)
 
     def spend(self, per_minute, now):
-        """Take one request from the allowance (`per_minute`, bursting to as many) and note the use.
+        """Take one request from the token's allowance (portal.allowance) and note the use.
+        Returns 0 when the request may go ahead, else the seconds until it may."""
+        wait = allowance.spend("token:%d" % self.id, per_minute, now.replace(tzinfo=datetime.UTC).timestamp())
+        if not wait:
+            self._note_use(now)
+        return wait
 
-        Returns 0 when the request may go ahead, else the seconds until it may. The check and the
-        spending are one UPDATE, so concurrent requests of one token cannot overspend it.
-        """
-        interval = 60.0 / per_minute
-        burst = 60.0
-        clock = now.replace(tzinfo=datetime.UTC).timestamp()
-        after = _later_of(AccessToken.allowance_at, clock) + interval
-        spent = (AccessToken.update(allowance_at=after, last_used_at=now)
-                 .where((AccessToken.id == self.id) & (after - clock <= burst)).execute())
-        if spent:
-            return 0
-        allowance = AccessToken.select(AccessToken.allowance_at).where(AccessToken.id == self.id).scalar() or clock
-        return max(1, int(allowance + interval - clock - burst + 0.999))
+    def _note_use(self, now):
+        # Once a minute at most: the settings page shows the minute, and a write per request is
+        # what the allowance was moved off the database to spare. Conditional, so that of a
+        # token's requests arriving together in several workers one writes.
+        since = now - USE_NOTED_EVERY
+        if self.last_used_at is None or self.last_used_at <= since:
+            (AccessToken.update(last_used_at=now)
+             .where((AccessToken.id == self.id)
+                    & (AccessToken.last_used_at.is_null() | (AccessToken.last_used_at <= since))).execute())
+            self.last_used_at = now
 
     def revoke(self, by):
         with db.atomic():
@@ -124,11 +125,6 @@ _HOLDER = PreparedQuery(lambda digest, now: AccessToken.select(AccessToken, User
     (AccessToken.token_hash == digest) & AccessToken.revoked_at.is_null()
     & (AccessToken.expires_at.is_null() | (AccessToken.expires_at > now)) & (User.active == True)).limit(1),  # noqa: E712
     places=2)
-
-
-def _later_of(column, value):
-    """The later of a nullable column and a number, as SQL both engines read the same way."""
-    return Case(None, [(column > value, column)], value)
 
 
 def _digest(secret):

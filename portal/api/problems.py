@@ -24,6 +24,7 @@ TITLES = {
     422: _l("The request cannot be carried out"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
+    503: _l("Unavailable for a moment"),
 }
 DETAILS = {
     401: _l("Send a valid access token as “Authorization: Bearer <token>”. Tokens are made in your settings."),
@@ -32,6 +33,7 @@ DETAILS = {
     405: _l("This address does not accept that method."),
     413: _l("What you sent is larger than the portal accepts."),
     500: _l("The portal hit an error. Nothing was changed; try again in a moment."),
+    503: _l("The portal cannot reach a service it needs. Nothing was changed; try again in a moment."),
 }
 
 

@@ -163,13 +163,15 @@ class ReportPlan(BaseModel):
     def current_period(self, now=None):
         return self.period_of(company_today(now))
 
-    def due_at(self, period, calendar=None, closed=None):
+    def due_at(self, period, calendar=None, closed=None, opened=None):
         """When the report of `period` is due (naive UTC), or None: no report is due in a week
         without a working day, nor for a day the company is closed. A weekly report whose weekday
         is a day off is due on the working day before it that week, else the first one after it."""
         calendar = calendar or CompanyCalendar.current()
         closed = calendar.closed_days() if closed is None else closed
-        working = [day for day in period.days if calendar.is_working_day(day, closed)]
+        # Read once: each day asked without them read the company's extra working days again.
+        opened = calendar.extra_working_days() if opened is None else opened
+        working = [day for day in period.days if calendar.is_working_day(day, closed, opened)]
         if not working:
             return None
         if self.cadence == "daily":
@@ -189,15 +191,15 @@ class ReportPlan(BaseModel):
         or on a day off where they are. Returns (reminded, not now, already reminded today)."""
         now = now or utcnow()
         calendar = CompanyCalendar.current()
-        closed = calendar.closed_days()
-        due = self.due_at(period, calendar, closed)
+        closed, opened = calendar.closed_days(), calendar.extra_working_days()
+        due = self.due_at(period, calendar, closed, opened)
         if due is None:
             raise Invalid(_l("No report is due for this period: the company is closed."))
         reminded, quiet, already = [], [], []
         with db.atomic():
             for person in people:
                 local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(person.timezone))
-                if calendar.is_quiet(local) or not calendar.is_working_day(local.date(), closed):
+                if calendar.is_quiet(local) or not calendar.is_working_day(local.date(), closed, opened):
                     quiet.append(person)
                     continue
                 with force_locale(person.mail_language):  # the kind of report is named in their language

@@ -14,7 +14,7 @@ from portal.accounts.models import Department
 from portal.db import Invalid
 from portal.pagecache import kept
 from portal.params import query_int, whole_number
-from portal.permissions import authorized, can
+from portal.permissions import authorize, authorized, can
 from portal.render import render, url_pattern, wants_fragment
 from portal.tasks.forms import BoardFilterForm, MoveForm
 from portal.projects.models import Project
@@ -78,6 +78,10 @@ class Board:
         for, since a card move answers with a redirect and never reads it."""
         return None if self.criteria is None else Task.board(current_user, **self.criteria)
 
+    def counts(self):
+        """{column value: number of cards} of the whole board."""
+        return {} if self.criteria is None else Task.counts(current_user, self.key, **self.criteria)
+
     @property
     def title(self):
         return self.project.name if self.scope == "project" and self.project else TITLES[self.scope]
@@ -129,8 +133,16 @@ class Board:
         return str(department_id) if department_id else "none"
 
     def card(self, task_id):
-        """The task as this board shows it, or None when it no longer belongs on the board."""
-        return self.query.where(Task.id == task_id).first() if self.query is not None else None
+        """The task as this board shows it, with its project (what the view rule reads), or None when
+        it no longer belongs on the board or its reader may not see it."""
+        if self.query is None:
+            return None
+        card = self.query.select_extend(Project).where(Task.id == task_id).first()
+        if card is not None and "department_names" not in self.__dict__:
+            # A card names at most the two departments joined to it; the board's whole list is not needed.
+            self.department_names = {department.id: department.display_name
+                                     for department in (card.department, card.requesting_department) if department}
+        return card
 
 
 def _context(board, **extra):
@@ -242,13 +254,16 @@ def move(scope, task_id):
 def card(scope, task_id):
     """The card where it now belongs, and the counts of the columns it may have left: what a move changes."""
     board = Board(scope, request.args)
-    task = authorized(Task, task_id)
-    counts = Task.counts(board.query, board.key) if board.query is not None else {}
+    shown = board.card(task_id)
+    if shown is not None:
+        authorize("view", shown)
+    # A card the board no longer shows (moved out of its filters) still updates the counts.
+    task = shown or authorized(Task, task_id)
+    counts = board.counts()
     changed = []
     for key in sorted(set(request.args.get("left", "").split(",")[:3]) | {board.column_key(task)}):
         try:
             changed.append((key, counts.get(board.column_value(key), 0)))
         except LookupError:
             continue
-    return render("tasks/_moved.html", "tasks/_moved.html",
-                  **_context(board, card=board.card(task.id), counts=changed))
+    return render("tasks/_moved.html", "tasks/_moved.html", **_context(board, card=shown, counts=changed))

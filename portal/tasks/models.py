@@ -299,7 +299,7 @@ class Task(BaseModel):
                 raise Invalid(NEEDS_REASON, "reason")
             if "status" in changes:
                 task.done_at = utcnow() if task.status == "done" else None
-            task._save_over(version)
+            task._save_over(version, changes)
             AuditEntry.record(by, "task.move" if set(changes) == {"status"} else "task.update", task, changes,
                               summary=reason)
             if SEARCHED.isdisjoint(changes):
@@ -317,11 +317,14 @@ class Task(BaseModel):
         """Put the task in another column of the board."""
         return self.revise(by, version, status=status)
 
-    def _save_over(self, version):
+    def _save_over(self, version, changes):
+        """Write the fields `changes` names, with the new version, if the row is still at `version`."""
         # Compare-and-set: whatever the database's isolation, a second writer of the same version loses.
         self.version = version + 1
         self.updated_at = utcnow()
-        values = {field: self.__data__.get(field.name) for field in Task._meta.sorted_fields if field is not Task.id}
+        fields = Task._meta.fields
+        values = {fields[name]: self.__data__.get(name)
+                  for name in (*changes, "version", "updated_at", "done_at") if name in fields}
         if not Task.update(values).where((Task.id == self.id) & (Task.version == version)).execute():
             raise _stale(Task.get_by_id(self.id))
 
@@ -537,6 +540,11 @@ class Task(BaseModel):
         return count.where(_BLOCKER.status != "done") if open_only else count
 
     @classmethod
+    def for_permissions(cls):
+        # The view rule reads the task's project.
+        return cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER, on=cls.project)
+
+    @classmethod
     def visibility_for(cls, user):
         """The SQL condition, on Task joined to Project, of the view rule in portal.permissions."""
         return (cls.project.is_null() | (cls.owner == user.id) | (cls.created_by == user.id)
@@ -569,9 +577,11 @@ class Task(BaseModel):
         return (cls.priority, cls.due_date.asc(nulls="LAST"), cls.id)
 
     @classmethod
-    def counts(cls, query, key):
-        """{column: number of cards} for a board grouped by `key`, in one GROUP BY."""
-        return dict(query.select(key, fn.COUNT(cls.id)).group_by(key).order_by().tuples())
+    def counts(cls, viewer, key, **narrowing):
+        """{column: number of cards} of a board grouped by `key` (`narrowing` as in narrowed()), in
+        one GROUP BY that joins only what narrows the tasks."""
+        query = cls.select(key, fn.COUNT(cls.id)).join(Project, JOIN.LEFT_OUTER, on=cls.project)
+        return dict(cls.narrowed(query, viewer, **narrowing).group_by(key).tuples())
 
     @classmethod
     def first_cards(cls, query, key, limit):

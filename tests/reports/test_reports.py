@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from portal.audit import AuditEntry
-from portal.calendar import ClosedDay
+from portal.calendar import ClosedDay, WorkingDay
 from portal.db import Invalid, Stale, utcnow
 from portal.meetings.models import MeetingSeries
 from portal.notifications.models import Notification
@@ -42,6 +42,12 @@ def test_a_day_the_company_closes_moves_the_due_day_and_a_closed_day_has_no_dail
     assert daily.due_at(Period("daily", FRIDAY)) is None
     assert daily.due_at(Period("daily", datetime.date(2026, 10, 1))) is None
     assert daily.due_at(Period("daily", datetime.date(2026, 10, 10))) == datetime.datetime(2026, 10, 10, 10, 0)
+
+
+def test_a_working_day_the_company_adds_to_a_closed_week_is_the_day_its_report_is_due(app, company):
+    spring_festival = Period("weekly", datetime.date(2026, 2, 16))
+    WorkingDay.add(company.admin, datetime.date(2026, 2, 21), "调休上班")
+    assert _weekly().due_at(spring_festival) == datetime.datetime(2026, 2, 21, 10, 0)
 
 
 def test_no_report_can_be_started_for_a_week_the_calendar_closes(company, plan):
