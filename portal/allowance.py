@@ -84,6 +84,8 @@ class InFile:
     def _connection(self):
         local = self.local
         if getattr(local, "pid", None) != os.getpid():  # a connection must not cross a fork
+            # Beside a PostgreSQL database the file goes in instance/, which nothing else may have made.
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             local.connection = sqlite3.connect(self.path, timeout=15, isolation_level=None, check_same_thread=False)
             local.connection.execute("PRAGMA journal_mode=wal")
             # Losing the last spends to a power cut only gives a token a few more requests.

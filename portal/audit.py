@@ -6,7 +6,7 @@ import json
 
 from peewee import CharField, DateTimeField, IntegerField, TextField
 
-from portal.db import BaseModel, utcnow
+from portal.db import BaseModel, PreparedQuery, db, utcnow
 
 
 def _plain(value):
@@ -54,7 +54,8 @@ class AuditEntry(BaseModel):
         # wraps, and would be stored as "LocalProxy".
         if not issubclass(type(obj), BaseModel):
             raise TypeError("the audit names a model row, not %s" % type(obj).__name__)
-        return cls.create(
+        entry = cls(
+            at=utcnow(),
             actor_id=actor.id if actor is not None else None,
             actor_name=actor.name if actor is not None else "",
             action=action,
@@ -63,6 +64,9 @@ class AuditEntry(BaseModel):
             summary=summary[:500],
             changes=json.dumps(changes or {}, ensure_ascii=False),
         )
+        rows = _WRITE(*(field.db_value(entry.__data__[field.name]) for field in _WRITTEN))
+        entry.id = rows[0][0] if db.returning_clause else rows.cursor.lastrowid
+        return entry
 
     @classmethod
     def for_object(cls, obj):
@@ -74,3 +78,15 @@ class AuditEntry(BaseModel):
     def change_list(self):
         return sorted(json.loads(self.changes).items())
 
+
+
+# Every change writes one entry: compiling the INSERT took longer than running it.
+_WRITTEN = [field for field in AuditEntry._meta.sorted_fields if field is not AuditEntry._meta.primary_key]
+
+
+def _insert(*places):
+    query = AuditEntry.insert(dict(zip(_WRITTEN, places, strict=True)))
+    return query.returning(AuditEntry.id).tuples() if db.returning_clause else query
+
+
+_WRITE = PreparedQuery(_insert, places=len(_WRITTEN))

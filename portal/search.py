@@ -39,7 +39,7 @@ from peewee import (SQL, Case, CharField, CompositeKey, DateTimeField, ForeignKe
                     IntegerField, Select, TextField, fn)
 
 from portal import bulk
-from portal.db import BaseModel, Invalid, analyze, db, utcnow
+from portal.db import BaseModel, Invalid, PreparedQuery, analyze, db, utcnow
 
 MAX_QUERY_LENGTH = 100
 MAX_WORDS = 10
@@ -178,15 +178,21 @@ def index(kind, object_id, title, body="", at=None, **keys):
     values = dict({name: None for name in FIELDS}, **keys, title=title or "", body=body or "",
                   at=at or utcnow())
     with db.atomic():
-        document = SearchDocument.get_or_none(_document(kind, object_id))
-        if document is None:
-            document = SearchDocument.create(kind=kind, object_id=object_id, **values)
+        found = list(_INDEXED(kind, object_id))
+        if not found:
+            document_id = SearchDocument.insert(kind=kind, object_id=object_id, **values).execute()
         else:
-            SearchDocument.update(**values).where(SearchDocument.id == document.id).execute()
-            if (document.title, document.body) == (values["title"], values["body"]):
+            document_id, title, body = found[0]
+            SearchDocument.update(**values).where(SearchDocument.id == document_id).execute()
+            if (title, body) == (values["title"], values["body"]):
                 return
-            SearchToken.delete().where(SearchToken.document == document.id).execute()
-        bulk.insert(SearchToken, TOKEN_COLUMNS, _token_rows(document.id, values["title"], values["body"]))
+            SearchToken.delete().where(SearchToken.document == document_id).execute()
+        bulk.insert(SearchToken, TOKEN_COLUMNS, _token_rows(document_id, values["title"], values["body"]))
+
+
+# Read by every change of anything searchable: compiling it cost more than running it.
+_INDEXED = PreparedQuery(lambda kind, object_id: SearchDocument.select(
+    SearchDocument.id, SearchDocument.title, SearchDocument.body).where(_document(kind, object_id)).tuples(), places=2)
 
 
 def restamp(kind, object_id, at):

@@ -1,6 +1,7 @@
 """Fixtures: an app on a real database (an SQLite file, or PostgreSQL with `--engine=postgresql`,
 see engines.py) migrated by the real migrations, clients, factories, a real SMTP server and a
 live HTTP server for the browser."""
+import collections
 import contextlib
 import itertools
 import logging
@@ -22,6 +23,7 @@ PASSWORD = "correct-horse-1"
 _serial = itertools.count(1)
 # The instance folder (uploaded files) that goes with a seeded database, copied with it.
 _FILES_OF = {}
+_APPS_KEPT = 4
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +75,9 @@ def _config(folder, **overrides):
         "INSTANCE_PATH": str(folder / "instance"),
         "BASE_URL": "https://portal.example.test",
         "JOBS_IMMEDIATE": True,
-        # Hashing as in production would make every test that creates a user slow.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Hashing as in production would make every test that creates a user or signs in slow; one
+        # round goes through the same code (a thousand were 2 % of the area tests' CPU time).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
         "MAIL_SERVER": None,
         "DEFAULT_LOCALE": "en",
     }
@@ -89,10 +92,28 @@ def app_config():
 
 
 @pytest.fixture(scope="session")
-def shared_app(tmp_path_factory, engine):
-    """The app of every test that keeps the default settings: building one costs a third of a
-    second (Werkzeug compiles each URL rule), more than most tests take."""
-    return _build(tmp_path_factory.mktemp("shared"), {"JOBS_URL": engine.jobs_url})
+def built_apps(tmp_path_factory, engine):
+    """built_apps(settings): an app built with these settings, built once and handed to every test
+    that asks for the same: building one costs a quarter of a CPU second (Werkzeug compiles each
+    URL rule), more than most tests take. The few last kept: a setting of a test's own (its SMTP
+    server's port) makes an app no other test asks for."""
+    kept = collections.OrderedDict()
+
+    def built(app_config):
+        key = repr(sorted(app_config.items()))
+        if key not in kept:
+            kept[key] = _build(tmp_path_factory.mktemp("app"), {"JOBS_URL": engine.jobs_url, **app_config})
+            while len(kept) > _APPS_KEPT:
+                kept.popitem(last=False)
+        kept.move_to_end(key)
+        return kept[key]
+    return built
+
+
+@pytest.fixture(scope="session")
+def shared_app(built_apps):
+    """The app of every test that keeps the default settings."""
+    return built_apps({})
 
 
 def _build(folder, app_config):
@@ -103,30 +124,26 @@ def _build(folder, app_config):
 
 
 @pytest.fixture
-def app(engine, migrated_database, tmp_path, app_config, request):
+def app(engine, migrated_database, tmp_path, app_config, built_apps):
     url = engine.copy(migrated_database, tmp_path)
     if migrated_database in _FILES_OF:
         shutil.copytree(_FILES_OF[migrated_database], tmp_path / "instance", dirs_exist_ok=True)
     engine.clear_jobs()
-    if app_config:
-        app, settings = _build(tmp_path, {"DATABASE_URL": url, "JOBS_URL": engine.jobs_url, **app_config}), None
-    else:
-        # The shared app moved onto this test's own database, files and queue; what it holds
-        # beyond them is its settings, put back afterwards whatever the test changed.
-        app = request.getfixturevalue("shared_app")
-        settings = dict(app.config)
-        app.config["DATABASE_URL"] = url
-        app.instance_path = str(tmp_path / "instance")
-        db.initialize(open_database(url))
-        jobs.init_app(app)
-        pagecache.init_app(app)  # an empty store: the last test's pages came from its database
+    # An app built with the test's settings, moved onto this test's own database, files and queue;
+    # what it holds beyond them is its settings, put back afterwards whatever the test changed.
+    app = built_apps(app_config)
+    settings = dict(app.config)
+    app.config["DATABASE_URL"] = url
+    app.instance_path = str(tmp_path / "instance")
+    db.initialize(open_database(url))
+    jobs.init_app(app)
+    pagecache.init_app(app)  # an empty store: the last test's pages came from its database
     with app.app_context():
         yield app
     if not db.is_closed():
         db.close()
-    if settings is not None:
-        app.config.clear()
-        app.config.update(settings)
+    app.config.clear()
+    app.config.update(settings)
     release_connections()
     engine.drop(url)
 
@@ -206,11 +223,23 @@ class PortalClient(FlaskClient):
             return super().open(*args, **kwargs)
 
     def _csrf_token(self):
-        app = self.application
-        with self.session_transaction() as session:
-            raw = session.setdefault("csrf_token", "test-csrf-%d" % next(_serial))
-        # What flask_wtf.csrf.generate_csrf() signs into forms and the csrf-token meta tag.
-        return URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+        # The token lives in the session cookie: while the cookie is the one it was read from, it
+        # is the same token (reading it anew opened and signed the session again for every post).
+        cookie = self._session_cookie()
+        if cookie is None or self._signed is None or self._signed[0] != cookie:
+            app = self.application
+            with self.session_transaction() as session:
+                raw = session.setdefault("csrf_token", "test-csrf-%d" % next(_serial))
+            # What flask_wtf.csrf.generate_csrf() signs into forms and the csrf-token meta tag.
+            token = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token").dumps(raw)
+            self._signed = (self._session_cookie(), token)
+        return self._signed[1]
+
+    _signed = None  # (the session cookie's value, the token signed from it)
+
+    def _session_cookie(self):
+        cookie = self.get_cookie(self.application.config["SESSION_COOKIE_NAME"])
+        return cookie.value if cookie else None
 
     def login(self, user, password=PASSWORD):
         response = self.post("/login", data={"email": user.email, "password": password})
