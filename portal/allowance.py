@@ -77,7 +77,6 @@ class InFile:
     caches alone); SQLite lets one writer at a time, across every process on the server."""
 
     def __init__(self, path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.local = threading.local()
 
