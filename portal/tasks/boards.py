@@ -135,9 +135,9 @@ class Board:
     def card(self, task_id):
         """The task as this board shows it, with its project (what the view rule reads), or None when
         it no longer belongs on the board or its reader may not see it."""
-        if self.query is None:
+        if self.criteria is None:
             return None
-        card = self.query.select_extend(Project).where(Task.id == task_id).first()
+        card = Task.card(current_user, task_id, **self.criteria)
         if card is not None and "department_names" not in self.__dict__:
             # A card names at most the two departments joined to it; the board's whole list is not needed.
             self.department_names = {department.id: department.display_name
