@@ -302,6 +302,15 @@ class BaseModel(Model):
         return cls.select()
 
     @classmethod
+    def read_for_permissions(cls, pk):
+        """The row `pk` as for_permissions() reads it, or None. Every page about one object starts
+        here, so the statement is compiled once per model and engine."""
+        read = _FOR_PERMISSIONS.get(cls)
+        if read is None:
+            read = _FOR_PERMISSIONS[cls] = PreparedQuery(functools.partial(_for_permissions, cls), places=1)
+        return next(iter(read(cls._meta.primary_key.db_value(pk))), None)
+
+    @classmethod
     def locked(cls, pk, shared=False):
         """The row `pk`, read inside a transaction that will change it. SQLite's BEGIN IMMEDIATE
         already holds the whole database; PostgreSQL locks this row until the transaction ends, so
@@ -319,6 +328,11 @@ class BaseModel(Model):
 
 
 _LOCKING = {}
+_FOR_PERMISSIONS = {}
+
+
+def _for_permissions(model, pk):
+    return model.for_permissions().where(model._meta.primary_key == pk).limit(1)
 
 
 def _locking(model, shared, pk):

@@ -41,7 +41,7 @@ def authorize(action, obj=None, user=None):
 
 def authorized(model, object_id, action="view"):
     """The object with this id, once the current user may do `action` to it; else 404/403."""
-    obj = model.for_permissions().where(model.id == object_id).first()
+    obj = model.read_for_permissions(object_id)
     if obj is None:
         abort(404)
     authorize(action, obj)
