@@ -142,11 +142,11 @@ class BoardFilterForm(Form):
         nobody asked from is not read at all: a move paid three queries for filters it did not use."""
         super().__init__(formdata=formdata)
         projects = departments = owners = ()
-        if shown or self.project.data:
+        if shown:
             projects = (Project.visible_to(current_user).select(Project.id, Project.name, Project.status)
                         .order_by(Project.status == "archived", Project.name))
-            if not shown:
-                projects = projects.where(Project.id == self.project.data)
+        elif self.project.data:
+            projects = [project for project in [Project.seen_by(current_user, self.project.data)] if project]
         if shown or self.department.data:
             departments = Department.ordered()
             if not shown:

@@ -17,7 +17,7 @@ from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
 from portal.db import BaseModel, ExactDecimalField, Invalid, Shapes, Stale, db, lock, utcnow
 from portal.notifications.models import notify
-from portal.permissions import can
+from portal.permissions import Reader, can
 from portal.tasks import announcements
 from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
 from portal.projects.models import Project
@@ -651,19 +651,11 @@ def _with_people(query):
             .switch(Task).join(Project, JOIN.LEFT_OUTER, on=Task.project))
 
 
-class _Reader:
-    """Who reads a board, as its statements need them: `id` and `department_id` are places of a
-    statement compiled once per shape (portal.db.Shapes); whether they are an admin or in no
-    department changes the text, so it is part of the shape."""
-
-    def __init__(self, is_admin, id_, department_id):
-        self.is_admin, self.id, self.department_id = is_admin, id_, department_id
-
-
 def _board_shape(viewer, narrowing):
     """(shape, values) of a board's statements: what decides their text (who reads; which filters
     are set, and with how many values) and the values bound into it, in order."""
-    shape, values = [viewer.is_admin, viewer.department_id is None], [viewer.id, viewer.department_id]
+    shape, values = Reader.shape(viewer)
+    shape = list(shape)
     for name, value in sorted(narrowing.items()):
         if value is None or value is False or value == "":
             continue
@@ -684,7 +676,7 @@ def _board_shape(viewer, narrowing):
 
 def _from_shape(shape, places):
     """The reader and narrowing that build the statement of `shape`, with places for values."""
-    reader = _Reader(shape[0], places[0], None if shape[1] else places[1])
+    reader = Reader.from_shape(shape, places)
     narrowing, rest = {}, iter(places[2:])
     for item in shape[2:]:
         if isinstance(item, str):
