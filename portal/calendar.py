@@ -88,30 +88,30 @@ class CompanyCalendar(BaseModel):
     def office_periods(self):
         return parse_office_hours(self.office_hours)
 
+    # Read once per calendar read (CompanyCalendar.current()): a reminder run asks of every task's
+    # days, a report's due time of every day of its period. Whoever changes the days reads anew.
+    @functools.cached_property
     def closed_days(self):
-        return {row.day for row in ClosedDay.select(ClosedDay.day)}
+        return frozenset(row.day for row in ClosedDay.select(ClosedDay.day))
 
+    @functools.cached_property
     def extra_working_days(self):
-        return {row.day for row in WorkingDay.select(WorkingDay.day)}
+        return frozenset(row.day for row in WorkingDay.select(WorkingDay.day))
 
-    def is_working_day(self, day, closed=None, opened=None):
-        closed = self.closed_days() if closed is None else closed
-        if day in closed:
+    def is_working_day(self, day):
+        if day in self.closed_days:
             return False
-        opened = self.extra_working_days() if opened is None else opened
-        return day in opened or day in _public_working_days(self.country, day.year)
+        return day in self.extra_working_days or day in _public_working_days(self.country, day.year)
 
     def holiday_name(self, day):
         return _public_calendar(self.country, day.year).get(day)
 
-    def first_working_day_of_week(self, day, closed=None):
+    def first_working_day_of_week(self, day):
         """The first working day of the ISO week holding `day` (a make-up Sunday counts)."""
-        closed = self.closed_days() if closed is None else closed
-        opened = self.extra_working_days()
         monday = day - datetime.timedelta(days=day.weekday())
         for offset in range(7):
             candidate = monday + datetime.timedelta(days=offset)
-            if self.is_working_day(candidate, closed, opened):
+            if self.is_working_day(candidate):
                 return candidate
         return None
 
@@ -143,14 +143,13 @@ class WorkingTime:
     def __init__(self, calendar, timezone):
         self.calendar, self.zone = calendar, zoneinfo.ZoneInfo(timezone)
         self.periods = calendar.office_periods
-        self.closed, self.opened = calendar.closed_days(), calendar.extra_working_days()
         self._days = {}
 
     def periods_on(self, day):
         """The office periods of `day` (a local date) as naive UTC (start, end); none on a day off."""
         if day not in self._days:
             midnight = datetime.datetime.combine(day, datetime.time())
-            self._days[day] = () if not self.calendar.is_working_day(day, self.closed, self.opened) else tuple(
+            self._days[day] = () if not self.calendar.is_working_day(day) else tuple(
                 (self._utc(midnight + datetime.timedelta(minutes=start)),
                  self._utc(midnight + datetime.timedelta(minutes=end))) for start, end in self.periods)
         return self._days[day]

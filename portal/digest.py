@@ -133,14 +133,13 @@ def send_due(now=None):
     """Send the digests that are due; safe to run often, and in several workers at once."""
     now = now or utcnow()
     calendar = CompanyCalendar.current()
-    closed = calendar.closed_days()
     # Time zones differ by at most a day, so this week and its neighbours cover everyone.
     weeks = {week_of((now + datetime.timedelta(days=d)).date()) for d in (-1, 0, 1)}
     done = {(row.user_id, row.week) for row in Digest.select(Digest.user, Digest.week).where(Digest.week.in_(weeks))}
     sent = 0
     for user in User.select().where(User.active == True):  # noqa: E712
         local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(user.timezone))
-        first = calendar.first_working_day_of_week(local.date(), closed)
+        first = calendar.first_working_day_of_week(local.date())
         # Late is better than never: a worker that was down at nine still sends later that week,
         # but not at night.
         if first is None or local.date() < first or (local.date() == first and local.hour < calendar.digest_hour):

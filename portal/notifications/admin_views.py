@@ -112,12 +112,11 @@ def _set_apart(model, form):
 def _page(form=None, day_form=None, working_form=None):
     settings = CompanyCalendar.current()
     today = utcnow().date()
-    closed, opened = settings.closed_days(), settings.extra_working_days()
     coming = [today + datetime.timedelta(days=n) for n in range(60)]
     # What the next weeks look like: holidays off, make-up weekend days on.
     unusual = []
     for day in coming:
-        working = settings.is_working_day(day, closed, opened)
+        working = settings.is_working_day(day)
         if working == (day.weekday() >= 5):
             unusual.append((day, settings.holiday_name(day), working))
     return render("calendar/show.html", form=form or CalendarForm(obj=settings), day_form=day_form or DayForm(),

@@ -16,7 +16,6 @@ def remind_target_owners(now=None):
     days, hear of it once a week; safe to run often and in two workers (the key is the week)."""
     now = now or utcnow()
     calendar = CompanyCalendar.current()
-    closed, opened = calendar.closed_days(), calendar.extra_working_days()
     on = today()
     stale_before = now - datetime.timedelta(days=calendar.stale_checkin_days)
     targets = Target.needing_check_in(on, stale_before)
@@ -24,7 +23,7 @@ def remind_target_owners(now=None):
     sent = 0
     for target in targets:
         local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(target.owner.timezone))
-        if calendar.is_quiet(local) or not calendar.is_working_day(local.date(), closed, opened):
+        if calendar.is_quiet(local) or not calendar.is_working_day(local.date()):
             continue
         with db.atomic():
             if target.status_now == OFF_TRACK and target.warn_owner(on):

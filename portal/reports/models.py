@@ -202,12 +202,11 @@ class Report(BaseModel):
                 handed, late_count = counts.get(key, (0, 0))
                 counts[key] = (handed + 1, late_count + bool(late))
         calendar = CompanyCalendar.current()
-        closed, opened = calendar.closed_days(), calendar.extra_working_days()
         summary = []
         for plan in plans:
             period = periods[plan.id]
             handed, late = counts.get((plan.department_id, plan.cadence, period.start), (0, 0))
-            summary.append({"plan": plan, "period": period, "due": plan.due_at(period, calendar, closed, opened),
+            summary.append({"plan": plan, "period": period, "due": plan.due_at(period, calendar),
                             "members": members.get(plan.department_id, 0), "handed_in": handed, "late": late})
         return summary
 

@@ -163,15 +163,13 @@ class ReportPlan(BaseModel):
     def current_period(self, now=None):
         return self.period_of(company_today(now))
 
-    def due_at(self, period, calendar=None, closed=None, opened=None):
+    def due_at(self, period, calendar=None):
         """When the report of `period` is due (naive UTC), or None: no report is due in a week
         without a working day, nor for a day the company is closed. A weekly report whose weekday
-        is a day off is due on the working day before it that week, else the first one after it."""
+        is a day off is due on the working day before it that week, else the first one after it.
+        `calendar`: the company's, when the caller has read it already."""
         calendar = calendar or CompanyCalendar.current()
-        closed = calendar.closed_days() if closed is None else closed
-        # Read once: each day asked without them read the company's extra working days again.
-        opened = calendar.extra_working_days() if opened is None else opened
-        working = [day for day in period.days if calendar.is_working_day(day, closed, opened)]
+        working = [day for day in period.days if calendar.is_working_day(day)]
         if not working:
             return None
         if self.cadence == "daily":
@@ -191,15 +189,14 @@ class ReportPlan(BaseModel):
         or on a day off where they are. Returns (reminded, not now, already reminded today)."""
         now = now or utcnow()
         calendar = CompanyCalendar.current()
-        closed, opened = calendar.closed_days(), calendar.extra_working_days()
-        due = self.due_at(period, calendar, closed, opened)
+        due = self.due_at(period, calendar)
         if due is None:
             raise Invalid(_l("No report is due for this period: the company is closed."))
         reminded, quiet, already = [], [], []
         with db.atomic():
             for person in people:
                 local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(person.timezone))
-                if calendar.is_quiet(local) or not calendar.is_working_day(local.date(), closed, opened):
+                if calendar.is_quiet(local) or not calendar.is_working_day(local.date()):
                     quiet.append(person)
                     continue
                 with force_locale(person.mail_language):  # the kind of report is named in their language

@@ -138,9 +138,8 @@ class Scorecard:
         self.start, self.end = period.utc_range(self.zone)
         self.calendar = CompanyCalendar.current()
         self.clock = self.calendar.working_time(current_app.config["DEFAULT_TIMEZONE"])
-        self.closed, self.opened = self.clock.closed, self.clock.opened
         days = (period.first + datetime.timedelta(days=offset) for offset in range((period.after - period.first).days))
-        self.working_days = [day for day in days if self.calendar.is_working_day(day, self.closed, self.opened)]
+        self.working_days = [day for day in days if self.calendar.is_working_day(day)]
         self.by_department = defaultdict(Figures)
         self.by_person = defaultdict(Figures)
         self.company = Figures()

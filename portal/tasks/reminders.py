@@ -15,8 +15,6 @@ def remind_task_owners(now=None):
     """Send the task reminders that are due now; safe to run often, after a crash and in two workers."""
     now = now or utcnow()
     calendar = CompanyCalendar.current()
-    # Read once for every task: each day asked without them read them again.
-    closed, opened = calendar.closed_days(), calendar.extra_working_days()
     # A task due after a holiday is reminded before it; no run of days off lasts two weeks.
     horizon = now.date() + datetime.timedelta(days=14)
     tasks = (Task.select(Task, User).join(User, on=Task.owner)
@@ -27,11 +25,11 @@ def remind_task_owners(now=None):
     for task in tasks:
         local = now.replace(tzinfo=datetime.UTC).astimezone(zoneinfo.ZoneInfo(task.owner.timezone))
         today = local.date()
-        if calendar.is_quiet(local) or not calendar.is_working_day(today, closed, opened):
+        if calendar.is_quiet(local) or not calendar.is_working_day(today):
             continue
         if task.due_date < today:
             event = "task.overdue"
-        elif _last_chance(calendar, closed, opened, today, task.due_date):
+        elif _last_chance(calendar, today, task.due_date):
             event = "task.due_soon"
         else:
             continue
@@ -43,12 +41,12 @@ def remind_task_owners(now=None):
     return sent
 
 
-def _last_chance(calendar, closed, opened, today, due):
+def _last_chance(calendar, today, due):
     """Due today, or due before the next working day (on a weekend or holiday): within 24 hours on an
     ordinary day, and never first heard of after the holiday."""
     day = today + datetime.timedelta(days=1)
     while day <= due:
-        if calendar.is_working_day(day, closed, opened):
+        if calendar.is_working_day(day):
             return False
         day += datetime.timedelta(days=1)
     return today <= due
