@@ -9,8 +9,8 @@ import click
 from flask import current_app, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import ServiceUnavailable
-from peewee import (SCOPE_VALUES, SQL, Column, ColumnBase, DatabaseProxy, DecimalField, Expression, Model, ModelAlias,
-                    PeeweeException, PostgresqlDatabase, SelectQuery, Table, Value, is_model)
+from peewee import (SCOPE_VALUES, SQL, Column, ColumnBase, CommaNodeList, DatabaseProxy, DecimalField, Expression,
+                    Model, ModelAlias, PeeweeException, PostgresqlDatabase, Query, SelectQuery, Table, Value, is_model)
 from playhouse.db_url import connect, parse
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
@@ -83,6 +83,31 @@ def _column_sql_directly(column, ctx):
 
 
 Column.__sql__ = _column_sql_directly
+
+
+def _apply_ordering_bounds_written(query, ctx):
+    # Peewee's own, but a LIMIT or OFFSET of a whole number goes into the text, not a parameter.
+    # psycopg prepares the statements run often, and PostgreSQL then wants one plan for every
+    # value of the parameters: with the number of rows a parameter it cannot tell how few are
+    # wanted, and so planned the statement afresh at every run (the API's task list: 1.0 ms of the
+    # server's CPU against 0.24). A number written out cannot carry anything but a number.
+    if query._order_by:
+        ctx.literal(" ORDER BY ").sql(CommaNodeList(query._order_by))
+    limit = query._limit
+    if limit is None and query._offset is not None and ctx.state.limit_max:
+        limit = ctx.state.limit_max
+    if limit is not None:
+        ctx.literal(" LIMIT ").sql(_written(limit))
+    if query._offset is not None:
+        ctx.literal(" OFFSET ").sql(_written(query._offset))
+    return ctx
+
+
+def _written(bound):
+    return SQL("%d" % bound) if type(bound) is int else bound
+
+
+Query._apply_ordering = _apply_ordering_bounds_written
 
 
 class Prepared:

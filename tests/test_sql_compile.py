@@ -134,3 +134,16 @@ def test_what_a_prepared_expression_keeps_holds_no_reader_and_no_day():
             for _, params, _ in prepared.compiled.values() for param in params]
     assert kept
     assert not {7919, 7907, day} & set(kept)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=["sqlite", "postgresql"])
+def test_whole_number_bounds_are_written_into_the_statement_other_values_stay_parameters(dialect):
+    """PostgreSQL keeps one plan for a prepared statement only when the number of rows it wants is
+    in the text; every other value stays a parameter."""
+    place = "?" if isinstance(dialect, SqliteDatabase) else "%s"
+    assert _compiled(dialect, Task.select(Task.id).where(Task.title == "5").order_by(Task.id).limit(5).offset(10)) == (
+        'SELECT "t1"."id" FROM "task" AS "t1" WHERE ("t1"."title" = %s) ORDER BY "t1"."id" LIMIT 5 OFFSET 10' % place,
+        ["5"])
+    everything = " LIMIT -1" if isinstance(dialect, SqliteDatabase) else ""  # SQLite wants a LIMIT before OFFSET
+    assert _compiled(dialect, Task.select(Task.id).offset(3)) == (
+        'SELECT "t1"."id" FROM "task" AS "t1"%s OFFSET 3' % everything, [])
