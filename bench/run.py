@@ -352,7 +352,7 @@ def main():
     concurrency = (1, 16)
     from tests.engines import Postgresql, Redis, Sqlite
     redis = Redis(free_port()) if "postgresql" in engines else None
-    cluster = Postgresql(redis) if redis else None
+    cluster = Postgresql(redis, autovacuum=True) if redis else None
     try:
         runs = {engine.name: {size: measure(size, arguments.seconds, concurrency, engine, pages)
                               for size in ("small", "large")}

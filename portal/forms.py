@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from peewee import Model
 
-from portal.i18n import ZONES, form_messages, zone_choices
+from portal.i18n import ZONES, FormMessages, zone_choices
 from portal.db import Ask
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.csrf.core import CSRFTokenField
@@ -113,6 +113,9 @@ def object_id(value):
     return value.id if isinstance(value, Model) else int(value)
 
 
+_MESSAGES = FormMessages()
+
+
 class Form(FlaskForm):
     question = None
     # Prefixes the ids (not the names) of the fields: two forms with a field of the same name can
@@ -134,7 +137,7 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, **options)
 
         def get_translations(self, form):
-            return form_messages(get_locale())
+            return _MESSAGES
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -97,6 +97,17 @@ def form_messages(locale):
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+class FormMessages:
+    """WTForms' messages in the reader's language, whose language is worked out when the first
+    message is written: most forms are read without one to show (a card move's form never)."""
+
+    def gettext(self, string):
+        return form_messages(get_locale()).gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return form_messages(get_locale()).ngettext(singular, plural, n)
+
+
 def zone_name(zone):
     """A time zone as people call it: 北京时间 for China's, others by their place ("Germany (Berlin)
     Time"); a zone of no place (UTC, Etc/GMT+8) keeps its id."""

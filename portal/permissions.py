@@ -11,6 +11,25 @@ from flask_login import current_user
 _RULES = {}
 
 
+class Reader:
+    """Someone as the SQL twins of the rules read them (`visibility_for(user)` and the like): their
+    id and department, whether an admin. For a statement compiled once per shape
+    (portal.db.Shapes), `id` and `department_id` are its places; being an admin or in no department
+    changes the text, so it belongs to the shape."""
+
+    def __init__(self, is_admin, id_, department_id):
+        self.is_admin, self.id, self.department_id = is_admin, id_, department_id
+
+    @staticmethod
+    def shape(user):
+        """(shape, values) of `user` for a statement built by `from_shape()`."""
+        return (user.is_admin, user.department_id is None), [user.id, user.department_id]
+
+    @classmethod
+    def from_shape(cls, shape, places):
+        return cls(shape[0], places[0], None if shape[1] else places[1])
+
+
 def rule(action, model=None):
     def register(predicate):
         _RULES[(model, action)] = predicate
@@ -41,7 +60,7 @@ def authorize(action, obj=None, user=None):
 
 def authorized(model, object_id, action="view"):
     """The object with this id, once the current user may do `action` to it; else 404/403."""
-    obj = model.for_permissions().where(model.id == object_id).first()
+    obj = model.read_for_permissions(object_id)
     if obj is None:
         abort(404)
     authorize(action, obj)

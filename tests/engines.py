@@ -120,13 +120,13 @@ class Postgresql:
                 "max_connections": "300", "shared_buffers": "128MB", "timezone": "UTC",
                 # A statement whose process a test kills stops too, as it would inside SQLite,
                 # rather than finishing alone once the lock it waits for is free.
-                "client_connection_check_interval": "50ms",
-                # Autovacuum's ANALYZE commits, which moves every database's generation
-                # (portal.db.generation) at moments no test chooses: a kept page read again would
-                # now and then be written afresh. Each test's database lives for seconds anyway.
-                "autovacuum": "off"}
+                "client_connection_check_interval": "50ms"}
 
-    def __init__(self, redis=None):
+    def __init__(self, redis=None, autovacuum=False):
+        """`autovacuum` off for tests: its ANALYZE commits, which moves every database's generation
+        (portal.db.generation) at moments no test chooses, so a kept page read again would now and
+        then be written afresh. Each test's database lives for seconds anyway. The bench keeps it,
+        as a server in use would."""
         self.bin = _postgresql_binaries()
         self.redis = redis
         self.jobs_url = redis.url if redis else None
@@ -137,7 +137,8 @@ class Postgresql:
         self.data = self.folder / "data"
         self._run("initdb", "--pgdata", str(self.data), "--username", "postgres", "--auth", "trust",
                   "--encoding", "UTF8", "--locale", "C.UTF-8", "--no-sync")
-        options = " ".join("-c %s=%s" % (key, value or "''") for key, value in self.SETTINGS.items())
+        settings = {**self.SETTINGS, "autovacuum": "on" if autovacuum else "off"}
+        options = " ".join("-c %s=%s" % (key, value or "''") for key, value in settings.items())
         self._run("pg_ctl", "--pgdata", str(self.data), "--log", str(self.folder / "server.log"), "--wait",
                   "--options", "%s -k %s" % (options, self.folder), "start")
         self.behind = concurrent.futures.ThreadPoolExecutor(max_workers=1)

@@ -168,6 +168,14 @@ def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(comp
     tasks = list(Task.select())
     for user in [p for p in company if p.active]:
         assert sum(Task.counts(user, Task.status).values()) == sum(can(user, "view", task) for task in tasks), user.name
+        # Both are statements compiled once per shape (who reads, which filters) and shared by
+        # everyone of that shape: each call's own reader and filters are bound into them.
+        for project in Project.select():
+            assert (sum(Task.counts(user, Task.department, project=project).values())
+                    == sum(task.project_id == project.id and can(user, "view", task) for task in tasks))
+            assert (Project.seen_by(user, project.id) is not None) == can(user, "view", project)
+        assert ({task.id for task in tasks if Task.card(user, task.id) is not None}
+                == {task.id for task in tasks if can(user, "view", task)}), user.name
     for project in Project.select():
         assert set(project.audience()) == {p for p in company if p.active and can(p, "view", project)}
     # An agenda hides the refs its reader may not see by the same twins, one query per kind.

@@ -493,7 +493,8 @@ def _hash(password):
 
 
 # Asked by every signed-in request: compiling it cost more than running it.
-_SIGNED_IN = PreparedQuery(lambda digest: LoginSession.select(LoginSession, User).join(User).where(
+_SIGNED_IN = PreparedQuery(lambda digest: LoginSession.select(
+    LoginSession.id, LoginSession.last_seen, LoginSession.user_agent, User).join(User).where(
     (LoginSession.token_hash == digest) & (User.active == True)).limit(1), places=1)  # noqa: E712
 
 

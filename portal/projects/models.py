@@ -14,8 +14,9 @@ from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyF
 from portal import mail, robots, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, ExactDecimalField, Invalid, Prepared, db, lock, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, Prepared, Shapes, db, lock, utcnow
 from portal.notifications.models import notify
+from portal.permissions import Reader
 from portal.projects import announcements
 
 STATUSES = {"planned": _l("Planned"), "active": lazy_pgettext("project status", "Active"), "on_hold": _l("On hold"),
@@ -153,6 +154,14 @@ class Project(BaseModel):
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.visibility_for(user))
+
+    @classmethod
+    def seen_by(cls, user, project_id):
+        """The project `project_id` (its id, name and status: what a filter names) if `user` may see
+        it, else None. Every board of a project and every card moved on one asks, so the statement
+        is compiled once per kind of reader."""
+        shape, values = Reader.shape(user)
+        return next(iter(_SEEN_ONE(shape, *values, project_id)), None)
 
     @classmethod
     def open_to_everyone(cls, alias=None):
@@ -360,6 +369,14 @@ def _seen_by_member(project, participant, user_id, department_id):
 
 _SEEN_BY_OUTSIDER = Prepared(_seen_by_outsider, places=1)
 _SEEN_BY_MEMBER = Prepared(_seen_by_member, places=2)
+
+
+def _seen_one(shape, *places):
+    return (Project.select(Project.id, Project.name, Project.status)
+            .where(Project.visibility_for(Reader.from_shape(shape, places)) & (Project.id == places[2])).limit(1))
+
+
+_SEEN_ONE = Shapes(_seen_one)
 
 
 class ProjectDepartment(BaseModel):

@@ -49,7 +49,7 @@ class Board:
             abort(404)
         self.scope = scope
         self.filters = filters = BoardFilterForm(args, scope, shown)
-        self.layout = "department" if scope == "priorities" else "status"
+        self.layout = layout_of(scope)
         self.key = Task.department if self.layout == "department" else Task.status
         self.department = None
         self.project = filters.chosen_project
@@ -126,7 +126,7 @@ class Board:
             raise LookupError(key) from None
 
     def column_key(self, task):
-        return task.status if self.layout == "status" else self.column_key_for(task.department_id)
+        return column_key(self.layout, task)
 
     @staticmethod
     def column_key_for(department_id):
@@ -135,14 +135,24 @@ class Board:
     def card(self, task_id):
         """The task as this board shows it, with its project (what the view rule reads), or None when
         it no longer belongs on the board or its reader may not see it."""
-        if self.query is None:
+        if self.criteria is None:
             return None
-        card = self.query.select_extend(Project).where(Task.id == task_id).first()
+        card = Task.card(current_user, task_id, **self.criteria)
         if card is not None and "department_names" not in self.__dict__:
             # A card names at most the two departments joined to it; the board's whole list is not needed.
             self.department_names = {department.id: department.display_name
                                      for department in (card.department, card.requesting_department) if department}
         return card
+
+
+def layout_of(scope):
+    """What a board's columns are: departments on the company's priorities, else statuses."""
+    return "department" if scope == "priorities" else "status"
+
+
+def column_key(layout, task):
+    """The key of the column that shows `task` on a board of `layout`."""
+    return task.status if layout == "status" else Board.column_key_for(task.department_id)
 
 
 def _context(board, **extra):
@@ -226,11 +236,12 @@ def column(scope, key):
 
 @boards.route("/<scope>/tasks/<int:task_id>/move", methods=["POST"])
 def move(scope, task_id):
-    board = Board(scope, request.args)
+    if scope not in TITLES:
+        abort(404)
     task = authorized(Task, task_id, "edit")
     form = MoveForm()
     # The columns whose counts may change: where the page showed the card, and where it was stored.
-    left = {request.form.get("column", ""), board.column_key(task)}
+    left = {request.form.get("column", ""), column_key(layout_of(scope), task)}
     status_before = task.status
     try:
         if not form.validate():
@@ -244,10 +255,13 @@ def move(scope, task_id):
         note = task.done_note(status_before, current_user)
         if note:
             flash(note, "info")
-    if not wants_fragment():
-        return redirect(board.url(), 303)  # a plain form post (no JavaScript): back to the board
-    return redirect(board.url("boards.card", task_id=task.id, left=",".join(sorted(key for key in left if key))),
-                    303)
+    # The move reads no filter, so it passes them on unread: the board or the card it answers with
+    # reads and checks them, as for any link (reading them here was a tenth of a move's time).
+    filters = BoardFilterForm.passed_on(request.args)
+    if not wants_fragment():  # a plain form post (no JavaScript): back to the board
+        return redirect(url_for("boards.show", scope=scope, **filters), 303)
+    return redirect(url_for("boards.card", scope=scope, task_id=task.id,
+                            left=",".join(sorted(key for key in left if key)), **filters), 303)
 
 
 @boards.route("/<scope>/tasks/<int:task_id>/card")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from wtforms import (BooleanField, DateField, DecimalField, IntegerField, SelectChoice, SelectField, StringField,
                      TextAreaField, ValidationError)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.fields.core import UnboundField
 from wtforms.widgets import HiddenInput
 
 from portal.accounts.forms import people_choices
@@ -141,11 +142,11 @@ class BoardFilterForm(Form):
         nobody asked from is not read at all: a move paid three queries for filters it did not use."""
         super().__init__(formdata=formdata)
         projects = departments = owners = ()
-        if shown or self.project.data:
+        if shown:
             projects = (Project.visible_to(current_user).select(Project.id, Project.name, Project.status)
                         .order_by(Project.status == "archived", Project.name))
-            if not shown:
-                projects = projects.where(Project.id == self.project.data)
+        elif self.project.data:
+            projects = [project for project in [Project.seen_by(current_user, self.project.data)] if project]
         if shown or self.department.data:
             departments = Department.ordered()
             if not shown:
@@ -171,6 +172,11 @@ class BoardFilterForm(Form):
                 field.data = field.default
                 field.errors = []
 
+    @classmethod
+    def passed_on(cls, args):
+        """The filters among `args`, unread and unchecked, to carry to another board address."""
+        return {name: args[name] for name in FILTERS if args.get(name)}
+
     @property
     def chosen_project(self):
         return self.projects.get(self.project.data)
@@ -181,3 +187,6 @@ class BoardFilterForm(Form):
         values.update(changes)
         return {name: ("1" if value is True else value) for name, value in values.items()
                 if value not in (None, "", 0, False, "all")}
+
+
+FILTERS = tuple(name for name, value in vars(BoardFilterForm).items() if isinstance(value, UnboundField))

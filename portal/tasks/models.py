@@ -15,9 +15,9 @@ from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeFiel
 from portal import mail, search
 from portal.accounts.models import Department, User
 from portal.audit import AuditEntry, apply_changes
-from portal.db import BaseModel, ExactDecimalField, Invalid, Stale, db, lock, utcnow
+from portal.db import BaseModel, ExactDecimalField, Invalid, Shapes, Stale, db, lock, utcnow
 from portal.notifications.models import notify
-from portal.permissions import can
+from portal.permissions import Reader, can
 from portal.tasks import announcements
 from portal.projects.models import RESTRICTED_IN_TEXT as RESTRICTED_PROJECT
 from portal.projects.models import Project
@@ -500,7 +500,9 @@ class Task(BaseModel):
     def narrowed(cls, query, viewer, department=None, requesting_department=None, cross=False, owner=None,
                  priority=None, tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None):
         """`query`, of tasks joined (outer) to their project, kept to those `viewer` may see; each
-        argument narrows it. `cross`: only work one department asks of another."""
+        argument narrows it. `cross`: only work one department asks of another. `overdue`: True, or
+        the day before which open tasks are overdue (the reader's today, bound into a statement
+        compiled once)."""
         query = query.where(cls.visibility_for(viewer))
         if project is not None:
             query = query.where(cls.project == project)
@@ -514,11 +516,12 @@ class Task(BaseModel):
         if owner is not None:
             query = query.where(cls.owner == owner)
         if priority:
-            query = query.where(cls.priority.in_([priority] if isinstance(priority, str) else priority))
+            query = query.where(cls.priority.in_([priority] if isinstance(priority, str) else list(priority)))
         if tag:
             query = query.where(cls.id.in_(TaskTag.select(TaskTag.task).join(Tag).where(Tag.name == tag)))
         if overdue:
-            query = query.where((cls.due_date < local_today(viewer)) & cls.status.in_(OPEN))
+            query = query.where((cls.due_date < (local_today(viewer) if overdue is True else overdue))
+                                & cls.status.in_(OPEN))
         if blocked:
             query = query.where((cls.status == "blocked") | (cls.blocker_count(open_only=True) > 0))
         if open_only:
@@ -577,11 +580,18 @@ class Task(BaseModel):
         return (cls.priority, cls.due_date.asc(nulls="LAST"), cls.id)
 
     @classmethod
+    def card(cls, viewer, task_id, **narrowing):
+        """The card `task_id` as board(viewer, **narrowing) shows it, with its project (what the view
+        rule reads), or None when that board does not show it."""
+        shape, values = _board_shape(viewer, narrowing)
+        return next(iter(_CARD(shape, *values, task_id)), None)
+
+    @classmethod
     def counts(cls, viewer, key, **narrowing):
         """{column: number of cards} of a board grouped by `key` (`narrowing` as in narrowed()), in
         one GROUP BY that joins only what narrows the tasks."""
-        query = cls.select(key, fn.COUNT(cls.id)).join(Project, JOIN.LEFT_OUTER, on=cls.project)
-        return dict(cls.narrowed(query, viewer, **narrowing).group_by(key).tuples())
+        shape, values = _board_shape(viewer, narrowing)
+        return dict(_COUNTS((key.name, shape), *values))
 
     @classmethod
     def first_cards(cls, query, key, limit):
@@ -639,6 +649,59 @@ def _with_people(query):
     return (query.switch(Task).join(User, on=Task.owner).switch(Task).join(Department, JOIN.LEFT_OUTER,
                                                                            on=Task.department)
             .switch(Task).join(Project, JOIN.LEFT_OUTER, on=Task.project))
+
+
+def _board_shape(viewer, narrowing):
+    """(shape, values) of a board's statements: what decides their text (who reads; which filters
+    are set, and with how many values) and the values bound into it, in order."""
+    shape, values = Reader.shape(viewer)
+    shape = list(shape)
+    for name, value in sorted(narrowing.items()):
+        if value is None or value is False or value == "":
+            continue
+        if name == "overdue":
+            value = local_today(viewer)  # the day moves on, the statement's text does not
+        elif name == "priority" and isinstance(value, str):
+            value = [value]
+        if value is True:
+            shape.append(name)
+        elif isinstance(value, (list, tuple)):
+            shape.append((name, len(value)))
+            values.extend(value)
+        else:
+            shape.append((name, None))
+            values.append(value.id if isinstance(value, BaseModel) else value)
+    return tuple(shape), values
+
+
+def _from_shape(shape, places):
+    """The reader and narrowing that build the statement of `shape`, with places for values."""
+    reader = Reader.from_shape(shape, places)
+    narrowing, rest = {}, iter(places[2:])
+    for item in shape[2:]:
+        if isinstance(item, str):
+            narrowing[item] = True
+        else:
+            name, length = item
+            narrowing[name] = next(rest) if length is None else [next(rest) for _ in range(length)]
+    return reader, narrowing
+
+
+def _card_statement(shape, *places):
+    reader, narrowing = _from_shape(shape, places[:-1])
+    return Task.board(reader, **narrowing).select_extend(Project).where(Task.id == places[-1]).limit(1)
+
+
+def _count_statement(keyed, *places):
+    key, shape = keyed
+    field = getattr(Task, key)
+    reader, narrowing = _from_shape(shape, places)
+    query = Task.select(field, fn.COUNT(Task.id)).join(Project, JOIN.LEFT_OUTER, on=Task.project)
+    return Task.narrowed(query, reader, **narrowing).group_by(field).tuples()
+
+
+_CARD = Shapes(_card_statement)
+_COUNTS = Shapes(_count_statement)
 
 
 def _seen_by(viewer):
