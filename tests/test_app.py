@@ -5,6 +5,7 @@ import pytest
 from flask import url_for
 
 from portal.db import db
+from portal.mail import absolute_url
 from portal.render import url_pattern
 
 
@@ -117,3 +118,7 @@ def test_a_url_pattern_builds_exactly_what_url_for_builds_for_each_row_of_one_or
         pattern = url_pattern("requests.decision", keys)
         for row in [("approve", 12, 3), ("add", 2147483647, 2147483646)]:
             assert pattern(*row) == url_for("requests.decision", **dict(zip(keys, row, strict=True)))
+        # The API's links: absolute, from PORTAL_BASE_URL.
+        pattern = url_pattern("meetings.show", "meeting_id", build=absolute_url)
+        assert [pattern(row) for row in (3, 2147483646)] == [
+            absolute_url("meetings.show", meeting_id=row) for row in (3, 2147483646)]

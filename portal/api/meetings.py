@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.api import schemas
-from portal.api.protocol import answer, api, link, operation, query, ref
+from portal.api.protocol import answer, api, links, operation, query, ref
 from portal.api.cursor import page
 from portal.meetings.models import Meeting
 from portal.permissions import authorized
@@ -18,13 +18,14 @@ def meetings():
     asked = query(schemas.MeetingQuery)
     found = Meeting.seen_by(current_user, asked.state, asked.starts_from, asked.starts_to)
     rows, cursor = page(found, [Meeting.starts_at, Meeting.id], asked.cursor, asked.limit)
-    return answer(schemas.MeetingPage(items=[_meeting(m) for m in rows], next_cursor=cursor))
+    url = links("meetings.show", "meeting_id")
+    return answer(schemas.MeetingPage(items=[_meeting(m, url) for m in rows], next_cursor=cursor))
 
 
 @api.route("/meetings/<int:meeting_id>")
 @operation(model=schemas.Meeting, answers=(404,), tags=TAGS)
 def meeting(meeting_id):
-    return answer(_meeting(authorized(Meeting, meeting_id)))
+    return answer(_meeting(authorized(Meeting, meeting_id), links("meetings.show", "meeting_id")))
 
 
 @api.route("/meetings/<int:meeting_id>/minutes")
@@ -48,8 +49,8 @@ def minutes(meeting_id):
         versions=found.versions().count()))
 
 
-def _meeting(m):
+def _meeting(m, url):
     series = m.series
     return schemas.Meeting(id=m.id, series=ref(series, series.title), starts_at=m.starts_at, ends_at=m.ends_at,
                            timezone=series.timezone, location=series.location, video_link=series.video_link,
-                           state=m.state, url=link("meetings.show", meeting_id=m.id))
+                           state=m.state, url=url(m.id))

@@ -4,7 +4,7 @@ from decimal import Decimal
 from flask_login import current_user
 
 from portal.api import schemas
-from portal.api.protocol import answer, api, body, link, operation, query, ref, refused
+from portal.api.protocol import answer, api, body, links, operation, query, ref, refused
 from portal.api.cursor import page
 from portal.db import Invalid
 from portal.permissions import authorized
@@ -20,7 +20,8 @@ def projects():
     asked = query(schemas.ProjectQuery)
     rows, cursor = page(Project.with_details(Project.listing(current_user, asked.status), targets=False),
                         [Project.id], asked.cursor, asked.limit)
-    return answer(schemas.ProjectPage(items=[_project(p) for p in rows], next_cursor=cursor))
+    url = links("projects.show", "project_id")
+    return answer(schemas.ProjectPage(items=[_project(p, url) for p in rows], next_cursor=cursor))
 
 
 @api.route("/projects/<int:project_id>")
@@ -30,8 +31,9 @@ def project(project_id):
     found = authorized(Project, project_id)
     milestones = found.milestones.order_by(Milestone.due_date, Milestone.id)
     progress = overall_progress(Target.of_project(found))
+    shown = _project(found, links("projects.show", "project_id"))
     return answer(schemas.ProjectDetail(
-        **_project(found).model_dump(), progress=None if progress is None else float(progress),
+        **shown.model_dump(), progress=None if progress is None else float(progress),
         milestones=[schemas.Milestone(id=m.id, title=m.title, due_date=m.due_date, closed_at=m.closed_at)
                     for m in milestones]))
 
@@ -43,13 +45,14 @@ def targets(project_id):
     found = authorized(Project, project_id)
     asked = query(schemas.ListQuery)
     rows, cursor = page(Target.of_project(found), [Target.id], asked.cursor, asked.limit)
-    return answer(schemas.TargetPage(items=[_target(t) for t in rows], next_cursor=cursor))
+    url = links("targets.show", "target_id")
+    return answer(schemas.TargetPage(items=[_target(t, url) for t in rows], next_cursor=cursor))
 
 
 @api.route("/targets/<int:target_id>")
 @operation(model=schemas.Target, answers=(404,), tags=TAGS)
 def target(target_id):
-    return answer(_target(authorized(Target, target_id)))
+    return answer(_target(authorized(Target, target_id), links("targets.show", "target_id")))
 
 
 @api.route("/targets/<int:target_id>/check-ins")
@@ -76,14 +79,14 @@ def check_in(target_id):
     return answer(_check_in(made), 201)
 
 
-def _project(p):
+def _project(p, url):
     return schemas.Project(
         id=p.id, name=p.name, goal=p.goal, status=p.status, visibility=p.visibility, start_date=p.start_date,
         end_date=p.end_date, coordinator=ref(p.coordinator, p.coordinator.name),
-        departments=[ref(d, d.display_name) for d in p.departments], url=link("projects.show", project_id=p.id))
+        departments=[ref(d, d.display_name) for d in p.departments], url=url(p.id))
 
 
-def _target(t):
+def _target(t, url):
     progress = t.progress
     department = ref(t.department, t.department.display_name) if t.department_id else None
     return schemas.Target(
@@ -92,7 +95,7 @@ def _target(t):
         department=department, owner=ref(t.owner, t.owner.name), weight=t.weight,
         current_value=_exact(t.current_value), checked_in_at=t.checked_in_at,
         progress=None if progress is None else float(progress), status=t.status_on(today()),
-        url=link("targets.show", target_id=t.id))
+        url=url(t.id))
 
 
 def _check_in(c):

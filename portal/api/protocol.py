@@ -18,7 +18,7 @@ from portal.db import utcnow
 from portal.extensions import csrf
 from portal.i18n import LANGUAGES
 from portal.mail import absolute_url
-from portal.render import error_page
+from portal.render import error_page, url_pattern
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens are not sent by browsers on their own, so there is no cross-site request to forge.
@@ -143,6 +143,12 @@ def answer(model, status=200):
 def link(endpoint, **values):
     """The portal page of something, as an absolute URL built from PORTAL_BASE_URL."""
     return absolute_url(endpoint, **values)
+
+
+def links(endpoint, key):
+    """`link(endpoint, key=v)` as a function of `v`, for the items of a list: one URL built per list,
+    not one per item."""
+    return url_pattern(endpoint, key, build=absolute_url)
 
 
 def ref(obj, name=None):

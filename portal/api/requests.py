@@ -3,7 +3,7 @@ fields, and decisions made through the requests area, where exactly one decision
 from flask_login import current_user
 
 from portal.api import schemas
-from portal.api.protocol import answer, api, body, link, operation, query, ref, refused
+from portal.api.protocol import answer, api, body, links, operation, query, ref, refused
 from portal.api.cursor import page
 from portal.api.problems import Problem
 from portal.db import Invalid
@@ -22,7 +22,8 @@ def requests():
     found = ResourceRequest.find(current_user, asked.scope, asked.state, asked.type, asked.submitted_from,
                                  asked.submitted_to)
     rows, cursor = page(found, [ResourceRequest.id], asked.cursor, asked.limit, descending=True)
-    return answer(schemas.RequestPage(items=[_request(r) for r in rows], next_cursor=cursor))
+    url = links("requests.show", "request_id")
+    return answer(schemas.RequestPage(items=[_request(r, url) for r in rows], next_cursor=cursor))
 
 
 @api.route("/requests/<int:request_id>")
@@ -60,13 +61,13 @@ def _decide(request_id, decision):
     return answer(_detail(decided))
 
 
-def _request(r):
+def _request(r, url):
     return schemas.Request(
         id=r.id, title=r.title, type=ref(r.type, r.type.display_name),
         requester=ref(r.requester, r.requester.name), department=_named(r.department),
         provider=_named(r.provider), project_id=r.project_id, state=r.state, round=r.round, amount=r.amount,
         currency=r.currency, people_days=r.people_days, submitted_at=r.submitted_at, finished_at=r.finished_at,
-        url=link("requests.show", request_id=r.id))
+        url=url(r.id))
 
 
 def _detail(r):
@@ -79,7 +80,8 @@ def _detail(r):
                                due_at=step.due_at, waiting_for=[ref(u, u.name) for u in holders])
     fields = [schemas.FieldValue(key=spec.key, label=spec.display_label, value=str(text or ""))
               for spec, text in r.shown_values()]
-    return schemas.RequestDetail(**_request(r).model_dump(), fields=fields, waiting_step=waiting)
+    return schemas.RequestDetail(**_request(r, links("requests.show", "request_id")).model_dump(), fields=fields,
+                                 waiting_step=waiting)
 
 
 def _named(department):
