@@ -3,7 +3,6 @@ import datetime
 import functools
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import click
@@ -414,28 +413,24 @@ def open_database(url):
 
 class _PostgresqlPool(PooledPostgresqlDatabase):
     """Peewee's pool asks the server whether an idle connection still lives (SELECT 1) each time
-    it hands one out, holding the pool's lock for the round trip: every page paid one more. Here a
-    connection given back less than TRUSTED_FOR seconds ago is handed out as it is (psycopg's own
-    pool checks none); one idle longer is asked. After the server restarts, a request on a
-    connection trusted so fails once (503) and the connection is dropped."""
-
-    TRUSTED_FOR = 5
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._given_back = {}
-
-    def _can_reuse(self, conn):
-        reusable = super()._can_reuse(conn)
-        if reusable:
-            self._given_back[self.conn_key(conn)] = time.monotonic()
-        return reusable
+    it hands one out, holding the pool's lock for the round trip: every page paid one more. Here
+    the connection reads what the server sent it meanwhile, without asking anything: a server that
+    ended the connection (a restart, pg_terminate_backend) has said so, and the connection is
+    dropped as before."""
 
     def _is_closed(self, conn):
-        given_back = self._given_back.pop(self.conn_key(conn), None)
-        if not conn.closed and given_back is not None and time.monotonic() - given_back < self.TRUSTED_FOR:
-            return False
-        return super()._is_closed(conn)
+        import psycopg  # only where PostgreSQL is used: an SQLite portal never loads it
+
+        if conn.closed:
+            return True
+        try:
+            # The first read takes what the server said before it closed (FATAL: terminating
+            # connection); the second finds the connection closed. Neither waits for anything.
+            conn.pgconn.consume_input()
+            conn.pgconn.consume_input()
+        except psycopg.OperationalError:
+            return True
+        return conn.pgconn.status != psycopg.pq.ConnStatus.OK
 
 
 def beside_database(app, purpose):
