@@ -15,7 +15,7 @@ from portal.projects.feed import ProjectUpdate
 from portal.projects.models import CheckIn, Project, Target, today, week_start
 from portal.home.badges import badges
 from portal.i18n import current_language
-from portal.render import render, static_url
+from portal.render import render, static_url, url_pattern
 from portal.reports.models import Report
 from portal.requests.models import StepApprover
 from portal.tasks.models import Task, local_today
@@ -55,9 +55,16 @@ def index():
         elsewhere = elsewhere.where(Target.department != department)
     return render("home/index.html", today=on, waiting=waiting_for(current_user),
                   projects=list(Project.with_details(Project.mine(current_user), departments=False)),
-                  mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)),
+                  mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)), words=_attention_words(),
+                  target_url=url_pattern("targets.show", "target_id"),
                   updates=list(ProjectUpdate.latest_for(current_user)),
                   activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))
+
+
+def _attention_words():
+    """What every target needing attention says, translated once per page rather than per target."""
+    return {"progress": _("%(progress)s where the line expects %(expected)s"), "owner": _("Owner") + _(": "),
+            "checked_in": _("last check-in %(when)s by %(name)s"), "never_checked_in": _("no check-in yet")}
 
 
 @home.route("/manifest.webmanifest")

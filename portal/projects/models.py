@@ -533,12 +533,12 @@ class Target(BaseModel):
     @classmethod
     def needing_attention(cls, user, department=None, on=None):
         """At-risk and off-track targets of live projects the user sees, worst first, with who
-        owns them and who last checked in."""
+        owns them, who last checked in and their status on `on` (`status_now`)."""
         Owner, Reporter = User.alias(), User.alias()
         status = cls.status_sql(on)
         # Names only: the home page shows these, and reading whole accounts was half its time.
-        query = (cls.visible_to(user).select(cls, Project.id, Project.name, Owner.id, Owner.name, Reporter.id,
-                                             Reporter.name)
+        query = (cls.visible_to(user).select(cls, status.alias("status_now"), Project.id, Project.name, Owner.id,
+                                             Owner.name, Reporter.id, Reporter.name)
                  .join_from(cls, Owner, on=(cls.owner == Owner.id))
                  .join_from(cls, Reporter, JOIN.LEFT_OUTER, on=(cls.checked_in_by == Reporter.id))
                  .where(Project.status.in_(LIVE) & status.in_([AT_RISK, OFF_TRACK]))
