@@ -54,7 +54,7 @@ def index():
         mine = list(Target.needing_attention(current_user, department, on).limit(ATTENTION_LIMIT))
         elsewhere = elsewhere.where(Target.department != department)
     return render("home/index.html", today=on, waiting=waiting_for(current_user),
-                  projects=list(Project.with_details(Project.mine(current_user), departments=False)),
+                  projects=list(Project.with_progress(Project.mine(current_user))),
                   mine=mine, elsewhere=list(elsewhere.limit(ATTENTION_LIMIT)), words=_attention_words(),
                   target_url=url_pattern("targets.show", "target_id"),
                   updates=list(ProjectUpdate.latest_for(current_user)),

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    Load, SqliteDatabase, TextField, Value, fn)
+                    Load, PREFETCH_TYPE, SqliteDatabase, TextField, Value, fn)
 
 from portal import mail, robots, search
 from portal.accounts.models import Department, User
@@ -220,6 +220,14 @@ class Project(BaseModel):
             participants = ProjectDepartment.select(ProjectDepartment, Department).join(Department)
             loads.insert(0, Load(Project.participants, participants))
         return query.with_related(*loads)
+
+    @staticmethod
+    def with_progress(query):
+        """Attach to each project of `query` what `progress` and `status_counts` read of its targets,
+        in one query by the projects' ids: reading whole targets was a quarter of the start page's projects."""
+        fields = (Target.id, Target.project, Target.weight, Target.baseline, Target.target_value,
+                  Target.current_value, Target.start_date, Target.due_date)
+        return query.with_related(Load(Project.targets, Target.select(*fields), strategy=PREFETCH_TYPE.MATERIALIZE))
 
     @property
     def departments(self):

@@ -20,7 +20,7 @@ def test_the_dashboard_shows_my_projects_what_needs_attention_updates_and_activi
     sales_late = make_target(launch, title="Dealer sign-ups")
     rnd_late = make_target(cost, title="BOM cost", department=company.rnd, owner=company.rnd_member,
                            baseline="500", target_value="400", direction="lower")
-    fine = make_target(launch, title="Samples shipped")
+    fine = make_target(launch, title="Samples shipped", weight=4)
     with time_machine.travel(NOW, tick=False):
         sales_late.check_in(company.sales_head, "110", "slow month")
         rnd_late.check_in(company.rnd_member, "480")
@@ -31,6 +31,9 @@ def test_the_dashboard_shows_my_projects_what_needs_attention_updates_and_activi
 
     mine = page[page.index('id="my-projects"'):page.index('id="attention"')]
     assert "X200 launch" in mine and "Secret pricing" in mine and "Cost down" not in mine
+    launch_card = mine[mine.index("X200 launch"):].split("</li>")[0]
+    assert "50%" in launch_card, "10 % and 60 % of the way, weighted 1 and 4"
+    assert "Off track 1" in launch_card and "At risk" not in launch_card
     attention = page[page.index('id="attention"'):page.index('id="latest-updates"')]
     in_sales, elsewhere = attention.split("Elsewhere in the company")
     assert "Dealer sign-ups" in in_sales and "Off track" in in_sales and "last check-in" in in_sales
