@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts import auth
 from portal.calendar import CompanyCalendar
-from portal.db import utcnow
+from portal.db import PreparedQuery, utcnow
 from portal.meetings.models import Meeting
 from portal.pagecache import kept
 from portal.projects.feed import ProjectUpdate
@@ -25,6 +25,13 @@ home.add_app_template_global(badges)
 ATTENTION_LIMIT = 15
 WAITING_LIMIT = 5
 
+# What waits for each reader is asked in the same words for everyone: compiled once per engine, as
+# each took longer to compile than to run.
+_APPROVALS = PreparedQuery(lambda user_id: StepApprover.inbox(user_id).limit(WAITING_LIMIT + 1), places=1)
+_TASKS = PreparedQuery(lambda owner_id, until: Task.waiting_on(owner_id, until).limit(WAITING_LIMIT + 1), places=2)
+_CHECK_INS = PreparedQuery(lambda on, stale_before, owner_id: Target.needing_check_in(
+    on, stale_before, owner=owner_id).limit(WAITING_LIMIT), places=3)
+
 
 def waiting_for(user, now=None):
     """What waits for this person, for the top of the start page: decisions, tasks overdue or due by
@@ -33,11 +40,11 @@ def waiting_for(user, now=None):
     now = now or utcnow()
     day = local_today(user, now)
     calendar = CompanyCalendar.current()
-    approvals = list(StepApprover.inbox(user).limit(WAITING_LIMIT + 1))
-    tasks = list(Task.waiting_on(user, day + datetime.timedelta(days=1)).limit(WAITING_LIMIT + 1))
+    approvals = list(_APPROVALS(user.id))
+    tasks = list(_TASKS(user.id, day + datetime.timedelta(days=1)))
     meeting = Meeting.open_for(user).where(Meeting.ends_at >= now).first()
     stale_before = now - datetime.timedelta(days=calendar.stale_checkin_days)
-    targets = list(Target.needing_check_in(today(), stale_before, owner=user).limit(WAITING_LIMIT))
+    targets = list(_CHECK_INS(today(), stale_before, user.id))
     return {"approvals": approvals[:WAITING_LIMIT], "more_approvals": len(approvals) > WAITING_LIMIT,
             "tasks": tasks[:WAITING_LIMIT], "more_tasks": len(tasks) > WAITING_LIMIT, "meeting": meeting,
             "check_ins": targets, "day": day, **Report.waiting_on(user, now)}

@@ -29,6 +29,10 @@ def test_the_dashboard_shows_my_projects_what_needs_attention_updates_and_activi
         client.login(company.sales_member)
         page = client.get("/").get_data(as_text=True)
 
+    to_check_in = page[page.index("Targets to check in"):page.index("</section>")]
+    assert "Dealer sign-ups" in to_check_in, "off track"
+    assert "Margin" in to_check_in, "never checked in"
+    assert "Samples shipped" not in to_check_in and "BOM cost" not in to_check_in, "on track; someone else's"
     mine = page[page.index('id="my-projects"'):page.index('id="attention"')]
     assert "X200 launch" in mine and "Secret pricing" in mine and "Cost down" not in mine
     launch_card = mine[mine.index("X200 launch"):].split("</li>")[0]
