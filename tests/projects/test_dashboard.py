@@ -73,6 +73,17 @@ def test_an_admin_without_a_department_sees_every_project_across_the_company(cli
     assert "<td>Sales</td><td>1</td><td>1</td>" in page.replace("\n", "").replace("  ", "")
 
 
+def test_someone_without_a_department_sees_the_targets_needing_attention_of_projects_open_to_all(
+        client, company, restricted, make_project, make_target, make_user):
+    make_target(make_project(name="X200 launch"), title="Dealer sign-ups")
+    loner = make_user(department=False, name="Lone Wolf")
+    with time_machine.travel(NOW, tick=False):
+        client.login(loner)
+        page = client.get("/").get_data(as_text=True)
+    attention = page[page.index('id="attention"'):page.index('id="latest-updates"')]
+    assert "Across the company" in attention and "Dealer sign-ups" in attention and "Margin" not in attention
+
+
 def _grow(company, make_project, make_target, size):
     """Projects with targets in every state, check-ins, milestones and updates with photos and mentions."""
     picture = photos.prepare(upload(image_bytes()))
