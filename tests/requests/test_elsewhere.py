@@ -53,6 +53,7 @@ def test_the_start_page_leads_with_the_decisions_and_tasks_waiting_for_its_reade
     page = login(client, company.sales_head).get("/").get_data(as_text=True)
     waiting = page[page.index('id="waiting"'):page.index("</section>")]
     assert "To approve" in waiting and "/requests/%d" % request.id in waiting and "Two testers" in waiting
+    assert '<span class="count">1</span>' in waiting
     assert "Sign the budget" in waiting and "overdue since" in waiting
     assert "Plan the fair" not in waiting and "Call the dealer" not in waiting
     page = login(client, company.seller).get("/").get_data(as_text=True)
