@@ -68,7 +68,7 @@ def waiting_for(user, now=None):
     targets = list(_CHECK_INS(today(), stale_before, user.id))
     return {"approvals": approvals[:WAITING_LIMIT], "more_approvals": len(approvals) > WAITING_LIMIT,
             "tasks": tasks[:WAITING_LIMIT], "more_tasks": len(tasks) > WAITING_LIMIT, "meeting": meeting,
-            "check_ins": targets, "day": day, **Report.waiting_on(user, now)}
+            "check_ins": targets, "day": day, **Report.waiting_on(user, now, calendar)}
 
 
 @home.route("/")
