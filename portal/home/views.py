@@ -80,6 +80,7 @@ def index():
                   projects=list(Project.with_progress(Project.mine(current_user))),
                   mine=mine, elsewhere=_needing_attention(current_user, "elsewhere", on), words=_attention_words(),
                   target_url=url_pattern("targets.show", "target_id"),
+                  project_url=url_pattern("projects.show", "project_id"),
                   updates=list(ProjectUpdate.latest_for(current_user)),
                   activity=CheckIn.activity_since(current_user, week_start(current_user.timezone)))
 

@@ -204,12 +204,13 @@ class Project(BaseModel):
 
     @classmethod
     def mine(cls, user):
-        """Live projects the user coordinates or whose departments include theirs."""
+        """Live projects the user coordinates or whose departments include theirs: their names and
+        statuses, what the start page shows of them."""
         mine = cls.coordinator == user.id
         if user.department_id is not None:
             mine |= cls.id.in_(ProjectDepartment.select(ProjectDepartment.project)
                                .where(ProjectDepartment.department == user.department_id))
-        return (cls.visible_to(user).select_extend(User).join(User, on=(cls.coordinator == User.id))
+        return (cls.visible_to(user).select(cls.id, cls.name, cls.status)
                 .where(mine & cls.status.in_(LIVE)).order_by(cls.end_date, cls.name))
 
     @staticmethod
