@@ -33,6 +33,9 @@ _TASKS = PreparedQuery(lambda owner_id, until: Task.waiting_on(owner_id, until).
 _CHECK_INS = PreparedQuery(lambda on, stale_before, owner_id: Target.needing_check_in(
     on, stale_before, owner=owner_id).limit(WAITING_LIMIT), places=3)
 
+_NEXT_MEETING = Shapes(lambda shape, *places: Meeting.open_for(Reader.from_shape(shape, places))
+                       .where(Meeting.ends_at >= places[2]).limit(1))
+
 
 def _attention(shape, *places):
     """The targets needing attention in the reader's department (`shape[2]` "mine") or elsewhere."""
@@ -63,7 +66,8 @@ def waiting_for(user, now=None):
     calendar = CompanyCalendar.current()
     approvals = list(_APPROVALS(user.id))
     tasks = list(_TASKS(user.id, day + datetime.timedelta(days=1)))
-    meeting = Meeting.open_for(user).where(Meeting.ends_at >= now).first()
+    shape, values = Reader.shape(user)
+    meeting = next(iter(_NEXT_MEETING(shape, *values, now)), None)
     stale_before = now - datetime.timedelta(days=calendar.stale_checkin_days)
     targets = list(_CHECK_INS(today(), stale_before, user.id))
     return {"approvals": approvals[:WAITING_LIMIT], "more_approvals": len(approvals) > WAITING_LIMIT,
