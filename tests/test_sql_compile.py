@@ -147,3 +147,13 @@ def test_whole_number_bounds_are_written_into_the_statement_other_values_stay_pa
     everything = " LIMIT -1" if isinstance(dialect, SqliteDatabase) else ""  # SQLite wants a LIMIT before OFFSET
     assert _compiled(dialect, Task.select(Task.id).offset(3)) == (
         'SELECT "t1"."id" FROM "task" AS "t1"%s OFFSET 3' % everything, [])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=["sqlite", "postgresql"])
+def test_a_prepared_expression_inside_a_prepared_query_takes_the_querys_places(dialect):
+    on, stale_before = datetime.date(2026, 11, 30), datetime.datetime(2026, 11, 16, 8, 0)
+    query = portal_db.PreparedQuery(lambda on, stale_before, owner: Target.needing_check_in(
+        on, stale_before, owner=owner), places=3)
+    sql, params = _compiled(dialect, query.build(*query.places))
+    filled = [(on, stale_before, 7)[param.index] if isinstance(param, portal_db._Place) else param for param in params]
+    assert (sql, filled) == _compiled(dialect, Target.needing_check_in(on, stale_before, owner=7))

@@ -2,6 +2,7 @@
 import datetime
 from typing import NamedTuple
 
+from flask import g
 from flask_login import current_user
 from peewee import SQL, NodeList, Select, fn
 
@@ -18,10 +19,13 @@ class Badges(NamedTuple):
 
 
 def badges():
-    """The signed-in person's counts; nothing for someone signed out."""
+    """The signed-in person's counts, read once per request (the header and the start page both
+    show them); nothing for someone signed out."""
     if not current_user.is_authenticated:
         return Badges(0, 0, 0)
-    return counts_of(current_user)
+    if "badges" not in g:
+        g.badges = counts_of(current_user)
+    return g.badges
 
 
 def _counts(user_id, yesterday):

@@ -3,7 +3,7 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, Load, TextField
+from peewee import JOIN, PREFETCH_TYPE, CharField, DateTimeField, ForeignKeyField, IntegerField, Load, TextField
 
 from portal import search
 from portal.accounts.models import Department, User
@@ -30,10 +30,13 @@ class ProjectUpdate(BaseModel):
 
     @classmethod
     def _with_details(cls, query):
-        mentions = Mention.select(Mention, User).join(User)
+        # Photos and mentions by the updates' ids, not by the updates' query again inside theirs,
+        # and of whoever is mentioned the name only.
+        mentions = Mention.select(Mention, User.id, User.name).join(User)
         return (query.select_extend(User, Department).join_from(cls, User, on=(cls.author == User.id))
                 .join_from(User, Department, JOIN.LEFT_OUTER)
-                .with_related(Load(ProjectUpdate.photos), Load(ProjectUpdate.mentions, mentions)))
+                .with_related(Load(ProjectUpdate.photos, strategy=PREFETCH_TYPE.MATERIALIZE),
+                              Load(ProjectUpdate.mentions, mentions, strategy=PREFETCH_TYPE.MATERIALIZE)))
 
     @classmethod
     def feed(cls, project, before=None):

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, Case, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    Load, SqliteDatabase, TextField, Value, fn)
+                    Load, PREFETCH_TYPE, SqliteDatabase, TextField, Value, fn)
 
 from portal import mail, robots, search
 from portal.accounts.models import Department, User
@@ -204,12 +204,13 @@ class Project(BaseModel):
 
     @classmethod
     def mine(cls, user):
-        """Live projects the user coordinates or whose departments include theirs."""
+        """Live projects the user coordinates or whose departments include theirs: their names and
+        statuses, what the start page shows of them."""
         mine = cls.coordinator == user.id
         if user.department_id is not None:
             mine |= cls.id.in_(ProjectDepartment.select(ProjectDepartment.project)
                                .where(ProjectDepartment.department == user.department_id))
-        return (cls.visible_to(user).select_extend(User).join(User, on=(cls.coordinator == User.id))
+        return (cls.visible_to(user).select(cls.id, cls.name, cls.status)
                 .where(mine & cls.status.in_(LIVE)).order_by(cls.end_date, cls.name))
 
     @staticmethod
@@ -220,6 +221,14 @@ class Project(BaseModel):
             participants = ProjectDepartment.select(ProjectDepartment, Department).join(Department)
             loads.insert(0, Load(Project.participants, participants))
         return query.with_related(*loads)
+
+    @staticmethod
+    def with_progress(query):
+        """Attach to each project of `query` what `progress` and `status_counts` read of its targets,
+        in one query by the projects' ids: reading whole targets was a quarter of the start page's projects."""
+        fields = (Target.id, Target.project, Target.weight, Target.baseline, Target.target_value,
+                  Target.current_value, Target.start_date, Target.due_date)
+        return query.with_related(Load(Project.targets, Target.select(*fields), strategy=PREFETCH_TYPE.MATERIALIZE))
 
     @property
     def departments(self):
@@ -533,12 +542,12 @@ class Target(BaseModel):
     @classmethod
     def needing_attention(cls, user, department=None, on=None):
         """At-risk and off-track targets of live projects the user sees, worst first, with who
-        owns them and who last checked in."""
+        owns them, who last checked in and their status on `on` (`status_now`)."""
         Owner, Reporter = User.alias(), User.alias()
         status = cls.status_sql(on)
         # Names only: the home page shows these, and reading whole accounts was half its time.
-        query = (cls.visible_to(user).select(cls, Project.id, Project.name, Owner.id, Owner.name, Reporter.id,
-                                             Reporter.name)
+        query = (cls.visible_to(user).select(cls, status.alias("status_now"), Project.id, Project.name, Owner.id,
+                                             Owner.name, Reporter.id, Reporter.name)
                  .join_from(cls, Owner, on=(cls.owner == Owner.id))
                  .join_from(cls, Reporter, JOIN.LEFT_OUTER, on=(cls.checked_in_by == Reporter.id))
                  .where(Project.status.in_(LIVE) & status.in_([AT_RISK, OFF_TRACK]))

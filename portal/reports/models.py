@@ -332,20 +332,26 @@ class Report(BaseModel):
     # -- the start page ---------------------------------------------------------------------------
 
     @classmethod
-    def waiting_on(cls, user, now=None):
+    def waiting_on(cls, user, now=None, calendar=None):
         """What the start page shows from a day before this period's report is due: the reader's own
         report not handed in yet, and to the head of a reporting department who has not handed
         theirs in, with whom they reminded today. {"mine": {plan, period, due, report, late} or None,
-        "missing": {plan, period, due, people, reminded} or None}."""
+        "missing": {plan, period, due, people, reminded} or None}. `calendar`: the company's, when
+        the caller has read it already."""
         now = now or utcnow()
         found = {"mine": None, "missing": None}
         head_of = user.heads
         plans = {plan.department_id: plan for plan in ReportPlan.select().where(
             ReportPlan.department.in_([user.department_id, head_of.id if head_of else None]) & ReportPlan.active)}
+        if not plans:
+            return found
+        # One calendar read, whose closed and extra working days it keeps: a head of their own
+        # department asks when the same report is due twice.
+        calendar = calendar or CompanyCalendar.current()
         plan = plans.get(user.department_id)
         if plan is not None:
             period = plan.current_period(now)
-            due = plan.due_at(period)
+            due = plan.due_at(period, calendar)
             if due is not None and now >= due - SHOWN_BEFORE_DUE:
                 mine = cls.get_or_none((cls.author == user.id) & (cls.cadence == plan.cadence)
                                        & (cls.period_start == period.start))
@@ -354,7 +360,7 @@ class Report(BaseModel):
         plan = plans.get(head_of.id) if head_of is not None else None
         if plan is not None:
             period = plan.current_period(now)
-            due = plan.due_at(period)
+            due = plan.due_at(period, calendar)
             if due is not None and now >= due - SHOWN_BEFORE_DUE:
                 people = [person for person, report in cls.roster(plan, period)
                           if report is None or not report.submitted]

@@ -90,6 +90,17 @@ def test_participants_see_the_meeting_and_outsiders_get_404_everywhere(client, w
     assert Decision.get_by_id(decision.id).text == "Secret decision" and ActionItem.select().count() == 1
 
 
+def test_the_start_page_names_the_next_meeting_to_its_participants_alone(client, weekly, attendee, outsider):
+    _, meeting = weekly
+    client.login(attendee)
+    page = _text(client.get("/"))
+    waiting = page[page.index('id="waiting"'):page.index("</section>")]
+    assert "/meetings/%d" % meeting.id in waiting and "Weekly alignment" in waiting and "Room 3" in waiting
+    client.post("/logout")
+    client.login(outsider)
+    assert "Weekly alignment" not in _text(client.get("/"))
+
+
 def test_a_participant_records_a_decision_as_a_fragment_with_htmx_and_a_page_without(client, weekly, colleague):
     series, meeting = weekly
     client.login(colleague)

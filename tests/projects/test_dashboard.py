@@ -20,7 +20,7 @@ def test_the_dashboard_shows_my_projects_what_needs_attention_updates_and_activi
     sales_late = make_target(launch, title="Dealer sign-ups")
     rnd_late = make_target(cost, title="BOM cost", department=company.rnd, owner=company.rnd_member,
                            baseline="500", target_value="400", direction="lower")
-    fine = make_target(launch, title="Samples shipped")
+    fine = make_target(launch, title="Samples shipped", weight=4)
     with time_machine.travel(NOW, tick=False):
         sales_late.check_in(company.sales_head, "110", "slow month")
         rnd_late.check_in(company.rnd_member, "480")
@@ -29,8 +29,15 @@ def test_the_dashboard_shows_my_projects_what_needs_attention_updates_and_activi
         client.login(company.sales_member)
         page = client.get("/").get_data(as_text=True)
 
+    to_check_in = page[page.index("Targets to check in"):page.index("</section>")]
+    assert "Dealer sign-ups" in to_check_in, "off track"
+    assert "Margin" in to_check_in, "never checked in"
+    assert "Samples shipped" not in to_check_in and "BOM cost" not in to_check_in, "on track; someone else's"
     mine = page[page.index('id="my-projects"'):page.index('id="attention"')]
     assert "X200 launch" in mine and "Secret pricing" in mine and "Cost down" not in mine
+    launch_card = mine[mine.index("X200 launch"):].split("</li>")[0]
+    assert "50%" in launch_card, "10 % and 60 % of the way, weighted 1 and 4"
+    assert "Off track 1" in launch_card and "At risk" not in launch_card
     attention = page[page.index('id="attention"'):page.index('id="latest-updates"')]
     in_sales, elsewhere = attention.split("Elsewhere in the company")
     assert "Dealer sign-ups" in in_sales and "Off track" in in_sales and "last check-in" in in_sales
@@ -64,6 +71,17 @@ def test_an_admin_without_a_department_sees_every_project_across_the_company(cli
         page = client.get("/").get_data(as_text=True)
     assert "Across the company" in page and "Margin" in page
     assert "<td>Sales</td><td>1</td><td>1</td>" in page.replace("\n", "").replace("  ", "")
+
+
+def test_someone_without_a_department_sees_the_targets_needing_attention_of_projects_open_to_all(
+        client, company, restricted, make_project, make_target, make_user):
+    make_target(make_project(name="X200 launch"), title="Dealer sign-ups")
+    loner = make_user(department=False, name="Lone Wolf")
+    with time_machine.travel(NOW, tick=False):
+        client.login(loner)
+        page = client.get("/").get_data(as_text=True)
+    attention = page[page.index('id="attention"'):page.index('id="latest-updates"')]
+    assert "Across the company" in attention and "Dealer sign-ups" in attention and "Margin" not in attention
 
 
 def _grow(company, make_project, make_target, size):

@@ -1,4 +1,4 @@
-"""Requests where other areas show them: a meeting's agenda, the weekly digest."""
+"""Requests where other areas show them: a meeting's agenda, the weekly digest, the start page."""
 import datetime
 
 import time_machine
@@ -6,6 +6,8 @@ import time_machine
 from portal.db import utcnow
 from portal.meetings.models import MeetingSeries
 from portal import digest
+from portal.tasks.models import Task
+from tests.requests.conftest import login
 
 
 def test_a_request_waiting_too_long_shows_on_the_agenda_of_its_departments_meeting(file_request, company):
@@ -39,3 +41,21 @@ def test_the_weekly_digest_lists_the_approvals_waiting_for_each_person(file_requ
     assert item["text"] == "#%d Two developers for the CRM — Chen Chen" % request.id
     assert item["note"].startswith("部门负责人审批, waiting ") and item["link"] == "/requests/%d" % request.id
     assert "Approvals waiting for you" not in dict(digest.compose(company.seller, utcnow()))
+
+
+def test_the_start_page_leads_with_the_decisions_and_tasks_waiting_for_its_reader_alone(client, file_request,
+                                                                                       company):
+    request = file_request(title="Two testers")
+    today = datetime.date.today()
+    Task.open(company.sales_head, "Sign the budget", company.sales_head, due_date=today - datetime.timedelta(days=2))
+    Task.open(company.sales_head, "Plan the fair", company.sales_head, due_date=today + datetime.timedelta(days=9))
+    Task.open(company.seller, "Call the dealer", company.seller, due_date=today)
+    page = login(client, company.sales_head).get("/").get_data(as_text=True)
+    waiting = page[page.index('id="waiting"'):page.index("</section>")]
+    assert "To approve" in waiting and "/requests/%d" % request.id in waiting and "Two testers" in waiting
+    assert '<span class="count">1</span>' in waiting
+    assert "Sign the budget" in waiting and "overdue since" in waiting
+    assert "Plan the fair" not in waiting and "Call the dealer" not in waiting
+    page = login(client, company.seller).get("/").get_data(as_text=True)
+    waiting = page[page.index('id="waiting"'):page.index("</section>")]
+    assert "Call the dealer" in waiting and "Two testers" not in waiting and "Sign the budget" not in waiting
