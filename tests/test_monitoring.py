@@ -144,8 +144,9 @@ def test_under_gunicorn_a_scrape_counts_the_requests_every_worker_process_answer
     folder = tmp_path / "metrics"
     folder.mkdir()
     db.close()
-    with gunicorn(app.config["DATABASE_URL"], workers=3, PROMETHEUS_MULTIPROC_DIR=folder) as server:
-        # Six at once, so that more than one worker process answers.
+    # One thread each: a worker busy with one request accepts no other, so six at once spread over
+    # the processes (with two threads, a fast machine had one worker take all thirty).
+    with gunicorn(app.config["DATABASE_URL"], workers=3, threads=1, PROMETHEUS_MULTIPROC_DIR=folder) as server:
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
             answers = list(pool.map(lambda _: Session(server.url).get("/login").status, range(30)))
         assert answers == [200] * 30
