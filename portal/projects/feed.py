@@ -144,6 +144,11 @@ class Photo(BaseModel):
     byte_size = IntegerField()
     created_at = DateTimeField(default=utcnow)
 
+    @classmethod
+    def for_permissions(cls):
+        # The view rule reads the project of the update the photo belongs to.
+        return cls.select(cls, ProjectUpdate, Project).join(ProjectUpdate).join(Project)
+
     def key(self, thumb=False):
         return photos.stored_as(self.token, thumb)
 

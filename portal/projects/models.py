@@ -519,6 +519,11 @@ class Target(BaseModel):
         return cls.project.is_null() | Project.visibility_for(user)
 
     @classmethod
+    def for_permissions(cls):
+        # The rules read the target's project (none for a goal).
+        return cls.select(cls, Project).join(Project, JOIN.LEFT_OUTER)
+
+    @classmethod
     def at_risk(cls, on=None):
         return cls.select().where(cls.status_sql(on) == AT_RISK)
 
