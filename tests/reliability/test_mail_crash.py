@@ -23,7 +23,8 @@ BATCH = 8
 
 class SlowServer:
     """Accepts `accept` mails, then holds every further one at RCPT (a slow server) until
-    released; knows when no accepted mail is still waiting for its sender's "sent" mark."""
+    released; knows when no accepted mail is still waiting for its sender's "sent" mark.
+    `on_accept` runs as an accepted mail's data arrives, once a further mail is held."""
 
     def __init__(self, accept, on_accept=None):
         self.accept, self.on_accept = accept, on_accept
@@ -54,6 +55,11 @@ class SlowServer:
 
     async def handle_DATA(self, server, session, envelope):
         if self.on_accept:
+            # Only once the next mail waits at RCPT: its sender had claimed it by then. Called at
+            # once, the worker's second thread could come to claim it after the test held the
+            # database, and wait out the lock instead (a fast machine did, now and then).
+            while not self.held:
+                await asyncio.sleep(0.02)
             self.on_accept()
         with self.lock:
             self.messages.append(email.message_from_bytes(envelope.content))
