@@ -331,10 +331,7 @@ class BaseModel(Model):
     def read_for_permissions(cls, pk):
         """The row `pk` as for_permissions() reads it, or None. Every page about one object starts
         here, so the statement is compiled once per model and engine."""
-        read = _FOR_PERMISSIONS.get(cls)
-        if read is None:
-            read = _FOR_PERMISSIONS[cls] = PreparedQuery(functools.partial(_for_permissions, cls), places=1)
-        return next(iter(read(cls._meta.primary_key.db_value(pk))), None)
+        return next(iter(_FOR_PERMISSIONS(cls, cls._meta.primary_key.db_value(pk))), None)
 
     @classmethod
     def locked(cls, pk, shared=False):
@@ -344,28 +341,27 @@ class BaseModel(Model):
         merely point at this one can still be added meanwhile.) `shared`: for a row that is only
         checked (the project a check-in goes to is not archived): such checks do not wait for
         each other, a change to the row waits for them all."""
-        read = _LOCKING.get((cls, shared))
-        if read is None:  # every change reads its row this way: compiled once per model and engine
-            read = _LOCKING[cls, shared] = PreparedQuery(functools.partial(_locking, cls, shared), places=1)
-        row = next(iter(read(pk)), None)
+        # Every change reads its row this way: compiled once per model and engine.
+        row = next(iter(_LOCKING((cls, shared), pk)), None)
         if row is None:
             raise cls.DoesNotExist("%s %r does not exist" % (cls.__name__, pk))
         return row
-
-
-_LOCKING = {}
-_FOR_PERMISSIONS = {}
 
 
 def _for_permissions(model, pk):
     return model.for_permissions().where(model._meta.primary_key == pk).limit(1)
 
 
-def _locking(model, shared, pk):
+def _locking(kind, pk):
+    model, shared = kind
     query = model.select().where(model._meta.primary_key == pk)
     if isinstance(db.obj, PostgresqlDatabase):
         query = query.for_update("FOR SHARE" if shared else "FOR NO KEY UPDATE")
     return query
+
+
+_FOR_PERMISSIONS = Shapes(_for_permissions)
+_LOCKING = Shapes(_locking)
 
 
 class ExactDecimalField(DecimalField):
