@@ -88,9 +88,10 @@ done = function(summary, latency, requests)
 end
 """
 
-# A card move is what the board's script does: the POST, answered 303, then the GET of its
-# Location (the card fragment), which htmx sends inside the same XHR with the cookie the POST set
-# (a refused move's message waits there). A move counts once it has read its fragment, and is
+# A card move is what the board's script does: the POST, answered with the card fragment (the
+# portal follows its own 303, portal.render.answered_inline). Should a 303 come (a portal before
+# that), the script GETs its Location as htmx would inside the same XHR, with the cookie the POST
+# set (a refused move's message waits there). A move counts once it has read its fragment, and is
 # timed from its POST to that read: wrk counts and times each request on its own, so the count
 # and the latency are kept here, on a monotonic clock (LuaJIT's FFI; Lua has none finer than a
 # second). A move names the version it read, so no two connections may move the same card at
@@ -310,8 +311,8 @@ def table(runs, concurrency, pages):
               "what the workers share in each of them: small %.0f MiB, large %.0f MiB). Seeding: small %.1f s, large "
               "%.1f s." % (small["pss_mib"], large["pss_mib"], small["rss_mib"], large["rss_mib"], small["seeding"],
                            large["seeding"]),
-        "A card move is its POST and the GET of the fragment its 303 names, as htmx follows it: its req/s are "
-        "moves/s, its latency from the POST sent to the fragment read.",
+        "A card move is its POST, answered with the card's fragment: its req/s are moves/s, its latency "
+        "from the POST sent to the fragment read.",
         "gunicorn %d workers × %d threads (--preload) on %d cores; wrk from the same machine. Budget %s." % (
             WORKERS, THREADS, os.cpu_count(), "met" if met else "missed")]
     return "\n".join(lines)

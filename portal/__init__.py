@@ -13,9 +13,18 @@ CONTENT_SECURITY_POLICY = "; ".join([
 YEAR = 365 * 24 * 3600
 
 
+class Portal(Flask):
+    """Flask, answering an htmx POST with the fragment its 303 names (portal.render.answered_inline):
+    after the whole POST is done (its hooks, its session saved), before its context ends."""
+
+    def full_dispatch_request(self):
+        from portal.render import answered_inline
+        return answered_inline(super().full_dispatch_request())
+
+
 def create_app(overrides=None):
     overrides = dict(overrides or {})
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"), static_folder=None,
+    app = Portal(__name__, template_folder=str(PROJECT_ROOT / "templates"), static_folder=None,
                 instance_path=overrides.pop("INSTANCE_PATH", str(PROJECT_ROOT / "instance")))
     app.config.from_mapping(from_environment(app.instance_path, overrides))
 

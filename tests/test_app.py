@@ -2,11 +2,11 @@
 import json
 
 import pytest
-from flask import url_for
+from flask import redirect, url_for
 
 from portal.db import db
 from portal.mail import absolute_url
-from portal.render import url_pattern
+from portal.render import answered_inline, url_pattern
 
 
 def test_a_normal_request_gets_the_full_page_and_htmx_the_fragment(client, admin):
@@ -34,6 +34,50 @@ def test_flash_messages_of_an_htmx_request_arrive_as_a_toast_event(client, admin
     trigger = json.loads(response.headers["HX-Trigger"])
     assert trigger["showMessage"] == [{"level": "success", "text": "Saved, 已保存"}]
     assert "Saved" not in client.get("/admin/outbox/").get_data(as_text=True), "shown once only"
+
+
+def test_an_htmx_post_gets_the_fragment_its_303_names_in_its_own_answer_read_after_the_change(client, admin):
+    client.login(admin)
+    answer = client.post("/language", data={"language": "zh_CN", "next": "/admin/outbox/"},
+                         headers={"HX-Request": "true"})
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "Location" not in answer.headers
+    # The list, as htmx would have fetched it after the 303, in the language the POST just chose.
+    assert body.lstrip().startswith('<div id="outbox-list">') and "全部" in body and "<html" not in body
+
+
+def test_the_flash_of_an_htmx_post_arrives_with_its_fragment_once(client, admin):
+    client.login(admin)
+    answer = client.post("/logout", headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and answer.get_data(as_text=True).lstrip().startswith('<form id="sign-in-again"')
+    assert json.loads(answer.headers["HX-Trigger"])["showMessage"] == [
+        {"level": "info", "text": "You are signed out."}]
+    assert "signed out" not in client.get("/login").get_data(as_text=True), "shown once only"
+    assert client.get("/admin/outbox/").status_code == 302, "and signed out it is"
+
+
+def test_under_a_path_prefix_the_fragment_is_the_prefixed_address(client, admin):
+    client.login(admin)
+    answer = client.post("/logout", headers={"HX-Request": "true"}, base_url="http://localhost/duiqi/")
+    assert answer.status_code == 200 and 'action="/duiqi/login"' in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true", "HX-Boosted": "true"}])
+def test_a_plain_or_boosted_post_is_still_sent_on_with_303(client, admin, headers):
+    """Without htmx the browser shows the page at the new address; boosted, htmx puts it in the history."""
+    client.login(admin)
+    answer = client.post("/language", data={"language": "en", "next": "/admin/outbox/"}, headers=headers)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/admin/outbox/"
+
+
+@pytest.mark.parametrize("base_url, location", [("http://localhost/", "https://elsewhere.example/admin/outbox/"),
+                                               ("http://localhost/", "//elsewhere.example/admin/outbox/"),
+                                               ("http://localhost/duiqi/", "/admin/outbox/")])
+def test_a_303_to_another_host_or_outside_the_portals_path_is_left_to_the_browser(app, base_url, location):
+    with app.test_request_context("/tasks/1/move", method="POST", headers={"HX-Request": "true"},
+                                  base_url=base_url):
+        sent = redirect(location, 303)
+        assert answered_inline(sent) is sent
 
 
 def test_an_htmx_request_at_the_login_wall_gets_hx_redirect_back_to_its_page(client):

@@ -24,8 +24,8 @@ def test_an_admin_builds_a_type_with_fields_and_a_conditional_step_and_publishes
     response = admin_client.post(base + "/fields", headers=HX, data={
         "kind": "money", "label": "金额", "label_en": "Amount", "required": "y", "currency": "CNY",
         "min_value": "1", "max_value": "", "measure": "y"})
-    assert response.status_code == 303 and response.headers["Location"] == base + "/fields"
-    fragment = admin_client.get(base + "/fields", headers=HX).get_data(as_text=True)
+    fragment = response.get_data(as_text=True)  # the section, in the POST's own answer
+    assert response.status_code == 200 and "Location" not in response.headers
     assert fragment.lstrip().startswith('<section id="type-fields"')
     assert "金额" in fragment and 'hx-swap-oob="true"' in fragment and "not published yet" in fragment
     admin_client.post(base + "/fields", headers=HX, follow_redirects=True,
