@@ -14,12 +14,13 @@ YEAR = 365 * 24 * 3600
 
 
 class Portal(Flask):
-    """Flask, answering an htmx POST with the fragment its 303 names (portal.render.answered_inline):
-    after the whole POST is done (its hooks, its session saved), before its context ends."""
+    """Flask, answering an htmx POST with the fragment its 303 names (portal.render.answered_inline)."""
 
-    def full_dispatch_request(self):
-        from portal.render import answered_inline
-        return answered_inline(super().full_dispatch_request())
+    def finalize_request(self, rv, from_error_handler=False):
+        if not from_error_handler:
+            from portal.render import answered_inline
+            rv = answered_inline(self.make_response(rv))
+        return super().finalize_request(rv, from_error_handler)
 
 
 def create_app(overrides=None):

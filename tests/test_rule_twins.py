@@ -174,6 +174,10 @@ def test_each_sql_list_holds_exactly_what_the_view_rule_allows_for_everyone(comp
             assert (sum(Task.counts(user, Task.department, project=project).values())
                     == sum(task.project_id == project.id and can(user, "view", task) for task in tasks))
             assert (Project.seen_by(user, project.id) is not None) == can(user, "view", project)
+            if can(user, "view", project):  # a project board's: no condition but the project
+                shown = {task.id for task in tasks if task.project_id == project.id and can(user, "view", task)}
+                assert {task.id for task in Task.board(user, seen_project=project)} == shown
+                assert sum(Task.counts(user, Task.status, seen_project=project).values()) == len(shown)
         assert ({task.id for task in tasks if Task.card(user, task.id) is not None}
                 == {task.id for task in tasks if can(user, "view", task)}), user.name
     for project in Project.select():

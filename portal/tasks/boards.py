@@ -55,7 +55,8 @@ class Board:
         self.project = filters.chosen_project
         criteria = {"department": filters.department.data or None, "owner": filters.owner.data or None,
                     "priority": filters.priority.data or None, "tag": filters.tag.data or None,
-                    "overdue": filters.overdue.data, "blocked": filters.blocked.data, "project": self.project}
+                    "overdue": filters.overdue.data, "blocked": filters.blocked.data,
+                    "seen_project": self.project}  # the form read it among those its reader sees
         if scope == "mine":
             criteria["owner"] = current_user.id
         elif scope == "department":

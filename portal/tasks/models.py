@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from flask_babel import force_locale, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from peewee import (JOIN, BooleanField, Case, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField, fn)
+                    SQL, IntegerField, TextField, fn)
 
 from portal import mail, search
 from portal.accounts.models import Department, User
@@ -93,7 +93,7 @@ class Task(BaseModel):
     # The owner's department at assignment, so boards and history stay put when people move.
     department = ForeignKeyField(Department, null=True, backref="tasks", on_delete="SET NULL")
     requesting_department = ForeignKeyField(Department, null=True, backref="requested_tasks", on_delete="SET NULL")
-    project = ForeignKeyField(Project, null=True, backref="tasks", on_delete="SET NULL")
+    project = ForeignKeyField(Project, null=True, backref="tasks", on_delete="SET NULL", index=False)
     created_by = ForeignKeyField(User, null=True, backref="created_tasks", on_delete="SET NULL")
     priority = CharField(max_length=2, default="P2")
     status = CharField(max_length=10, default="todo")
@@ -111,8 +111,10 @@ class Task(BaseModel):
 
     class Meta:
         # (status, done_at): what was finished in a period (the scorecard) is read by date, not by
-        # walking every task ever done.
-        indexes = ((("status", "priority", "due_date"), False), (("status", "done_at"), False))
+        # walking every task ever done. (project, status): a project board's column counts, read
+        # from the index alone.
+        indexes = ((("status", "priority", "due_date"), False), (("status", "done_at"), False),
+                   (("project", "status"), False))
 
     def __str__(self):
         return "#%d %s" % (self.id, self.title)
@@ -498,12 +500,19 @@ class Task(BaseModel):
 
     @classmethod
     def narrowed(cls, query, viewer, department=None, requesting_department=None, cross=False, owner=None,
-                 priority=None, tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None):
+                 priority=None, tag=None, overdue=False, blocked=False, open_only=False, project=None, status=None,
+                 seen_project=None):
         """`query`, of tasks joined (outer) to their project, kept to those `viewer` may see; each
         argument narrows it. `cross`: only work one department asks of another. `overdue`: True, or
         the day before which open tasks are overdue (the reader's today, bound into a statement
-        compiled once)."""
-        query = query.where(cls.visibility_for(viewer))
+        compiled once). `seen_project`: a project the viewer may see, as Project.seen_by or
+        visible_to read it (not merely named in a request): its tasks, all of which the view rule
+        shows to whoever sees the project, so the statement needs no condition of its own for that
+        (nor the project joined) and a board's counts come from the index alone."""
+        if seen_project is not None:
+            query = query.where(cls.project == seen_project)
+        else:
+            query = query.where(cls.visibility_for(viewer))
         if project is not None:
             query = query.where(cls.project == project)
         if department is not None:
@@ -696,7 +705,9 @@ def _count_statement(keyed, *places):
     key, shape = keyed
     field = getattr(Task, key)
     reader, narrowing = _from_shape(shape, places)
-    query = Task.select(field, fn.COUNT(Task.id)).join(Project, JOIN.LEFT_OUTER, on=Task.project)
+    query = Task.select(field, fn.COUNT(SQL("*")))
+    if "seen_project" not in narrowing:
+        query = query.join(Project, JOIN.LEFT_OUTER, on=Task.project)
     return Task.narrowed(query, reader, **narrowing).group_by(field).tuples()
 
 
