@@ -57,8 +57,8 @@ def answered_inline(response):
     writes a fragment: its GET). The browser followed that inside its XHR with a second request: a
     second trip through gunicorn and Flask's work for a request, a fifth of a card move's time. The
     GET is run here instead, before the POST's answer is finished: in a context of its own (a
-    fresh `g`: the reader, language and counts are read after the change) with the POST's session
-    (its flashes); the POST's after-request work (toasts, headers, the session saved once) then
+    fresh `g`: what it reads is read after the change) with the POST's session (its flashes) and
+    signed-in person; the POST's after-request work (toasts, headers, the session saved once) then
     finishes the fragment's answer. A plain or boosted POST still gets its 303 (the address
     changes), and a 303 elsewhere (another host, a path outside this portal) is left to the browser."""
     if response.status_code != 303 or request.method != "POST" or not wants_fragment():
@@ -71,7 +71,11 @@ def answered_inline(response):
     environ.update({"REQUEST_METHOD": "GET", "QUERY_STRING": target.query, "wsgi.input": io.BytesIO(),
                     "PATH_INFO": unquote_to_bytes(target.path[len(root):]).decode("latin-1")})
     app = current_app._get_current_object()
+    sender = current_user._get_current_object()
     with app.app_context(), RequestContext(app, environ, session=session._get_current_object()):
+        # One request, answered as whoever sent it, as the POST left them (signed out, in another
+        # language): their session was checked when it arrived, and is not read again.
+        app.login_manager._update_request_context_with_user(sender if sender.is_authenticated else None)
         # Flask's full_dispatch_request but for finalize_request, which the POST's own does.
         try:
             answer = app.preprocess_request()

@@ -7,6 +7,7 @@ from flask import redirect, url_for
 from portal.db import db
 from portal.mail import absolute_url
 from portal.render import answered_inline, url_pattern
+from tests.conftest import statements
 
 
 def test_a_normal_request_gets_the_full_page_and_htmx_the_fragment(client, admin):
@@ -44,6 +45,15 @@ def test_an_htmx_post_gets_the_fragment_its_303_names_in_its_own_answer_read_aft
     assert answer.status_code == 200 and "Location" not in answer.headers
     # The list, as htmx would have fetched it after the 303, in the language the POST just chose.
     assert body.lstrip().startswith('<div id="outbox-list">') and "全部" in body and "<html" not in body
+
+
+def test_an_htmx_post_and_its_fragment_are_one_request_whose_session_is_read_once(client, admin):
+    client.login(admin)
+    with statements() as run:
+        answer = client.post("/language", data={"language": "en", "next": "/admin/outbox/"},
+                             headers={"HX-Request": "true"})
+    assert answer.get_data(as_text=True).lstrip().startswith('<div id="outbox-list">')
+    assert len([sql for sql, _ in run if 'FROM "login_session"' in sql]) == 1
 
 
 def test_the_flash_of_an_htmx_post_arrives_with_its_fragment_once(client, admin):
