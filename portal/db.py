@@ -146,14 +146,24 @@ class PreparedQuery:
         self.compiled = {}
 
     def __call__(self, *values):
-        compiled = self.compiled.get(type(db.obj))
+        engine = type(db.obj)
+        compiled = self.compiled.get(engine)
         if compiled is None:
             query = self.build(*self.places)
             sql, params = query.sql()
-            compiled = self.compiled[type(db.obj)] = (query, sql, tuple(params))
-        query, sql, params = compiled
+            compiled = self.compiled[engine] = [query, sql, tuple(params), None]
+        query, sql, params, columns = compiled
         cursor = db.execute_sql(sql, [values[param.index] if isinstance(param, _Place) else param for param in params])
-        return query._get_cursor_wrapper(cursor)
+        rows = query._get_cursor_wrapper(cursor)
+        # Which column of the row goes to which model, field and converter: peewee works it out
+        # from the cursor's description at every run (a card's joins, half a run's CPU), and for
+        # one statement it is the same every time. (A statement that returns no rows has none: False.)
+        if columns is None:
+            columns = compiled[3] = cursor.description is not None and _resolved(rows)
+        elif columns:
+            vars(rows).update(columns)
+            rows.initialized = True
+        return rows
 
 
 class Shapes:
@@ -173,6 +183,15 @@ class Shapes:
             prepared = self.shapes[shape] = PreparedQuery(functools.partial(self.build, shape), len(values))
         return prepared(*values)
 
+
+# What a peewee cursor wrapper holds of one run; the rest it derives from the statement alone.
+_PER_RUN = frozenset({"cursor", "count", "index", "initialized", "populated", "row_cache"})
+
+
+def _resolved(rows):
+    rows.initialize()
+    rows.initialized = True
+    return {name: value for name, value in vars(rows).items() if name not in _PER_RUN}
 
 _FLAGS = (bool, int, str, type(None))
 

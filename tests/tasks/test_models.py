@@ -322,3 +322,22 @@ def test_two_people_making_two_tasks_wait_for_each_other_at_once_leave_no_circle
     refused = [outcome for outcome in outcomes if isinstance(outcome, Invalid)]
     assert len(refused) == 1 and "circle" in refused[0].message
     assert TaskDependency.select().count() == 1
+
+
+def test_a_card_read_through_its_compiled_statement_is_the_board_query_run_after_run(company, make_task):
+    """The statement's columns are worked out at its first run (here one that finds nothing) and
+    reused: every later card still gets its own owner, departments, blockers and project."""
+    asked = make_task(company.engineer, priority="P1", requesting_department=company.sales)
+    own = make_task(company.seller)
+    assert Task.card(company.engineer, 2147483000) is None
+    for task in (asked, own, asked):
+        for viewer in (company.engineer, company.seller):
+            expected = Task.board(viewer).where(Task.id == task.id).first()
+            card = Task.card(viewer, task.id)
+            if expected is None:
+                assert card is None
+                continue
+            assert (card.id, card.title, card.owner.name, card.department_id, card.requesting_department,
+                    card.open_blockers, card.project) == (
+                expected.id, expected.title, expected.owner.name, expected.department_id,
+                expected.requesting_department, expected.open_blockers, expected.project)
