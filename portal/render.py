@@ -55,7 +55,7 @@ def answered_inline(response):
 
     Every htmx POST answers "see the fragment at this address" (one convention, and one place that
     writes a fragment: its GET). The browser followed that inside its XHR with a second request: a
-    second trip through gunicorn and Flask's work for a request, a fifth of a card move's time. The
+    second trip through gunicorn and Flask's work for a request, a tenth of a card move's CPU. The
     GET is run here instead, before the POST's answer is finished: in a context of its own (a
     fresh `g`: what it reads is read after the change) with the POST's session (its flashes) and
     signed-in person; the POST's after-request work (toasts, headers, the session saved once) then
