@@ -299,3 +299,13 @@ def test_a_task_moved_to_done_while_it_waits_for_others_says_so_and_is_done(clie
     assert "#%d is done; it was marked blocked until now." % marked.id in _text(client.get(page.headers["Location"]))
     plain = make_task(company.engineer, title="Nothing in the way")
     assert "showMessage" not in json.loads(_move(client, plain, "done").headers.get("HX-Trigger", "{}"))
+
+
+def test_a_move_on_a_board_filtered_by_a_chinese_tag_answers_with_that_boards_counts(client, company, make_task):
+    tagged = make_task(company.engineer, title="图纸", tags="设计")
+    make_task(company.engineer, title="别的")  # not tagged: not on the board, not counted
+    client.login(company.engineer)
+    card = _move(client, tagged, "doing", query="?tag=%E8%AE%BE%E8%AE%A1")
+    assert card.status_code == 200 and 'id="task-%d"' % tagged.id in _text(card)
+    assert re.findall(r'<span id="count-(\w+)" class="count" hx-swap-oob="true">(\d+)</span>', _text(card)) == [
+        ("doing", "1"), ("todo", "0")]
