@@ -80,7 +80,7 @@ def latest_draft(user):
 @dataclasses.dataclass(frozen=True, eq=False)
 class CardMove(Page):
     """A card moved on its project board as the board's script does it: htmx POSTs the move and
-    receives the card's fragment (bench/run.py follows a 303 should one come, as htmx would),
+    receives the card's fragment in the same answer (bench/run.py counts a move once it is read),
     each move naming the version last read and the other of two columns, so every move succeeds.
     Under load each client moves cards no other client is moving (`cards`)."""
 

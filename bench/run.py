@@ -89,9 +89,8 @@ end
 """
 
 # A card move is what the board's script does: the POST, answered with the card fragment (the
-# portal follows its own 303, portal.render.answered_inline). Should a 303 come (a portal before
-# that), the script GETs its Location as htmx would inside the same XHR, with the cookie the POST
-# set (a refused move's message waits there). A move counts once it has read its fragment, and is
+# portal follows its own 303, portal.render.answered_inline; an answer without the card, a 303
+# included, is an error). A move counts once it has read its fragment, and is
 # timed from its POST to that read: wrk counts and times each request on its own, so the count
 # and the latency are kept here, on a monotonic clock (LuaJIT's FFI; Lua has none finer than a
 # second). A move names the version it read, so no two connections may move the same card at
@@ -110,33 +109,14 @@ function setup(thread)
   table.insert(threads, thread)
 end
 function init(args)
-  mine, by_id, turn, following = {}, {}, 0, {}
+  mine, by_id, turn = {}, {}, 0
   moved, refused, took = 0, 0, {}
   checking = part == 0  -- wrk builds one request on the first thread to check it, and never sends it
   for i, card in ipairs(cards) do
     if (i - 1) %% %(threads)d == part then card.moves = 0; table.insert(mine, card); by_id[card.id] = card end
   end
 end
-local function with_cookie(set_cookie)
-  local headers, given = {}, set_cookie and set_cookie:match("^([^;]*)")
-  for name, value in pairs(wrk.headers) do
-    if name ~= "Content-Type" then headers[name] = value end
-  end
-  if given then
-    local name, kept = given:match("^([^=]*)="), {given}
-    for pair in string.gmatch(wrk.headers["Cookie"], "[^;]+") do
-      pair = pair:match("^%%s*(.-)%%s*$")
-      if pair:match("^([^=]*)=") ~= name then table.insert(kept, pair) end
-    end
-    headers["Cookie"] = table.concat(kept, "; ")
-  end
-  return headers
-end
 function request()
-  local fragment = table.remove(following, 1)
-  if fragment then
-    return wrk.format("GET", fragment.path, fragment.headers)
-  end
   for _ = 1, #mine do
     turn = turn %% #mine + 1
     local card = mine[turn]
@@ -150,11 +130,6 @@ function request()
   end
 end
 function response(status, headers, body)
-  if status == 303 and headers["Location"] then
-    table.insert(following, {path = headers["Location"]:gsub("^https?://[^/]+", ""),
-                             headers = with_cookie(headers["Set-Cookie"])})
-    return
-  end
   local card = by_id[tonumber(body:match('id="task%%-(%%d+)"') or 0)]
   if not card then
     if status < 400 then refused = refused + 1 end  -- wrk counts an answer of 400 or more itself
