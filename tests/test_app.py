@@ -1,7 +1,10 @@
 """The shell every page shares: page or fragment, toasts, the login wall, headers, errors."""
+import datetime
 import json
+import re
 
 import pytest
+import time_machine
 from flask import redirect, url_for
 
 from portal.db import db
@@ -156,6 +159,28 @@ def test_a_post_without_csrf_token_is_refused(client, member):
     response = client.post("/settings", data={"language": "en", "timezone": "UTC"}, csrf=False)
     assert response.status_code == 400
     assert "Form expired" in response.get_data(as_text=True)
+
+
+def _page_token(client):
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+
+
+def test_a_session_keeps_one_form_token_and_a_new_session_gets_a_new_one_that_alone_works(client, member):
+    start = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.timezone.utc)
+    with time_machine.travel(start, tick=False):
+        client.login(member)
+        first = _page_token(client)
+    with time_machine.travel(start + datetime.timedelta(hours=3), tick=False):
+        assert _page_token(client) == first  # a page opened after lunch writes the same token
+        settings = {"language": "en", "timezone": "UTC"}
+        assert client.post("/settings", data=settings, headers={"X-CSRFToken": first}, csrf=False).status_code == 303
+        client.post("/logout")
+        client.login(member)
+        again = _page_token(client)
+        assert again != first
+        refused = client.post("/settings", data=settings, headers={"X-CSRFToken": first}, csrf=False)
+        assert refused.status_code == 400 and "Form expired" in refused.get_data(as_text=True)
+        assert client.post("/settings", data=settings, headers={"X-CSRFToken": again}, csrf=False).status_code == 303
 
 
 def test_a_url_pattern_builds_exactly_what_url_for_builds_for_each_row_of_one_or_several_values(app):
