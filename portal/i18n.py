@@ -89,6 +89,20 @@ def current_language():
     return "en" if locale is not None and locale.language == "en" else "zh_CN"
 
 
+_LABELS = {}
+
+
+def in_language(labels):
+    """`labels` ({key: lazy_gettext(...)}, a module's constant) as plain strings in the reader's
+    language. Worked out once per language and process: a board's card translated a dozen labels
+    at every move. (Keyed by the catalogue in force, so `force_locale` gets its own.)"""
+    key = (id(labels), get_translations())
+    known = _LABELS.get(key)
+    if known is None or known[0] is not labels:
+        known = _LABELS[key] = (labels, {name: str(label) for name, label in labels.items()})
+    return known[1]
+
+
 @functools.cache
 def form_messages(locale):
     """WTForms' own messages ("Not a valid choice") in `locale`. Flask-WTF reads their catalogue

@@ -12,6 +12,7 @@ from flask_login import current_user
 from portal import sheets
 from portal.accounts.models import Department
 from portal.db import Invalid
+from portal.i18n import in_language
 from portal.pagecache import kept
 from portal.params import query_int, whole_number
 from portal.permissions import authorize, authorized, can
@@ -30,6 +31,11 @@ FIRST = {"status": 8, "department": 5}
 TITLES = {"mine": _l("My tasks"), "department": _l("My department"), "priorities": _l("Company priorities"),
           "project": _l("Project board")}
 SIDES = {"all": _l("All our work"), "asked": _l("Asked of us"), "asking": _l("We asked of others")}
+# What every card may say: a board shows hundreds of cards, and a translation looked up for each of
+# them was most of the page's time.
+CARD_WORDS = {"move": _l("Move"), "move_to": _l("Move %(task)s to"), "overdue": _l("Overdue"),
+              "due_soon": _l("Due soon"), "unblocked": _l("Unblocked"), "deactivated": _l("deactivated"),
+              "no_department": _l("No department"), "asked_by": _l("for %(department)s")}
 
 
 @dataclass
@@ -158,22 +164,10 @@ def column_key(layout, task):
 
 def _context(board, **extra):
     return {"board": board, "titles": TITLES, "sides": SIDES, "today": local_today(current_user),
-            "statuses": _translated(STATUSES), "priorities": _translated(PRIORITIES), "words": _card_words(),
+            "statuses": in_language(STATUSES), "priorities": in_language(PRIORITIES), "words": in_language(CARD_WORDS),
             "day": functools.cache(lambda day: format_date(day, "medium")),
             "task_url": url_pattern("tasks.show", "task_id"),
             "viewer": current_user._get_current_object(), "can": can, **extra}
-
-
-def _translated(labels):
-    return {key: str(label) for key, label in labels.items()}
-
-
-def _card_words():
-    """What every card may say, translated once per page: a board shows hundreds of cards, and a
-    translation looked up for each of them was most of the page's time."""
-    return {"move": _("Move"), "move_to": _("Move %(task)s to"), "overdue": _("Overdue"), "due_soon": _("Due soon"),
-            "unblocked": _("Unblocked"), "deactivated": _("deactivated"), "no_department": _("No department"),
-            "asked_by": _("for %(department)s")}
 
 
 @boards.route("/<scope>")
@@ -202,7 +196,7 @@ def export(scope):
         abort(404)
     tasks = (board.query.select_extend(Task.estimate_hours, Task.created_at, Task.updated_at, Project.name)
              .order_by(*Task.card_order()).limit(sheets.MAX_ROWS))
-    statuses, priorities = _translated(STATUSES), _translated(PRIORITIES)
+    statuses, priorities = in_language(STATUSES), in_language(PRIORITIES)
     columns = [sheets.Column(pgettext("column of ids", "Number"), "integer", 8), sheets.Column(_("Title"), width=40),
                sheets.Column(_("Status")), sheets.Column(_("Priority")), sheets.Column(_("Owner")),
                sheets.Column(_("Department")), sheets.Column(_("Asked for by")), sheets.Column(_("Project"), width=24),
