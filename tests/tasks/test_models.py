@@ -1,6 +1,7 @@
 """Tasks at the service level: ownership, history, reasons, stale edits, dependencies, boards."""
 import datetime
 import json
+import threading
 
 import pytest
 import time_machine
@@ -160,6 +161,38 @@ def test_a_change_written_between_load_and_save_still_loses(company, make_task):
         fresh.title = "late"
         fresh._save_over(task.version, {"title": [task.title, "late"]})
     assert Task.get_by_id(task.id).title == task.title
+
+
+def test_two_people_moving_one_card_at_once_from_what_they_read_one_wins_the_other_is_told(app, company, make_task):
+    task = make_task(company.engineer)
+    # Each page read the card before either move: both hold the same version.
+    read = {"engineer": Task.read_for_permissions(task.id), "rnd_head": Task.read_for_permissions(task.id)}
+    db.close()
+    start, outcome = threading.Barrier(2, timeout=60), {}
+
+    def move(who, status):
+        with app.app_context(), db.connection_context():
+            start.wait()
+            try:
+                outcome[who] = read[who].move(getattr(company, who), read[who].version, status).status
+            except Stale as stale:
+                outcome[who] = stale
+
+    threads = [threading.Thread(target=move, args=args) for args in (("engineer", "doing"), ("rnd_head", "review"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.connect(reuse_if_open=True)
+    [winner] = [who for who, result in outcome.items() if isinstance(result, str)]
+    [loser] = [who for who in outcome if who != winner]
+    assert isinstance(outcome[loser], Stale) and outcome[loser].current.status == outcome[winner]
+    stored = Task.get_by_id(task.id)
+    assert stored.status == outcome[winner] and stored.version == task.version + 1
+    moves = AuditEntry.for_object(task).where(AuditEntry.action == "task.move")
+    assert [(entry.actor_id, json.loads(entry.changes)) for entry in moves] == [
+        (getattr(company, winner).id, {"status": ["todo", outcome[winner]]})]
+    assert read[loser].status == "todo", "the refused mover's copy still shows what they read"
 
 
 # -- dependencies -------------------------------------------------------------------------------
