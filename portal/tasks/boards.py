@@ -17,7 +17,7 @@ from portal.pagecache import kept
 from portal.params import query_int, whole_number
 from portal.permissions import authorize, authorized, can
 from portal.render import render, url_pattern, wants_fragment
-from portal.tasks.forms import BoardFilterForm, MoveForm
+from portal.tasks.forms import BoardFilters, MoveForm
 from portal.projects.models import Project
 from portal.tasks.models import PRIORITIES, STATUSES, URGENT, Task, local_today
 
@@ -54,21 +54,21 @@ class Board:
         if scope not in TITLES:
             abort(404)
         self.scope = scope
-        self.filters = filters = BoardFilterForm(args, scope, shown)
+        self.filters = filters = BoardFilters(args, scope, shown)
         self.layout = layout_of(scope)
         self.key = Task.department if self.layout == "department" else Task.status
         self.department = None
         self.project = filters.chosen_project
-        criteria = {"department": filters.department.data or None, "owner": filters.owner.data or None,
-                    "priority": filters.priority.data or None, "tag": filters.tag.data or None,
-                    "overdue": filters.overdue.data, "blocked": filters.blocked.data,
+        criteria = {"department": filters.department or None, "owner": filters.owner or None,
+                    "priority": filters.priority or None, "tag": filters.tag or None,
+                    "overdue": filters.overdue, "blocked": filters.blocked,
                     "seen_project": self.project}  # the form read it among those its reader sees
         if scope == "mine":
             criteria["owner"] = current_user.id
         elif scope == "department":
             self.department = Department.get_or_none(
-                Department.id == (filters.department.data or current_user.department_id or 0))
-            side = filters.side.data
+                Department.id == (filters.department or current_user.department_id or 0))
+            side = filters.side
             if side == "asking":
                 criteria.update(department=None, requesting_department=self.department, cross=True)
             else:
@@ -252,7 +252,7 @@ def move(scope, task_id):
             flash(note, "info")
     # The move reads no filter, so it passes them on unread: the board or the card it answers with
     # reads and checks them, as for any link (reading them here was a tenth of a move's time).
-    filters = BoardFilterForm.passed_on(request.args)
+    filters = BoardFilters.passed_on(request.args)
     if not wants_fragment():  # a plain form post (no JavaScript): back to the board
         return redirect(url_for("boards.show", scope=scope, **filters), 303)
     return redirect(url_for("boards.card", scope=scope, task_id=task.id,

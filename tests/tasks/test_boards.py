@@ -92,6 +92,30 @@ def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, 
     assert titles("?owner=abc&priority=P9&department=-4&tag=" + "x" * 500) == titles("")
 
 
+def test_a_hand_made_link_turns_a_yes_or_no_filter_off_with_0_or_false_and_a_bad_tag_drops_alone(client, company,
+                                                                                                   make_task):
+    make_task(company.seller, title="Sales P1", priority="P1", tags="q3")
+    make_task(company.engineer, title="R&D P1 blocked", priority="P1", status="blocked")
+    client.login(company.coordinator)
+
+    def titles(query):
+        return set(re.findall(r'class="card-title" href="/tasks/\d+">#\d+ ([^<]+)<', _text(
+            client.get("/boards/priorities" + query))))
+
+    everything = titles("")
+    assert {"Sales P1", "R&amp;D P1 blocked"} <= everything
+    for off in ("0", "false", "n", "No", ""):
+        assert titles("?blocked=" + off) == everything, off
+    assert titles("?blocked=1") == titles("?blocked=y") == {"R&amp;D P1 blocked"}
+    assert titles("?tag=%20q3%20") == {"Sales P1"}, "spaces around a tag are not part of it"
+    assert titles("?tag=q3%00&priority=P1") == {"Sales P1", "R&amp;D P1 blocked"}, "the tag alone is dropped"
+    # The form drawn shows what was read: the checkbox ticked, the dropped tag empty.
+    form = re.search(r'<form class="filters.*?</form>', _text(client.get("/boards/priorities?blocked=1&tag=q3%00")),
+                     re.S).group(0)
+    assert re.search(r'<input checked[^>]*name="blocked"|name="blocked"[^>]*checked', form)
+    assert re.search(r'name="tag"[^>]*value=""|value=""[^>]*name="tag"', form)
+
+
 def test_overdue_is_judged_by_the_viewers_own_date(client, company, make_task):
     make_task(company.engineer, title="due yesterday", due_date=datetime.date(2026, 5, 5))
     make_task(company.engineer, title="due today", due_date=datetime.date(2026, 5, 6))
