@@ -69,7 +69,10 @@ def test_the_board_is_a_fragment_for_htmx_and_a_page_otherwise_with_a_clean_shar
     assert "<html" in _text(page) and "样机评审" in _text(page) and "HX-Push-Url" not in page.headers
 
 
-def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, company, asked, make_task):
+@pytest.fixture
+def priority_titles(client, company, asked, make_task):
+    """The titles the coordinator reads on the company's priorities at an address's query: the P0
+    asked for, a P1 of sales tagged q3 and a blocked P1 of R&D."""
     make_task(company.seller, title="Sales P1", priority="P1", tags="q3")
     make_task(company.engineer, title="R&D P1 blocked", priority="P1", status="blocked")
     client.login(company.coordinator)
@@ -77,7 +80,11 @@ def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, 
     def titles(query):
         return set(re.findall(r'class="card-title" href="/tasks/\d+">#\d+ ([^<]+)<', _text(
             client.get("/boards/priorities" + query))))
+    return titles
 
+
+def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, company, priority_titles):
+    titles = priority_titles
     assert titles("") == {"样机评审", "Sales P1", "R&amp;D P1 blocked"}
     assert titles("?department=%d" % company.rnd.id) == {"样机评审", "R&amp;D P1 blocked"}
     assert titles("?owner=%d" % company.seller.id) == {"Sales P1"}
@@ -92,16 +99,9 @@ def test_filters_in_the_url_narrow_the_board_and_bad_values_are_ignored(client, 
     assert titles("?owner=abc&priority=P9&department=-4&tag=" + "x" * 500) == titles("")
 
 
-def test_a_hand_made_link_turns_a_yes_or_no_filter_off_with_0_or_false_and_a_bad_tag_drops_alone(client, company,
-                                                                                                   make_task):
-    make_task(company.seller, title="Sales P1", priority="P1", tags="q3")
-    make_task(company.engineer, title="R&D P1 blocked", priority="P1", status="blocked")
-    client.login(company.coordinator)
-
-    def titles(query):
-        return set(re.findall(r'class="card-title" href="/tasks/\d+">#\d+ ([^<]+)<', _text(
-            client.get("/boards/priorities" + query))))
-
+def test_a_hand_made_link_turns_a_yes_or_no_filter_off_with_0_or_false_and_a_bad_tag_drops_alone(client,
+                                                                                                   priority_titles):
+    titles = priority_titles
     everything = titles("")
     assert {"Sales P1", "R&amp;D P1 blocked"} <= everything
     for off in ("0", "false", "n", "No", ""):
