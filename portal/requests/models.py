@@ -972,7 +972,9 @@ class StepApprover(BaseModel):
     @classmethod
     def inbox(cls, user):
         Requester = User.alias()
-        return (cls.select(cls, RequestStep, ResourceRequest, RequestType, Requester)
+        # Of the requester, what an inbox shows (their name), not their whole account (a password hash).
+        return (cls.select(cls, RequestStep, ResourceRequest, RequestType,
+                           Requester.id, Requester.name, Requester.active)
                 .join(RequestStep).join(ResourceRequest).join(RequestType)
                 .switch(ResourceRequest).join(Requester, on=(ResourceRequest.requester == Requester.id))
                 .where((cls.user == user) & (cls.state == "pending"))

@@ -1,4 +1,5 @@
 """Batch approval from the inbox (批量审批): each request is still one decision that counts once."""
+import re
 import threading
 
 import pytest
@@ -7,6 +8,7 @@ from portal.audit import AuditEntry
 from portal.db import db
 from portal.requests.models import RequestEvent, ResourceRequest, StepApprover
 from portal.requests.types import RequestType
+from tests.conftest import statements
 from tests.requests.conftest import login, step
 
 
@@ -27,6 +29,15 @@ def seat_of(user, request):
 
 def decisions():
     return AuditEntry.select().where(AuditEntry.action.in_(["request.approve", "request.reject"])).count()
+
+
+def test_the_inbox_names_each_requester_without_reading_their_account(company, either_head, client):
+    login(client, company.sales_head)
+    with statements() as seen:
+        page = client.get("/requests/approvals").get_data(as_text=True)
+    assert {r.requester.name for r in either_head} <= set(re.findall(r"· ([^·<]+?) ·", page))
+    inbox = [str(sql) for sql in seen if '"step_approver"' in str(sql)]
+    assert inbox and not [sql for sql in inbox if "password_hash" in sql]
 
 
 def test_an_approver_ticks_several_requests_and_each_is_approved_once(company, either_head, client):
