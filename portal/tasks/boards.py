@@ -62,7 +62,7 @@ class Board:
         criteria = {"department": filters.department or None, "owner": filters.owner or None,
                     "priority": filters.priority or None, "tag": filters.tag or None,
                     "overdue": filters.overdue, "blocked": filters.blocked,
-                    "seen_project": self.project}  # the form read it among those its reader sees
+                    "seen_project": self.project}  # read by the filters among those its reader sees
         if scope == "mine":
             criteria["owner"] = current_user.id
         elif scope == "department":
