@@ -131,7 +131,8 @@ class BoardFilterForm(Form):
     department = SelectField(_l("Department"), coerce=whole_number, default=0)
     owner = SelectField(_l("Owner"), coerce=whole_number, default=0)
     priority = SelectField(_l("Priority"), default="")
-    tag = StringField(_l("Tag"), default="")
+    # Its length limit is drawn as the box's maxlength (BoardFilters applies the same limit to a link).
+    tag = StringField(_l("Tag"), validators=[Length(max=TAG_LENGTH)], default="")
     overdue = BooleanField(_l("Overdue"))
     blocked = BooleanField(_l("Blocked"))
     side = SelectField(_l("Show"), default="all", choices=[SelectChoice(k) for k in SIDES])
